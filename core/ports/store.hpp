@@ -1,0 +1,108 @@
+// Store port: durable state. The server keeps its working set in memory and writes every change
+// through `apply`, many requests to a batch (group commit); reads of history go to the store.
+// Implemented by SqliteStore (embedded default) and, later, PostgresStore; one conformance suite
+// (tests/unit/adapters/storage) runs against every implementation.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/error/error.hpp"
+#include "core/model/entities.hpp"
+#include "core/model/executor.hpp"
+#include "core/model/process.hpp"
+
+namespace colonies::ports {
+
+namespace mutation {
+struct SetServerId { std::string id; };
+struct PutColony { model::Colony colony; };  // insert or replace by name
+// Removes the colony and everything in it: users, executors, locations, functions, processes,
+// attributes, logs, pause flag.
+struct RemoveColony { std::string name; };
+struct PutUser { model::User user; };  // by (colonyname, name)
+struct RemoveUser { std::string colonyname; std::string name; };
+struct PutExecutor { model::Executor executor; };  // by (colonyname, executorname)
+struct RemoveExecutor { std::string colonyname; std::string executorname; };
+struct PutLocation { model::Location location; };  // by (colonyname, name)
+struct RemoveLocation { std::string colonyname; std::string name; };
+struct PutFunction { model::Function function; };  // by functionid
+struct RemoveFunction { std::string functionid; };
+// Insert or replace by processid; also indexes the process's attributes by attributeid.
+struct PutProcess { model::Process process; };
+struct RemoveProcess { std::string processid; };  // and its attributes
+// All processes of a colony, or only those in `state`.
+struct RemoveProcesses { std::string colonyname; std::optional<model::ProcessState> state; };
+struct AppendLog { model::Log log; };
+struct SetPaused { std::string colonyname; bool paused = false; };
+}  // namespace mutation
+
+using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutation::RemoveColony,
+                              mutation::PutUser, mutation::RemoveUser, mutation::PutExecutor,
+                              mutation::RemoveExecutor, mutation::PutLocation, mutation::RemoveLocation,
+                              mutation::PutFunction, mutation::RemoveFunction, mutation::PutProcess,
+                              mutation::RemoveProcess, mutation::RemoveProcesses, mutation::AppendLog,
+                              mutation::SetPaused>;
+
+// Everything the server rebuilds its memory from at start.
+struct Snapshot {
+  std::optional<std::string> server_id;
+  std::vector<model::Colony> colonies;
+  std::vector<model::User> users;
+  std::vector<model::Executor> executors;
+  std::vector<model::Location> locations;
+  std::vector<model::Function> functions;
+  std::vector<model::Process> active_processes;  // WAITING and RUNNING
+  std::vector<std::string> paused_colonies;
+};
+
+struct ProcessFilter {
+  std::string colonyname;                    // required
+  std::optional<model::ProcessState> state;  // any when empty
+  std::string executortype;                  // any when empty
+  std::string label;                         // any when empty
+  std::string initiatorname;                 // any when empty
+  std::string assignedexecutorid;            // any when empty
+  model::TimeNs submitted_after = 0;         // 0 = any
+  int count = 100;                           // most recent first (by submission time)
+};
+
+struct LogQuery {
+  std::string colonyname;    // required
+  std::string processid;     // one of processid / executorname
+  std::string executorname;
+  int count = 100;
+  std::int64_t since = 0;    // only logs with timestamp > since (Unix ns)
+  bool latest = false;       // the newest `count`, still returned oldest first
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applies `batch` in order in one transaction and makes it durable before returning. Called
+  // by one thread at a time (the server's commit thread); may block on disk I/O. On error
+  // nothing of the batch is applied. Errors: Unavailable (database cannot be written).
+  virtual Status apply(std::span<const Mutation> batch) = 0;
+
+  // The remaining methods read committed state. They are thread-safe, may run concurrently
+  // with apply() and with each other, and may block on disk I/O: never call them from an
+  // io_context thread. Errors: Unavailable.
+  virtual Result<Snapshot> load() = 0;
+  virtual Result<std::optional<model::Process>> get_process(const std::string& processid) = 0;
+  virtual Result<std::vector<model::Process>> list_processes(const ProcessFilter& filter) = 0;
+  virtual Result<std::optional<model::Attribute>> get_attribute(const std::string& attributeid) = 0;
+  virtual Result<std::vector<model::Log>> get_logs(const LogQuery& query) = 0;
+  // Logs of the colony whose message contains `text`, with timestamp > since, newest first.
+  virtual Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text,
+                                                      std::int64_t since, int count) = 0;
+  // Number of processes per state, for one colony or (empty name) the whole server.
+  virtual Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) = 0;
+};
+
+}  // namespace colonies::ports

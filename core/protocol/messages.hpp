@@ -1,0 +1,75 @@
+// Names of every message type (payloadtype / msgtype) the server understands. The catalogue with
+// payloads, replies and roles is docs/protocol.md.
+#pragma once
+
+#include <string_view>
+
+namespace colonies::protocol::msg {
+
+// Server
+inline constexpr std::string_view kVersion = "versionmsg";
+inline constexpr std::string_view kGetServerInfo = "getserverinfomsg";
+inline constexpr std::string_view kGetStatistics = "getstatisticsmsg";
+inline constexpr std::string_view kChangeServerId = "changeserveridmsg";
+// Colonies
+inline constexpr std::string_view kAddColony = "addcolonymsg";
+inline constexpr std::string_view kRemoveColony = "removecolonymsg";
+inline constexpr std::string_view kGetColony = "getcolonymsg";
+inline constexpr std::string_view kGetColonies = "getcoloniesmsg";
+inline constexpr std::string_view kGetColonyStats = "getcolonystatsmsg";
+inline constexpr std::string_view kChangeColonyId = "changecolonyidmsg";
+// Users
+inline constexpr std::string_view kAddUser = "addusermsg";
+inline constexpr std::string_view kGetUsers = "getusersmsg";
+inline constexpr std::string_view kGetUser = "getusermsg";
+inline constexpr std::string_view kGetUserById = "getuserbyidmsg";
+inline constexpr std::string_view kRemoveUser = "removeusermsg";
+inline constexpr std::string_view kChangeUserId = "changeuseridmsg";
+// Executors
+inline constexpr std::string_view kAddExecutor = "addexecutormsg";
+inline constexpr std::string_view kGetExecutors = "getexecutorsmsg";
+inline constexpr std::string_view kGetExecutor = "getexecutormsg";
+inline constexpr std::string_view kGetExecutorById = "getexecutorbyidmsg";
+inline constexpr std::string_view kApproveExecutor = "approveexecutormsg";
+inline constexpr std::string_view kRejectExecutor = "rejectexecutormsg";
+inline constexpr std::string_view kRemoveExecutor = "removeexecutormsg";
+inline constexpr std::string_view kReportAllocation = "reportallocationmsg";
+inline constexpr std::string_view kUpdateExecutor = "updateexecutormsg";
+inline constexpr std::string_view kChangeExecutorId = "changeexecutoridmsg";
+// Function registry
+inline constexpr std::string_view kAddFunction = "addfunctionmsg";
+inline constexpr std::string_view kGetFunctions = "getfunctionsmsg";
+inline constexpr std::string_view kRemoveFunction = "removefunctionmsg";
+// Processes
+inline constexpr std::string_view kSubmitFunctionSpec = "submitfuncspecmsg";
+inline constexpr std::string_view kAssignProcess = "assignprocessmsg";
+inline constexpr std::string_view kGetProcess = "getprocessmsg";
+inline constexpr std::string_view kGetProcesses = "getprocessesmsg";
+inline constexpr std::string_view kGetProcessHistory = "getprocesshistmsg";
+inline constexpr std::string_view kRemoveProcess = "removeprocessmsg";
+inline constexpr std::string_view kRemoveAllProcesses = "removeallprocessesmsg";
+inline constexpr std::string_view kCloseSuccessful = "closesuccessfulmsg";
+inline constexpr std::string_view kCloseFailed = "closefailedmsg";
+inline constexpr std::string_view kSetOutput = "setoutputmsg";
+inline constexpr std::string_view kCancelProcess = "cancelprocessmsg";
+inline constexpr std::string_view kPauseAssignments = "pauseassignmentsmsg";
+inline constexpr std::string_view kResumeAssignments = "resumeassignmentsmsg";
+inline constexpr std::string_view kGetPauseStatus = "getpausestatusmsg";
+inline constexpr std::string_view kPauseStatusReply = "pausestatusreplymsg";
+// Attributes
+inline constexpr std::string_view kAddAttribute = "addattributemsg";
+inline constexpr std::string_view kGetAttribute = "getattributemsg";
+// Logs
+inline constexpr std::string_view kAddLog = "addlogmsg";
+inline constexpr std::string_view kAddExecutorLog = "addexecutorlogmsg";
+inline constexpr std::string_view kGetLogs = "getlogsmsg";
+inline constexpr std::string_view kSearchLogs = "searchlogsmsg";
+// Locations
+inline constexpr std::string_view kAddLocation = "addlocationmsg";
+inline constexpr std::string_view kGetLocations = "getlocationsmsg";
+inline constexpr std::string_view kGetLocation = "getlocationmsg";
+inline constexpr std::string_view kRemoveLocation = "removelocationmsg";
+
+inline constexpr std::string_view kError = "error";
+
+}  // namespace colonies::protocol::msg

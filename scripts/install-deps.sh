@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build and the test tiers need. Idempotent: packages already
+# present are skipped by apt, and `apt-get update` runs once per invocation.
+# Usage: scripts/install-deps.sh [--build-only]
+set -euo pipefail
+
+BUILD_PKGS=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsodium-dev libssl-dev libsqlite3-dev sqlite3
+  libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+# Tools the test tiers use at run time (process inspection in the kill -9 test, python for
+# small test helpers).
+TEST_PKGS=(procps python3 curl)
+
+pkgs=("${BUILD_PKGS[@]}")
+if [[ "${1:-}" != "--build-only" ]]; then
+  pkgs+=("${TEST_PKGS[@]}")
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if (( ${#missing[@]} == 0 )); then
+  echo "install-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
