@@ -1,0 +1,64 @@
+// HTTP/1.1 keep-alive server on Boost.Beast/Asio, optionally TLS. It knows nothing of Colonies
+// messages: every complete request is handed to one Handler, which answers through a Responder,
+// possibly later and from another thread (long-polls). Protects itself from slow and oversized
+// clients: header/body read timeouts, idle keep-alive timeout, body limit answered with 413.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "core/error/error.hpp"
+
+namespace colonies::transport {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query, e.g. "/api"
+  std::string body;
+  std::string remote;  // "ip:port" of the peer, for logs
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// Sends the response for one request. Call exactly once, from any thread; calls after the
+// connection closed are ignored. Cheap to copy.
+using Responder = std::function<void(HttpResponse)>;
+// Called on an io_context thread for every request; must not block (hand long work elsewhere).
+using HttpHandler = std::function<void(HttpRequest, Responder)>;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 50080;  // 0 = pick a free port (see HttpServer::port())
+  std::size_t body_limit = 16 * 1024 * 1024;
+  int header_timeout_s = 10;  // to receive a complete request header
+  int body_timeout_s = 60;    // to receive the body after the header
+  int idle_timeout_s = 120;   // keep-alive connection with no request
+  int max_connections = 20000;
+  std::string tls_cert_file;  // PEM; TLS is on when both files are set
+  std::string tls_key_file;
+};
+
+class HttpServer {
+ public:
+  // Binds and listens; Unavailable when the address is taken, BadRequest when TLS files are
+  // unreadable. Does not run the io_context: the caller runs it on its own threads.
+  static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io, HttpServerOptions options,
+                                                   HttpHandler handler);
+  virtual ~HttpServer() = default;
+  // The bound port (useful with port 0).
+  virtual std::uint16_t port() const = 0;
+  // Stops accepting; open connections finish their current request and then close. Thread-safe.
+  virtual void stop() = 0;
+  // Number of open connections (for stats and tests).
+  virtual std::size_t connection_count() const = 0;
+};
+
+}  // namespace colonies::transport
