@@ -1,0 +1,58 @@
+// Internals shared by HttpServer's listener (http_server.cpp) and its per-connection sessions
+// (http_session.cpp): the state both hold and the session factory. Private to colonies::transport;
+// callers include http_server.hpp only, which stays free of Asio/Beast/SSL templates.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "adapters/transport/http/http_server.hpp"
+
+namespace colonies::transport::detail {
+
+// One accepted connection. Ownership lives in its pending asynchronous operations (there is
+// always one while the connection is open, even while a handler holds the request), so a
+// session disappears by itself once closed; the server only keeps weak references.
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Starts the handshake/read loop. Any thread; the work is posted onto the session's strand.
+  virtual void start() = 0;
+  // Graceful stop: an idle connection closes now, one with a request in progress answers it
+  // (with Connection: close) and then closes. Any thread.
+  virtual void stop() = 0;
+};
+
+// What the listener and every session share. Lives as long as the server object or any
+// session, whichever is last, so sessions never point at a destroyed server.
+struct ServerShared {
+  HttpServerOptions options;
+  HttpHandler handler;
+  std::unique_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
+
+  // Registers a new session, unless the server is stopping or already holds max_connections.
+  // Returns false when the caller must drop the connection instead.
+  bool add(const std::shared_ptr<Session>& session);
+  // Idempotent; called when a session closes its socket and again from its destructor.
+  void remove(const Session* session);
+  std::size_t count() const;
+  // Marks the server stopping and returns the sessions open at that moment.
+  std::vector<std::shared_ptr<Session>> begin_stop();
+  bool stopping() const;
+
+ private:
+  mutable std::mutex mutex_;
+  bool stopping_ = false;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
+};
+
+// Takes over an accepted socket (whose executor must be a strand); TLS when shared->tls is set.
+std::shared_ptr<Session> make_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared);
+
+}  // namespace colonies::transport::detail
