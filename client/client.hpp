@@ -1,0 +1,196 @@
+// The C++ SDK: one typed, signed call per message of the wire protocol (PROTOCOL.md, names and
+// fields of spec §2.3), returning model types. It is not a retry layer, a cache or a scheduler:
+// every method is one round trip, and a failure is reported as it came.
+// Not thread-safe: use one Client per thread (they are cheap; each keeps one connection alive).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/replies.hpp"
+#include "client/transport.hpp"
+#include "core/error/error.hpp"
+#include "core/model/entities.hpp"
+#include "core/model/executor.hpp"
+#include "core/model/function_spec.hpp"
+#include "core/model/process.hpp"
+#include "core/ports/clock.hpp"
+#include "core/ports/crypto.hpp"
+
+namespace colonies::client {
+
+// Where the server is, for the HTTP transport.
+struct ClientConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 50080;
+  bool tls = false;
+  bool tls_verify = true;  // only with tls: check the certificate and the host name
+  std::string ca_file;     // extra trusted CA (PEM); the system store otherwise
+  std::chrono::milliseconds request_timeout{30'000};
+  // Added to a long-poll's own timeout (assign) so that the server answers before we give up.
+  std::chrono::milliseconds long_poll_margin{10'000};
+};
+
+// Injected collaborators; defaults are the real ones (system clock, libsodium randomness).
+struct ClientDeps {
+  std::shared_ptr<const ports::Clock> clock;    // timestamps
+  std::shared_ptr<const ports::Crypto> crypto;  // nonces (random_hex)
+};
+
+// assignprocessmsg's optional offer: what the executor has free right now.
+struct AssignOffer {
+  std::string availablecpu;  // "4", "4000m"; "" = not stated
+  std::string availablemem;  // "16Gi"; "" = not stated
+  int availablegpu = -1;     // -1 = not stated (a Colonies addition)
+};
+
+// getprocessesmsg filter.
+struct ProcessQuery {
+  std::string colonyname;
+  model::ProcessState state = model::ProcessState::Waiting;
+  int count = 20;  // the server caps it at 100
+  std::string executortype;
+  std::string label;
+  std::string initiator;  // a user name of the colony
+};
+
+// getlogsmsg filter: by process, or by executor when processid is empty.
+struct LogQuery {
+  std::string colonyname;
+  std::string processid;
+  std::string executorname;
+  int count = 100;          // the server caps it at 500
+  std::int64_t since = 0;   // Unix ns: only logs after this
+  bool latest = false;      // the newest `count` instead of the oldest
+};
+
+class Client {
+ public:
+  // Over HTTP. `signer` may be null: then only version() and server_info() work, and every
+  // other call fails with Unauthenticated before anything is sent.
+  Client(const ClientConfig& config, std::unique_ptr<ports::Signer> signer, ClientDeps deps = {});
+  // Over any transport (tests, other transports).
+  Client(std::unique_ptr<Transport> transport, std::unique_ptr<ports::Signer> signer, ClientConfig config = {},
+         ClientDeps deps = {});
+  // Over HTTP, signing with the private key `private_key_hex` (64 hex). BadRequest if malformed.
+  static Result<Client> connect(const ClientConfig& config, std::string_view private_key_hex, ClientDeps deps = {});
+
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  ~Client();
+
+  // The signer's ID, or "" without a signer.
+  std::string id() const;
+  std::string endpoint() const;
+  // The HTTP status of the last call's error reply; 0 if the last call succeeded or never got a
+  // reply (transport failure). Lets a caller tell "the server said 503" from "no server".
+  int last_reply_status() const { return last_reply_status_; }
+
+  // Generic signed call: `payload` gets msgtype/nonce/timestamp, the reply's payload is returned.
+  // An error reply becomes Error{code of its status, its message}; an unreadable reply is Internal.
+  Result<json::value> call(std::string_view msgtype, json::object payload,
+                           std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // The same, unsigned (only versionmsg and getserverinfomsg are accepted so).
+  Result<json::value> call_unsigned(std::string_view msgtype, json::object payload);
+
+  // ---- Server (client_server.cpp)
+  Result<VersionInfo> version();       // unsigned
+  Result<ServerInfo> server_info();    // unsigned
+  Result<model::Statistics> statistics();  // server owner
+  Status change_server_id(const std::string& serverid);  // server owner
+
+  // ---- Colonies
+  Result<model::Colony> add_colony(const model::Colony& colony);  // server owner
+  Status remove_colony(const std::string& colonyname);            // server owner
+  Result<model::Colony> get_colony(const std::string& colonyname);
+  Result<std::vector<model::Colony>> get_colonies();  // server owner
+  Result<model::Statistics> colony_statistics(const std::string& colonyname);
+  Status change_colony_id(const std::string& colonyname, const std::string& colonyid);  // colony owner
+
+  // ---- Users (client_members.cpp)
+  Result<model::User> add_user(const model::User& user);  // colony owner
+  Result<std::vector<model::User>> get_users(const std::string& colonyname);
+  Result<model::User> get_user(const std::string& colonyname, const std::string& name);
+  Result<model::User> get_user_by_id(const std::string& colonyname, const std::string& userid);
+  Status remove_user(const std::string& colonyname, const std::string& name);  // colony owner
+  Status change_user_id(const std::string& colonyname, const std::string& userid);  // the user itself
+
+  // ---- Executors
+  Result<model::Executor> add_executor(const model::Executor& executor);  // colony owner
+  Status approve_executor(const std::string& colonyname, const std::string& executorname);  // colony owner
+  Status reject_executor(const std::string& colonyname, const std::string& executorname);   // colony owner
+  Status remove_executor(const std::string& colonyname, const std::string& executorname);   // colony owner
+  Result<model::Executor> get_executor(const std::string& colonyname, const std::string& executorname);
+  Result<std::vector<model::Executor>> get_executors(const std::string& colonyname);
+  Result<model::Executor> get_executor_by_id(const std::string& colonyname, const std::string& executorid);
+  // The executor itself.
+  Status update_executor_capabilities(const std::string& colonyname, const std::string& executorname,
+                                      const model::Capabilities& capabilities);
+  // The executor itself; `allocations` is {projects: {name: {allocatedcpu, usedcpu, ...}}}.
+  Status report_allocation(const std::string& colonyname, const std::string& executorname,
+                           const json::value& allocations);
+  Status change_executor_id(const std::string& colonyname, const std::string& executorid);  // the executor
+
+  // ---- Function registry
+  Result<model::Function> add_function(const model::Function& function);  // the executor itself
+  // All functions of the colony when `executorname` is empty.
+  Result<std::vector<model::Function>> get_functions(const std::string& colonyname,
+                                                     const std::string& executorname = "");
+  Status remove_function(const std::string& functionid);
+
+  // ---- Processes (client_processes.cpp)
+  Result<model::Process> submit(const model::FunctionSpec& spec);
+  // Long-polls for a process for up to `timeout_s` seconds (-1: try once, NotFound when there is
+  // none). Timeout when nothing arrived in time. Blocks; the HTTP timeout is timeout_s + margin.
+  Result<model::Process> assign(const std::string& colonyname, int timeout_s, const AssignOffer& offer = {});
+  Result<model::Process> get_process(const std::string& processid);
+  Result<std::vector<model::Process>> get_processes(const ProcessQuery& query);
+  // Processes submitted within the last `seconds`; executorid "" = any.
+  Result<std::vector<model::Process>> get_process_history(const std::string& colonyname,
+                                                          const std::string& executorid, std::int64_t seconds,
+                                                          model::ProcessState state);
+  Status remove_process(const std::string& processid, bool all = false);
+  // Every process of the colony in `state`, or in any state but RUNNING when nullopt. Colony owner.
+  Status remove_all_processes(const std::string& colonyname, std::optional<model::ProcessState> state);
+  Status close_successful(const std::string& processid, const json::array& out = {});  // assigned executor
+  Status close_failed(const std::string& processid, const std::vector<std::string>& errors);  // assigned executor
+  Status set_output(const std::string& processid, const json::array& out);  // assigned executor
+  Status cancel_process(const std::string& processid);
+  Status pause_assignments(const std::string& colonyname);   // colony owner
+  Status resume_assignments(const std::string& colonyname);  // colony owner
+  Result<PauseStatus> pause_status(const std::string& colonyname);
+
+  // ---- Attributes
+  Result<model::Attribute> add_attribute(const model::Attribute& attribute);  // assigned executor
+  Result<model::Attribute> get_attribute(const std::string& attributeid);
+
+  // ---- Logs (client_logs.cpp)
+  Status add_log(const std::string& processid, const std::string& message);  // assigned executor
+  Status add_executor_log(const std::string& colonyname, const std::string& executorname,
+                          const std::string& message);  // the executor itself
+  Result<std::vector<model::Log>> get_logs(const LogQuery& query);
+  Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text, int days,
+                                              int count);
+
+  // ---- Locations
+  Result<model::Location> add_location(const model::Location& location);  // colony owner
+  Result<std::vector<model::Location>> get_locations(const std::string& colonyname);
+  Result<model::Location> get_location(const std::string& colonyname, const std::string& name);
+  Status remove_location(const std::string& colonyname, const std::string& name);  // colony owner
+
+ private:
+  Result<json::value> exchange(std::string_view msgtype, const std::string& body, std::chrono::milliseconds timeout);
+
+  std::unique_ptr<Transport> transport_;
+  std::unique_ptr<ports::Signer> signer_;
+  ClientConfig config_;
+  ClientDeps deps_;
+  int last_reply_status_ = 0;
+};
+
+}  // namespace colonies::client

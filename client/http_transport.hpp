@@ -1,0 +1,23 @@
+// The SDK's Transport over HTTP: POST /api on one kept-alive connection (transport::HttpClient).
+// Not thread-safe, like the HttpClient under it. No retries here: a failed call is reported.
+#pragma once
+
+#include <memory>
+
+#include "adapters/transport/http/http_client.hpp"
+#include "client/transport.hpp"
+
+namespace colonies::client {
+
+class HttpTransport final : public Transport {
+ public:
+  explicit HttpTransport(transport::HttpClientOptions options);
+  Result<std::string> call(const std::string& request_body, std::chrono::milliseconds timeout) override;
+  std::string endpoint() const override { return endpoint_; }
+
+ private:
+  std::string endpoint_;
+  transport::HttpClient http_;
+};
+
+}  // namespace colonies::client
