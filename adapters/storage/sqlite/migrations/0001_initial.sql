@@ -84,6 +84,8 @@ CREATE TABLE logs (
   timestamp INTEGER NOT NULL,  -- Unix ns
   message TEXT NOT NULL
 );
-CREATE INDEX logs_by_process_time ON logs (processid, timestamp);
+-- Leading with colonyname too: every query names the colony, and with two equality columns
+-- the planner never prefers logs_by_colony_time (which scans the whole colony) for it.
+CREATE INDEX logs_by_colony_process_time ON logs (colonyname, processid, timestamp);
 CREATE INDEX logs_by_colony_executor_time ON logs (colonyname, executorname, timestamp);
 CREATE INDEX logs_by_colony_time ON logs (colonyname, timestamp);
