@@ -14,17 +14,24 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  // A bind error can only be a programming error (bad index); step() reports it then.
-  sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  // A null pointer would bind SQL NULL; an empty string_view means the empty string here.
+  const char* data = text.data() != nullptr ? text.data() : "";
+  int rc = sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
   return *this;
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
+  int rc = sqlite3_bind_int64(stmt_, index, value);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
   return *this;
 }
 
 Result<bool> Statement::step() {
+  if (bind_error_ != SQLITE_OK) {
+    return fail(ErrorCode::Unavailable, "SQLite database {}: cannot bind a parameter: {} (in: {})",
+                connection_->path(), sqlite3_errstr(bind_error_), sqlite3_sql(stmt_));
+  }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,7 +24,10 @@ class Connection;
 class Statement {
  public:
   Statement(Connection& connection, sqlite3_stmt* stmt) : connection_(&connection), stmt_(stmt) {}
-  Statement(Statement&& other) noexcept : connection_(other.connection_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Statement(Statement&& other) noexcept
+      : connection_(other.connection_), stmt_(other.stmt_), bind_error_(other.bind_error_) {
+    other.stmt_ = nullptr;
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   Statement& operator=(Statement&&) = delete;
@@ -46,6 +50,7 @@ class Statement {
  private:
   Connection* connection_;
   sqlite3_stmt* stmt_;
+  int bind_error_ = 0;  // the first failed bind's SQLite code, reported by step()
 };
 
 class Connection {

@@ -167,13 +167,17 @@ Result<std::vector<model::Process>> SqliteStore::read_processes(Connection& c, c
 }
 
 Result<std::optional<model::Attribute>> SqliteStore::read_attribute(Connection& c, const std::string& attributeid) {
-  COLONIES_TRY(st, c.prepare("SELECT data FROM attributes WHERE attributeid = ?"));
+  COLONIES_TRY(st, c.prepare("SELECT p.data FROM attributes a JOIN processes p ON p.processid = a.processid "
+                             "WHERE a.attributeid = ?"));
   st.bind(1, attributeid);
   COLONIES_TRY(row, st.step());
   if (!row) return std::optional<model::Attribute>{};
-  COLONIES_TRY(a, decode<model::Attribute>(c, st.text(0), "attribute",
-                                           [](const json::value& v) { return model::attribute_from_json(v); }));
-  return std::optional<model::Attribute>(std::move(a));
+  COLONIES_TRY(p, decode_process(c, st.text(0)));
+  for (auto& a : p.attributes) {
+    if (a.attributeid == attributeid) return std::optional<model::Attribute>(std::move(a));
+  }
+  return fail(ErrorCode::Unavailable, "SQLite database {}: attribute {} is indexed under process {} but not in it",
+              c.path(), attributeid, p.processid);
 }
 
 Result<std::vector<model::Log>> SqliteStore::read_logs(Connection& c, const ports::LogQuery& q) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "adapters/storage/sqlite/checkpointer.hpp"
 #include "adapters/storage/sqlite/connection.hpp"
 #include "adapters/storage/sqlite/migrations.hpp"
 
@@ -19,6 +20,8 @@ namespace {
 // How long a connection retries while another one (another process, or a checkpoint) holds a
 // lock, before reporting Unavailable.
 constexpr int kBusyTimeoutMs = 5000;
+// WAL size (pages) after which a background checkpoint starts; SQLite's own default.
+constexpr int kCheckpointPages = 1000;
 
 Status configure_writer(Connection& c, SqliteOptions::Sync sync) {
   COLONIES_CHECK(c.exec(fmt::format("PRAGMA busy_timeout = {}", kBusyTimeoutMs)));
@@ -79,18 +82,20 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     COLONIES_TRY(writer, Connection::open(options.path));
     COLONIES_CHECK(configure_writer(*writer, options.sync));
     COLONIES_CHECK(sqlite::migrate(*writer));
+    COLONIES_TRY(checkpointer, sqlite::Checkpointer::start(*writer, kCheckpointPages));
     std::vector<std::unique_ptr<Connection>> readers;
     for (int i = 0; i < options.reader_connections; ++i) {
       COLONIES_TRY(reader, Connection::open(options.path));
       COLONIES_CHECK(configure_reader(*reader));
       readers.push_back(std::move(reader));
     }
-    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(writer), std::move(readers)));
+    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(writer), std::move(checkpointer), std::move(readers)));
   });
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers)
-    : writer_(std::move(writer)), readers_(std::move(readers)) {
+SqliteStore::SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<sqlite::Checkpointer> checkpointer,
+                         std::vector<std::unique_ptr<Connection>> readers)
+    : writer_(std::move(writer)), checkpointer_(std::move(checkpointer)), readers_(std::move(readers)) {
   for (auto& r : readers_) idle_readers_.push_back(r.get());
 }
 

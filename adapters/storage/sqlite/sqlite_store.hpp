@@ -14,8 +14,9 @@
 namespace colonies::storage {
 
 namespace sqlite {
+class Checkpointer;
 class Connection;
-}
+}  // namespace sqlite
 
 struct SqliteOptions {
   // A file path (":memory:" is not supported: readers need to share the file). The parent
@@ -46,7 +47,8 @@ class SqliteStore final : public ports::Store {
   Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) override;
 
  private:
-  SqliteStore(std::unique_ptr<sqlite::Connection> writer, std::vector<std::unique_ptr<sqlite::Connection>> readers);
+  SqliteStore(std::unique_ptr<sqlite::Connection> writer, std::unique_ptr<sqlite::Checkpointer> checkpointer,
+              std::vector<std::unique_ptr<sqlite::Connection>> readers);
 
   // Borrows a reader connection for the lifetime of the lease; waits while all are in use.
   class ReaderLease {
@@ -79,6 +81,7 @@ class SqliteStore final : public ports::Store {
 
   std::mutex writer_mutex_;  // apply() has one caller by contract; this makes misuse harmless
   std::unique_ptr<sqlite::Connection> writer_;
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;  // after writer_: it must be destroyed first
 
   std::mutex readers_mutex_;
   std::condition_variable reader_returned_;

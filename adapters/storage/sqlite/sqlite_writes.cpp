@@ -120,8 +120,8 @@ class Writer {
                        std::int64_t{p.prioritytime}, process_to_text(p)));
     COLONIES_CHECK(run(c_, "DELETE FROM attributes WHERE processid = ?", std::string_view(p.processid)));
     for (const auto& a : p.attributes) {
-      COLONIES_CHECK(run(c_, "INSERT OR REPLACE INTO attributes (attributeid, processid, data) VALUES (?, ?, ?)",
-                         std::string_view(a.attributeid), std::string_view(p.processid), to_text(a)));
+      COLONIES_CHECK(run(c_, "INSERT OR REPLACE INTO attributes (attributeid, processid) VALUES (?, ?)",
+                         std::string_view(a.attributeid), std::string_view(p.processid)));
     }
     return ok();
   }

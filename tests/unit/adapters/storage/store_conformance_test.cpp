@@ -1,6 +1,7 @@
 // The Store port's conformance suite: every behaviour the server relies on, run against every
-// Store implementation (SqliteStore on a temporary file, MemoryStore). Adapter-specific
-// behaviour (reopen, migrations, file errors) is in sqlite_store_test.cpp, not here.
+// Store implementation (SqliteStore on a temporary file, MemoryStore). Log queries are in
+// store_log_conformance_test.cpp; adapter-specific behaviour (reopen, migrations, file errors)
+// is in sqlite_store_test.cpp.
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -8,91 +9,13 @@
 
 #include <gtest/gtest.h>
 
-#include "adapters/storage/sqlite/sqlite_store.hpp"
 #include "tests/support/memory_store.hpp"
-#include "tests/unit/adapters/storage/store_test_data.hpp"
+#include "tests/unit/adapters/storage/store_test_fixture.hpp"
 
 namespace colonies::storage::test {
 namespace {
 
 namespace m = ports::mutation;
-using model::ProcessState;
-
-enum class StoreKind { Sqlite, Memory };
-
-class StoreTest : public ::testing::TestWithParam<StoreKind> {
- protected:
-  void SetUp() override {
-    if (GetParam() == StoreKind::Sqlite) {
-      auto opened = SqliteStore::open({.path = (dir_.path() / "colonies.db").string()});
-      ASSERT_TRUE(opened) << opened.error().message;
-      store_ = std::move(*opened);
-    } else {
-      store_ = std::make_unique<colonies::testing::MemoryStore>();
-    }
-  }
-
-  ports::Store& store() { return *store_; }
-
-  void apply(std::vector<ports::Mutation> batch) {
-    auto applied = store_->apply(batch);
-    ASSERT_TRUE(applied) << applied.error().message;
-  }
-
-  ports::Snapshot load() {
-    auto snapshot = store_->load();
-    EXPECT_TRUE(snapshot) << snapshot.error().message;
-    return snapshot ? std::move(*snapshot) : ports::Snapshot{};
-  }
-
-  std::optional<model::Process> get(const std::string& id) {
-    auto p = store_->get_process(id);
-    EXPECT_TRUE(p) << p.error().message;
-    return p ? *p : std::nullopt;
-  }
-
-  std::vector<model::Process> list(ports::ProcessFilter filter) {
-    auto listed = store_->list_processes(filter);
-    EXPECT_TRUE(listed) << listed.error().message;
-    return listed ? *listed : std::vector<model::Process>{};
-  }
-
-  std::vector<std::string> list_ids(ports::ProcessFilter filter) {
-    std::vector<std::string> ids;
-    for (const auto& p : list(std::move(filter))) ids.push_back(p.processid);
-    return ids;
-  }
-
-  std::vector<std::string> log_messages(const ports::LogQuery& q) {
-    auto logs = store_->get_logs(q);
-    EXPECT_TRUE(logs) << logs.error().message;
-    std::vector<std::string> out;
-    if (logs) {
-      for (const auto& l : *logs) out.push_back(l.message);
-    }
-    return out;
-  }
-
-  std::vector<std::string> search(const std::string& colony, const std::string& text, std::int64_t since = 0,
-                                  int count = 100) {
-    auto logs = store_->search_logs(colony, text, since, count);
-    EXPECT_TRUE(logs) << logs.error().message;
-    std::vector<std::string> out;
-    if (logs) {
-      for (const auto& l : *logs) out.push_back(l.message);
-    }
-    return out;
-  }
-
-  std::int64_t count(const std::string& colony, ProcessState state) {
-    auto counts = store_->count_processes(colony);
-    EXPECT_TRUE(counts) << counts.error().message;
-    return counts ? (*counts)[state] : -1;
-  }
-
-  TempDir dir_;
-  std::unique_ptr<ports::Store> store_;
-};
 
 // --- server id, colonies and the small entities ---
 
@@ -405,87 +328,6 @@ TEST_P(StoreTest, CountsProcessesPerStateForAColonyAndTheServer) {
                                                         {ProcessState::Cancelled, 1}}));
 }
 
-// --- logs ---
-
-class StoreLogTest : public StoreTest {
- protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    // Two processes of exec-1 and one of exec-2 in c1, interleaved in time; one log in c2 that
-    // shares a process and executor name with c1 to check colony scoping. "p1-t3b" has the same
-    // timestamp as "p1-t3" and was appended after it.
-    apply({m::AppendLog{make_log("c1", "p1", "exec-1", kT0 + 1, "p1-t1")},
-           m::AppendLog{make_log("c1", "p2", "exec-1", kT0 + 2, "p2-t2")},
-           m::AppendLog{make_log("c1", "p1", "exec-1", kT0 + 3, "p1-t3")},
-           m::AppendLog{make_log("c1", "p1", "exec-1", kT0 + 3, "p1-t3b")},
-           m::AppendLog{make_log("c1", "p3", "exec-2", kT0 + 4, "p3-t4")}});
-    apply({m::AppendLog{make_log("c1", "p1", "exec-1", kT0 + 5, "p1-t5")},
-           m::AppendLog{make_log("c2", "p1", "exec-1", kT0 + 6, "c2-p1-t6")}});
-  }
-  using V = std::vector<std::string>;
-};
-
-TEST_P(StoreLogTest, ReturnsLogsOfAProcessOldestFirst) {
-  EXPECT_EQ(log_messages({.colonyname = "c1", .processid = "p1"}), (V{"p1-t1", "p1-t3", "p1-t3b", "p1-t5"}));
-}
-
-TEST_P(StoreLogTest, RoundTripsEveryLogField) {
-  auto logs = store().get_logs({.colonyname = "c1", .processid = "p3"});
-  ASSERT_TRUE(logs);
-  ASSERT_EQ(logs->size(), 1u);
-  EXPECT_EQ(as_json((*logs)[0]), as_json(make_log("c1", "p3", "exec-2", kT0 + 4, "p3-t4")));
-}
-
-TEST_P(StoreLogTest, LimitsToTheOldestCount) {
-  EXPECT_EQ(log_messages({.colonyname = "c1", .processid = "p1", .count = 2}), (V{"p1-t1", "p1-t3"}));
-  EXPECT_TRUE(log_messages({.colonyname = "c1", .processid = "p1", .count = 0}).empty());
-}
-
-TEST_P(StoreLogTest, LatestReturnsTheNewestCountOldestFirst) {
-  EXPECT_EQ(log_messages({.colonyname = "c1", .processid = "p1", .count = 2, .latest = true}), (V{"p1-t3b", "p1-t5"}));
-  EXPECT_EQ(log_messages({.colonyname = "c1", .processid = "p1", .count = 10, .latest = true}),
-            (V{"p1-t1", "p1-t3", "p1-t3b", "p1-t5"}));
-}
-
-TEST_P(StoreLogTest, SinceExcludesLogsAtOrBeforeIt) {
-  EXPECT_EQ(log_messages({.colonyname = "c1", .processid = "p1", .since = kT0 + 3}), (V{"p1-t5"}));
-  EXPECT_EQ(log_messages({.colonyname = "c1", .processid = "p1", .since = kT0 + 2}), (V{"p1-t3", "p1-t3b", "p1-t5"}));
-}
-
-TEST_P(StoreLogTest, ReturnsLogsOfAnExecutorWithinTheColony) {
-  EXPECT_EQ(log_messages({.colonyname = "c1", .executorname = "exec-1"}),
-            (V{"p1-t1", "p2-t2", "p1-t3", "p1-t3b", "p1-t5"}));
-  EXPECT_EQ(log_messages({.colonyname = "c1", .executorname = "exec-1", .count = 2, .since = kT0 + 1, .latest = true}),
-            (V{"p1-t3b", "p1-t5"}));
-  EXPECT_EQ(log_messages({.colonyname = "c2", .executorname = "exec-1"}), (V{"c2-p1-t6"}));
-  EXPECT_TRUE(log_messages({.colonyname = "c1", .executorname = "nobody"}).empty());
-}
-
-TEST_P(StoreLogTest, ProcessIdTakesPrecedenceOverExecutorName) {
-  EXPECT_EQ(log_messages({.colonyname = "c1", .processid = "p3", .executorname = "exec-1"}), (V{"p3-t4"}));
-}
-
-TEST_P(StoreLogTest, SearchFindsSubstringsNewestFirstWithinTheColony) {
-  EXPECT_EQ(search("c1", "p1-"), (V{"p1-t5", "p1-t3b", "p1-t3", "p1-t1"}));
-  EXPECT_EQ(search("c1", "T3"), (V{"p1-t3b", "p1-t3"}));  // case-insensitive
-  EXPECT_EQ(search("c1", "p1-", kT0 + 3), (V{"p1-t5"}));
-  EXPECT_EQ(search("c1", "-t", 0, 2), (V{"p1-t5", "p3-t4"}));
-  EXPECT_EQ(search("c2", "p1"), (V{"c2-p1-t6"}));
-  EXPECT_TRUE(search("c1", "absent").empty());
-  EXPECT_TRUE(search("c1", "p1", 0, 0).empty());
-}
-
-TEST_P(StoreTest, SearchTreatsWildcardCharactersLiterally) {
-  apply({m::AppendLog{make_log("c1", "p", "e", kT0 + 1, "100% done")},
-         m::AppendLog{make_log("c1", "p", "e", kT0 + 2, "1000 done")},
-         m::AppendLog{make_log("c1", "p", "e", kT0 + 3, "a_b")},
-         m::AppendLog{make_log("c1", "p", "e", kT0 + 4, "axb")},
-         m::AppendLog{make_log("c1", "p", "e", kT0 + 5, "back\\slash")}});
-  EXPECT_EQ(search("c1", "0%"), (std::vector<std::string>{"100% done"}));
-  EXPECT_EQ(search("c1", "a_b"), (std::vector<std::string>{"a_b"}));
-  EXPECT_EQ(search("c1", "k\\s"), (std::vector<std::string>{"back\\slash"}));
-}
-
 // --- atomicity and concurrency ---
 
 TEST_P(StoreTest, RejectsABatchWithAnInvalidMutationAndAppliesNoneOfIt) {
@@ -570,12 +412,7 @@ TEST_P(StoreTest, ReadersSeeWholeBatchesWhileApplyRuns) {
   EXPECT_EQ(count("c1", ProcessState::Waiting), kBatches * kPerBatch);
 }
 
-std::string kind_name(const ::testing::TestParamInfo<StoreKind>& info) {
-  return info.param == StoreKind::Sqlite ? "Sqlite" : "Memory";
-}
-
-INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values(StoreKind::Sqlite, StoreKind::Memory), kind_name);
-INSTANTIATE_TEST_SUITE_P(Stores, StoreLogTest, ::testing::Values(StoreKind::Sqlite, StoreKind::Memory), kind_name);
+INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values(StoreKind::Sqlite, StoreKind::Memory), store_kind_name);
 
 // MemoryStore's own test hook, which the server's tests use to simulate a failing disk.
 TEST(MemoryStoreTest, FailsTheNextApplyWhenToldAndAppliesNothing) {
