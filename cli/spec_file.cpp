@@ -1,0 +1,49 @@
+// Spec file loading with positioned JSON errors.
+#include "cli/spec_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace colonies::cli {
+
+Result<boost::json::value> parse_json_with_position(std::string_view text) {
+  boost::json::stream_parser parser;
+  boost::system::error_code ec;
+  std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (!ec) return parser.release();
+  // On an error write_some stops at the offending byte; at the end the text was cut short.
+  std::size_t offset = std::min(consumed, text.size());
+  std::size_t line = 1;
+  std::size_t column = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return fail(ErrorCode::BadRequest, "invalid JSON at line {}, column {}: {}", line, column, ec.message());
+}
+
+Result<model::FunctionSpec> load_spec_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::BadRequest, "cannot read spec file '{}': {}", path, std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto value = parse_json_with_position(text.str());
+  if (!value) return fail(ErrorCode::BadRequest, "spec file '{}': {}", path, value.error().message);
+  if (!value->is_object()) {
+    return fail(ErrorCode::BadRequest, "spec file '{}': expected a JSON object (a function spec)", path);
+  }
+  auto spec = model::function_spec_from_json(*value, "spec");
+  if (!spec) return fail(ErrorCode::BadRequest, "spec file '{}': {}", path, spec.error().message);
+  return spec;
+}
+
+}  // namespace colonies::cli

@@ -1,0 +1,126 @@
+// Global settings: flags beat environment variables, which beat defaults; each command group
+// signs with the key of its role.
+#include "cli/settings.hpp"
+#include "tests/unit/cli/cli_harness.hpp"
+
+namespace colonies::cli {
+namespace {
+
+class CliSettingsTest : public CliHarness {};
+
+TEST_F(CliSettingsTest, DefaultsToLocalhostPlainHttp) {
+  member_env();
+  ASSERT_EQ(run({"process", "psw"}), 0) << err_.str();
+  ASSERT_EQ(configs_.size(), 1u);
+  EXPECT_EQ(configs_[0].host, "127.0.0.1");
+  EXPECT_EQ(configs_[0].port, 50080);
+  EXPECT_FALSE(configs_[0].tls);
+}
+
+TEST_F(CliSettingsTest, EnvironmentSetsHostPortAndTls) {
+  member_env();
+  set_env("COLONIES_SERVER_HOST", "colonies.example.org");
+  set_env("COLONIES_SERVER_HTTP_PORT", "8443");
+  set_env("COLONIES_TLS", "true");
+  ASSERT_EQ(run({"process", "psw"}), 0) << err_.str();
+  EXPECT_EQ(configs_[0].host, "colonies.example.org");
+  EXPECT_EQ(configs_[0].port, 8443);
+  EXPECT_TRUE(configs_[0].tls);
+  EXPECT_TRUE(configs_[0].tls_verify);
+}
+
+TEST_F(CliSettingsTest, FlagsOverrideEnvironment) {
+  member_env();
+  set_env("COLONIES_SERVER_HOST", "from-env");
+  set_env("COLONIES_SERVER_HTTP_PORT", "1111");
+  ASSERT_EQ(run({"--host", "from-flag", "process", "psw", "--port", "2222", "--insecure"}), 0) << err_.str();
+  EXPECT_EQ(configs_[0].host, "from-flag");
+  EXPECT_EQ(configs_[0].port, 2222);
+  EXPECT_FALSE(configs_[0].tls_verify);
+}
+
+TEST_F(CliSettingsTest, LegacyPortVariableIsAcceptedButHttpPortWins) {
+  member_env();
+  set_env("COLONIES_SERVER_PORT", "3333");
+  ASSERT_EQ(run({"process", "psw"}), 0);
+  EXPECT_EQ(configs_.back().port, 3333);
+  set_env("COLONIES_SERVER_HTTP_PORT", "4444");
+  ASSERT_EQ(run({"process", "psw"}), 0);
+  EXPECT_EQ(configs_.back().port, 4444);
+}
+
+TEST_F(CliSettingsTest, ColonyNameFlagOverridesEnvironment) {
+  member_env();
+  ASSERT_EQ(run({"process", "psw", "--colonyname", "other"}), 0) << err_.str();
+  EXPECT_EQ(payload_of_last().at("colonyname").as_string(), "other");
+}
+
+TEST_F(CliSettingsTest, MemberCommandsSignWithPrvkey) {
+  member_env();
+  set_env("COLONIES_COLONY_PRVKEY", colony_key_);
+  ASSERT_EQ(run({"process", "psw"}), 0);
+  EXPECT_EQ(signer_of_last(), id_of(user_key_));
+}
+
+TEST_F(CliSettingsTest, ColonyOwnerCommandsSignWithColonyKey) {
+  member_env();
+  set_env("COLONIES_COLONY_PRVKEY", colony_key_);
+  ASSERT_EQ(run({"executor", "approve", "--name", "e1"}), 0) << err_.str();
+  EXPECT_EQ(type_of_last(), "approveexecutormsg");
+  EXPECT_EQ(signer_of_last(), id_of(colony_key_));
+}
+
+TEST_F(CliSettingsTest, ServerOwnerCommandsSignWithServerKey) {
+  member_env();
+  set_env("COLONIES_SERVER_PRVKEY", server_key_);
+  script_ok(boost::json::array{});
+  ASSERT_EQ(run({"colony", "ls"}), 0) << err_.str();
+  EXPECT_EQ(signer_of_last(), id_of(server_key_));
+}
+
+TEST_F(CliSettingsTest, PrvkeyFlagOverridesEveryRoleKey) {
+  member_env();
+  set_env("COLONIES_COLONY_PRVKEY", colony_key_);
+  std::string other = sodium_.generate_private_key();
+  ASSERT_EQ(run({"executor", "approve", "--name", "e1", "--prvkey", other}), 0);
+  EXPECT_EQ(signer_of_last(), id_of(other));
+}
+
+TEST_F(CliSettingsTest, ResolveKeyFallsBackToPrvkeyForOwnerRoles) {
+  Settings settings;
+  set_env("COLONIES_PRVKEY", user_key_);
+  EXPECT_EQ(*resolve_key(settings, KeyRole::ColonyOwner), user_key_);
+  set_env("COLONIES_COLONY_PRVKEY", colony_key_);
+  EXPECT_EQ(*resolve_key(settings, KeyRole::ColonyOwner), colony_key_);
+  EXPECT_EQ(*resolve_key(settings, KeyRole::Member), user_key_);
+  EXPECT_EQ(*resolve_key(settings, KeyRole::Unsigned), "");
+}
+
+TEST_F(CliSettingsTest, HelpListsEveryGlobalFlagAndItsVariable) {
+  ASSERT_EQ(run({"--help"}), 0);
+  for (const char* text : {"--host", "--port", "--tls", "--insecure", "--json", "--prvkey", "--colonyname",
+                           "COLONIES_SERVER_HOST", "COLONIES_SERVER_HTTP_PORT", "COLONIES_SERVER_PORT", "COLONIES_TLS",
+                           "COLONIES_PRVKEY", "COLONIES_COLONY_PRVKEY", "COLONIES_SERVER_PRVKEY",
+                           "COLONIES_COLONY_NAME", "COLONIES_EXECUTOR_TYPE"}) {
+    EXPECT_NE(out_.str().find(text), std::string::npos) << text;
+  }
+}
+
+TEST_F(CliSettingsTest, UnknownCommandIsAUsageError) {
+  EXPECT_EQ(run({"proces", "ps"}), 2);
+  EXPECT_NE(err_.str().find("--help"), std::string::npos);
+}
+
+TEST_F(CliSettingsTest, MissingRequiredOptionIsAUsageError) {
+  member_env();
+  EXPECT_EQ(run({"process", "get"}), 2);
+  EXPECT_NE(err_.str().find("--processid"), std::string::npos) << err_.str();
+  EXPECT_TRUE(sent_->empty());
+}
+
+TEST_F(CliSettingsTest, GroupWithoutSubcommandIsAUsageError) {
+  EXPECT_EQ(run({"process"}), 2);
+}
+
+}  // namespace
+}  // namespace colonies::cli
