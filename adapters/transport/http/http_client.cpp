@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <boost/asio/connect.hpp>
@@ -36,6 +37,16 @@ namespace {
 
 // Replies listing many processes can be large; this only guards against a runaway server.
 constexpr std::uint64_t kResponseBodyLimit = 1024ull * 1024 * 1024;
+
+// Method and target go into the request line verbatim; refusing spaces and control characters
+// keeps a caller's string from smuggling extra header lines.
+bool is_safe_request_line_part(std::string_view text) {
+  if (text.empty()) return false;
+  for (unsigned char c : text) {
+    if (c <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -252,6 +263,9 @@ Result<HttpResult> HttpClient::request(const std::string& method, const std::str
                                        std::chrono::milliseconds timeout) {
   auto& impl = *impl_;
   const auto deadline = Clock::now() + timeout;
+  if (!is_safe_request_line_part(method) || !is_safe_request_line_part(target)) {
+    return fail(ErrorCode::BadRequest, "invalid HTTP request line: {:?} {:?}", method, target);
+  }
   http::request<http::string_body> request;
   try {
     request.method_string(method);

@@ -318,10 +318,12 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   void on_read_error(const error_code& ec) {
     if (ec == http::error::body_limit) {
-      auto length = parser_->content_length();
+      // Usually detected at the end of the header, before content_length() may be asked; the
+      // field itself is already stored, and beast has validated it as a number.
+      auto length = parser_->get()[http::field::content_length];
       auto limit = options().body_limit;
-      if (length) {
-        reply_error(413, fmt::format("request body of {} bytes exceeds the limit of {} bytes", *length, limit));
+      if (!length.empty()) {
+        reply_error(413, fmt::format("request body of {} bytes exceeds the limit of {} bytes", length, limit));
       } else {
         reply_error(413, fmt::format("request body exceeds the limit of {} bytes", limit));
       }

@@ -133,6 +133,14 @@ TEST(HttpClientTest, RejectsCertificateForAnotherHostName) {
   EXPECT_THAT(result.error().message, HasSubstr("certificate verify failed"));
 }
 
+TEST(HttpClientTest, RefusesTargetThatWouldInjectHeaderLines) {
+  ServerHarness harness(testing::echo_handler());
+  HttpClient client(harness.client_options());
+  auto result = client.get("/api HTTP/1.1\r\nX-Injected: 1\r\n", 1s);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::BadRequest);
+}
+
 TEST(HttpClientTest, ReportsBadRequestForUnreadableCaFile) {
   HttpClientOptions options;
   options.tls = true;
