@@ -54,13 +54,6 @@ class Listener : public std::enable_shared_from_this<Listener> {
     net::post(strand_, [self = shared_from_this()] { self->accept(); });
   }
 
-  void accept() {
-    if (!acceptor_.is_open()) return;
-    acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](error_code ec, tcp::socket socket) {
-      self->on_accept(ec, std::move(socket));
-    });
-  }
-
   // Any thread.
   void close() {
     net::post(strand_, [self = shared_from_this()] {
@@ -71,6 +64,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
  private:
+  // Each connection gets its own strand: its session's handlers never run concurrently, while
+  // different connections proceed in parallel on the io_context's threads.
+  void accept() {
+    if (!acceptor_.is_open()) return;
+    acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](error_code ec, tcp::socket socket) {
+      self->on_accept(ec, std::move(socket));
+    });
+  }
+
   void on_accept(error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
