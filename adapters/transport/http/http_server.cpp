@@ -19,6 +19,46 @@
 
 namespace colonies::transport {
 
+namespace detail {
+
+bool ServerShared::add(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) return false;
+  if (options.max_connections > 0 && sessions_.size() >= static_cast<std::size_t>(options.max_connections)) {
+    return false;
+  }
+  sessions_.emplace(session.get(), session);
+  return true;
+}
+
+void ServerShared::remove(const Session* session) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(session);
+}
+
+std::size_t ServerShared::count() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+std::vector<std::shared_ptr<Session>> ServerShared::begin_stop() {
+  std::lock_guard lock(mutex_);
+  stopping_ = true;
+  std::vector<std::shared_ptr<Session>> open;
+  open.reserve(sessions_.size());
+  for (auto& [key, weak] : sessions_) {
+    if (auto session = weak.lock()) open.push_back(std::move(session));
+  }
+  return open;
+}
+
+bool ServerShared::stopping() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
+}  // namespace detail
+
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
