@@ -3,8 +3,11 @@
 // connection alive and retries once on a stale one. Not thread-safe and not a connection pool.
 #include "adapters/transport/http/http_client.hpp"
 
+#include <poll.h>
+
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <boost/asio/connect.hpp>
@@ -36,6 +39,16 @@ namespace {
 
 // Replies listing many processes can be large; this only guards against a runaway server.
 constexpr std::uint64_t kResponseBodyLimit = 1024ull * 1024 * 1024;
+
+// Method and target go into the request line verbatim; refusing spaces and control characters
+// keeps a caller's string from smuggling extra header lines.
+bool is_safe_request_line_part(std::string_view text) {
+  if (text.empty()) return false;
+  for (unsigned char c : text) {
+    if (c <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -175,6 +188,15 @@ struct HttpClient::Impl {
     return ok();
   }
 
+  // A server sends nothing unasked, so an idle connection that is readable (EOF, reset or
+  // stray bytes) has been closed by the server. Checking first means the request goes out on a
+  // fresh connection, and the retry below stays for the race where the close crosses our write.
+  bool idle_connection_is_stale() {
+    if (buffer.size() > 0) return true;
+    pollfd descriptor{socket().native_handle(), POLLIN | POLLRDHUP, 0};
+    return ::poll(&descriptor, 1, 0) != 0;
+  }
+
   template <class Fn>
   void with_stream(Fn&& fn) {
     if (tls_stream) {
@@ -252,6 +274,9 @@ Result<HttpResult> HttpClient::request(const std::string& method, const std::str
                                        std::chrono::milliseconds timeout) {
   auto& impl = *impl_;
   const auto deadline = Clock::now() + timeout;
+  if (!is_safe_request_line_part(method) || !is_safe_request_line_part(target)) {
+    return fail(ErrorCode::BadRequest, "invalid HTTP request line: {:?} {:?}", method, target);
+  }
   http::request<http::string_body> request;
   try {
     request.method_string(method);
@@ -272,6 +297,10 @@ Result<HttpResult> HttpClient::request(const std::string& method, const std::str
   // A kept-alive connection may have been closed by the server while idle; that shows up as a
   // failure before any byte of the reply. Exactly one retry, on a fresh connection, and only then.
   for (int attempt = 0; attempt < 2; ++attempt) {
+    if (impl.connected && impl.idle_connection_is_stale()) {
+      spdlog::debug("http client: kept-alive connection to {} was closed by the server", impl.name);
+      impl.disconnect();
+    }
     const bool reused = impl.connected;
     if (!impl.connected) COLONIES_CHECK(impl.connect(deadline, timeout));
     auto result = impl.exchange(request, deadline, timeout);

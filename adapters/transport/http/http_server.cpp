@@ -19,6 +19,46 @@
 
 namespace colonies::transport {
 
+namespace detail {
+
+bool ServerShared::add(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) return false;
+  if (options.max_connections > 0 && sessions_.size() >= static_cast<std::size_t>(options.max_connections)) {
+    return false;
+  }
+  sessions_.emplace(session.get(), session);
+  return true;
+}
+
+void ServerShared::remove(const Session* session) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(session);
+}
+
+std::size_t ServerShared::count() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+std::vector<std::shared_ptr<Session>> ServerShared::begin_stop() {
+  std::lock_guard lock(mutex_);
+  stopping_ = true;
+  std::vector<std::shared_ptr<Session>> open;
+  open.reserve(sessions_.size());
+  for (auto& [key, weak] : sessions_) {
+    if (auto session = weak.lock()) open.push_back(std::move(session));
+  }
+  return open;
+}
+
+bool ServerShared::stopping() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
+}  // namespace detail
+
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
@@ -54,13 +94,6 @@ class Listener : public std::enable_shared_from_this<Listener> {
     net::post(strand_, [self = shared_from_this()] { self->accept(); });
   }
 
-  void accept() {
-    if (!acceptor_.is_open()) return;
-    acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](error_code ec, tcp::socket socket) {
-      self->on_accept(ec, std::move(socket));
-    });
-  }
-
   // Any thread.
   void close() {
     net::post(strand_, [self = shared_from_this()] {
@@ -71,6 +104,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
  private:
+  // Each connection gets its own strand: its session's handlers never run concurrently, while
+  // different connections proceed in parallel on the io_context's threads.
+  void accept() {
+    if (!acceptor_.is_open()) return;
+    acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](error_code ec, tcp::socket socket) {
+      self->on_accept(ec, std::move(socket));
+    });
+  }
+
   void on_accept(error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {

@@ -318,10 +318,12 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   void on_read_error(const error_code& ec) {
     if (ec == http::error::body_limit) {
-      auto length = parser_->content_length();
+      // Usually detected at the end of the header, before content_length() may be asked; the
+      // field itself is already stored, and beast has validated it as a number.
+      auto length = parser_->get()[http::field::content_length];
       auto limit = options().body_limit;
-      if (length) {
-        reply_error(413, fmt::format("request body of {} bytes exceeds the limit of {} bytes", *length, limit));
+      if (!length.empty()) {
+        reply_error(413, fmt::format("request body of {} bytes exceeds the limit of {} bytes", length, limit));
       } else {
         reply_error(413, fmt::format("request body exceeds the limit of {} bytes", limit));
       }
@@ -461,44 +463,6 @@ std::shared_ptr<Session> make_session(tcp::socket socket, std::shared_ptr<Server
     return std::make_shared<HttpSession<ssl::stream<tcp::socket>>>(std::move(socket), std::move(shared));
   }
   return std::make_shared<HttpSession<tcp::socket>>(std::move(socket), std::move(shared));
-}
-
-// --- ServerShared ------------------------------------------------------------------------------
-
-bool ServerShared::add(const std::shared_ptr<Session>& session) {
-  std::lock_guard lock(mutex_);
-  if (stopping_) return false;
-  if (options.max_connections > 0 && sessions_.size() >= static_cast<std::size_t>(options.max_connections)) {
-    return false;
-  }
-  sessions_.emplace(session.get(), session);
-  return true;
-}
-
-void ServerShared::remove(const Session* session) {
-  std::lock_guard lock(mutex_);
-  sessions_.erase(session);
-}
-
-std::size_t ServerShared::count() const {
-  std::lock_guard lock(mutex_);
-  return sessions_.size();
-}
-
-std::vector<std::shared_ptr<Session>> ServerShared::begin_stop() {
-  std::lock_guard lock(mutex_);
-  stopping_ = true;
-  std::vector<std::shared_ptr<Session>> open;
-  open.reserve(sessions_.size());
-  for (auto& [key, weak] : sessions_) {
-    if (auto session = weak.lock()) open.push_back(std::move(session));
-  }
-  return open;
-}
-
-bool ServerShared::stopping() const {
-  std::lock_guard lock(mutex_);
-  return stopping_;
 }
 
 }  // namespace colonies::transport::detail

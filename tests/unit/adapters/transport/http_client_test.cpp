@@ -82,6 +82,49 @@ TEST(HttpClientTest, ReconnectsOnceAfterServerClosedIdleConnection) {
   EXPECT_EQ(result->body, "POST /second again");
 }
 
+TEST(HttpClientTest, RetriesOnceWhenReusedConnectionClosesBeforeAnyReplyByte) {
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  // Request 1 arrives on the kept-alive connection, which then closes without a reply (the
+  // close crossed our write); the client sends it again once, on a new connection.
+  testing::ScriptedServer server([&](int n) { return testing::ScriptedServer::Reply{n == 1 ? "" : ok, n == 1}; });
+  HttpClientOptions options;
+  options.port = server.port();
+  HttpClient client(options);
+  ASSERT_TRUE(client.get("/a", 2s));
+  auto result = client.get("/b", 2s);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->body, "ok");
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(server.requests(), 3);
+}
+
+TEST(HttpClientTest, DoesNotResendWhenPartOfTheReplyArrived) {
+  testing::ScriptedServer server([](int n) {
+    if (n == 0) return testing::ScriptedServer::Reply{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false};
+    return testing::ScriptedServer::Reply{"HTTP/1.1 200 OK\r\nContent-Len", true};
+  });
+  HttpClientOptions options;
+  options.port = server.port();
+  HttpClient client(options);
+  ASSERT_TRUE(client.get("/a", 2s));
+  auto result = client.get("/b", 2s);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::Unavailable);
+  EXPECT_THAT(result.error().message, HasSubstr("lost while reading the reply"));
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST(HttpClientTest, DoesNotRetryOnAFreshConnection) {
+  testing::ScriptedServer server([](int) { return testing::ScriptedServer::Reply{"", true}; });
+  HttpClientOptions options;
+  options.port = server.port();
+  HttpClient client(options);
+  auto result = client.get("/a", 2s);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::Unavailable);
+  EXPECT_EQ(server.requests(), 1);
+}
+
 TEST(HttpClientTest, ReconnectsAfterExplicitClose) {
   ServerHarness harness(testing::echo_handler());
   HttpClient client(harness.client_options());
@@ -131,6 +174,14 @@ TEST(HttpClientTest, RejectsCertificateForAnotherHostName) {
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, ErrorCode::Unavailable);
   EXPECT_THAT(result.error().message, HasSubstr("certificate verify failed"));
+}
+
+TEST(HttpClientTest, RefusesTargetThatWouldInjectHeaderLines) {
+  ServerHarness harness(testing::echo_handler());
+  HttpClient client(harness.client_options());
+  auto result = client.get("/api HTTP/1.1\r\nX-Injected: 1\r\n", 1s);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::BadRequest);
 }
 
 TEST(HttpClientTest, ReportsBadRequestForUnreadableCaFile) {

@@ -104,6 +104,10 @@ TEST(HttpServerTest, DeliversAResponseGivenLaterFromAnotherThread) {
   std::vector<std::thread> workers;
   std::mutex mutex;
   ServerHarness harness([&](HttpRequest request, Responder respond) {
+    if (request.target == "/now") {
+      respond(HttpResponse{200, "application/json", "now " + request.body});
+      return;
+    }
     std::lock_guard lock(mutex);
     workers.emplace_back([request = std::move(request), respond] {
       std::this_thread::sleep_for(300ms);
@@ -118,9 +122,10 @@ TEST(HttpServerTest, DeliversAResponseGivenLaterFromAnotherThread) {
   EXPECT_EQ(result->body, "late poll");
   EXPECT_GE(elapsed, 300ms);
   // The connection is still good for the next request after a long handling time.
-  auto second = client.post("/api", "again", 5s);
+  auto second = client.post("/now", "again", 5s);
   ASSERT_TRUE(second) << second.error().message;
-  EXPECT_EQ(second->body, "late again");
+  EXPECT_EQ(second->body, "now again");
+  EXPECT_EQ(harness.server().connection_count(), 1u);
   std::lock_guard lock(mutex);
   for (auto& worker : workers) worker.join();
 }
@@ -211,6 +216,55 @@ TEST(HttpServerTest, ClosesSlowHeaderClientWhileServingOthers) {
   auto elapsed = std::chrono::steady_clock::now() - started;
   EXPECT_GE(elapsed, 900ms);
   EXPECT_LT(elapsed, 3s);
+}
+
+TEST(HttpServerTest, ClosesClientThatSendsBodyTooSlowly) {
+  ServerHarness harness(testing::echo_handler(), short_timeouts());
+  RawConnection slow(harness.port());
+  slow.send("POST /api HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab");
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(slow.closed_by_peer());
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+}
+
+TEST(HttpServerTest, AppliesNoReadTimeoutWhileHandlerHoldsRequest) {
+  std::vector<std::thread> workers;
+  std::mutex mutex;
+  ServerHarness harness([&](HttpRequest, Responder respond) {
+    std::lock_guard lock(mutex);
+    workers.emplace_back([respond] {
+      std::this_thread::sleep_for(1150ms);  // longer than every timeout of short_timeouts()
+      respond(HttpResponse{200, "text/plain", "patience"});
+    });
+  }, short_timeouts());
+  HttpClient client(harness.client_options());
+  auto result = client.get("/long-poll", 5s);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->body, "patience");
+  std::lock_guard lock(mutex);
+  for (auto& worker : workers) worker.join();
+}
+
+TEST(HttpServerTest, SendsContinueBeforeReadingBodyWhenAsked) {
+  ServerHarness harness(testing::echo_handler(), short_timeouts());
+  RawConnection raw(harness.port());
+  raw.send("POST /api HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  EXPECT_EQ(raw.receive(25), "HTTP/1.1 100 Continue\r\n\r\n");
+  raw.send("hello");
+  auto reply = raw.receive_response();
+  EXPECT_THAT(reply, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(reply, ::testing::EndsWith("POST /api hello"));
+}
+
+TEST(HttpServerTest, AnswersHandlerExceptionWith500) {
+  ServerHarness harness([](HttpRequest, Responder) { throw std::runtime_error("boom"); });
+  HttpClient client(harness.client_options());
+  auto result = client.get("/", 2s);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->status, 500);
+  auto reply = protocol::decode_reply(result->body);
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_TRUE(reply->error);
 }
 
 TEST(HttpServerTest, ClosesIdleKeptAliveConnection) {

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -126,6 +127,61 @@ bool RawConnection::closed_by_peer() {
 void RawConnection::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+ScriptedServer::ScriptedServer(std::function<Reply(int)> script) : script_(std::move(script)) {
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = 0;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listen_fd_, 16) != 0 || ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    throw std::runtime_error("scripted server cannot listen");
+  }
+  port_ = ntohs(address.sin_port);
+  thread_ = std::thread([this] { run(); });
+}
+
+ScriptedServer::~ScriptedServer() {
+  stop_ = true;
+  thread_.join();
+  ::close(listen_fd_);
+}
+
+// Polls with a short timeout everywhere so that the destructor's stop flag is seen promptly.
+void ScriptedServer::run() {
+  auto readable = [this](int fd) {
+    while (!stop_) {
+      pollfd descriptor{fd, POLLIN, 0};
+      if (::poll(&descriptor, 1, 20) > 0) return true;
+    }
+    return false;
+  };
+  while (readable(listen_fd_)) {
+    int fd = ::accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0) continue;
+    ++connections_;
+    std::string received;
+    bool open = true;
+    while (open && readable(fd)) {
+      char chunk[4096];
+      auto n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) break;
+      received.append(chunk, static_cast<std::size_t>(n));
+      for (auto end = received.find("\r\n\r\n"); end != std::string::npos; end = received.find("\r\n\r\n")) {
+        received.erase(0, end + 4);
+        auto reply = script_(requests_++);
+        ::send(fd, reply.bytes.data(), reply.bytes.size(), MSG_NOSIGNAL);
+        if (reply.close) {
+          open = false;
+          break;
+        }
+      }
+    }
+    ::close(fd);
+  }
 }
 
 namespace {

@@ -3,6 +3,7 @@
 // Test-only; nothing here is meant for production code.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -63,6 +64,32 @@ class RawConnection {
 
  private:
   int fd_ = -1;
+};
+
+// A one-connection-at-a-time loopback server driven by a script, for client cases a correct
+// server never produces. Requests must have no body. For the n-th request (0-based, counted
+// across connections) it sends `script(n).bytes`, then closes the connection if `close`.
+class ScriptedServer {
+ public:
+  struct Reply {
+    std::string bytes;
+    bool close = false;
+  };
+  explicit ScriptedServer(std::function<Reply(int)> script);
+  ~ScriptedServer();
+  std::uint16_t port() const { return port_; }
+  int connections() const { return connections_.load(); }
+  int requests() const { return requests_.load(); }
+
+ private:
+  void run();
+  std::function<Reply(int)> script_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
 };
 
 // A self-signed certificate (by default for 127.0.0.1 and localhost), written as PEM files into a fresh
