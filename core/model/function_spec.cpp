@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/model/resources.hpp"
+#include "core/model/text.hpp"
 
 namespace colonies::model {
 
@@ -129,9 +130,7 @@ Result<Requirements> validate(const FunctionSpec& spec) {
   req.storage_bytes = storage;
   req.gpu_mem_bytes = gpu_mem;
   req.gpu_count = c.gpu.count;
-  req.gpu_name = c.gpu.name;
-  std::ranges::transform(req.gpu_name, req.gpu_name.begin(),
-                         [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  req.gpu_name = to_lower_ascii(c.gpu.name);
   req.nodes = c.nodes;
   req.processes = c.processes;
   req.processespernode = c.processespernode;

@@ -1,6 +1,8 @@
 // Resource quantity parsing. Strict: trailing garbage, negative values and overflow are errors.
 #include "core/model/resources.hpp"
 
+#include "core/model/text.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -54,8 +56,7 @@ Result<std::int64_t> parse_bytes(std::string_view text) {
   if (text.empty()) return std::int64_t{0};
   COLONIES_TRY(parts, split_number(text, "memory"));
   auto& [value, unit] = parts;
-  std::string u;
-  for (char c : unit) u.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  const std::string u = to_lower_ascii(unit);
   double scale = 0;
   if (u.empty() || u == "b") scale = 1;
   else if (u == "k" || u == "kb") scale = 1e3;

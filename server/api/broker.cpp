@@ -96,6 +96,8 @@ Status Broker::load(const std::string& initial_server_id) {
   scheduler_ = scheduler::Scheduler{};
   paused_.clear();
   registry_.server_id = snapshot.server_id;
+  started_at_ = now();
+  auth_->not_before(started_at_ / 1'000'000'000);
   if (!registry_.server_id && !initial_server_id.empty()) {
     if (!model::is_valid_id(initial_server_id)) {
       return fail(ErrorCode::BadRequest, "server id '{}' must be 64 lowercase hex characters", initial_server_id);
@@ -239,9 +241,15 @@ json::value Broker::assign_to(scheduler::ActiveProcess* p, const scheduler::Exec
 void Broker::dispatch(scheduler::ActiveProcess* p) {
   if (p->slots.empty()) return;  // not assignable
   if (paused_[p->process.spec.conditions.colonyname]) return;
-  auto waiter = scheduler_.take_waiter_for(*p);
-  // The waiter performs the assignment and answers its long-poll once it is durable.
-  if (waiter) waiter->wake(p);
+  // The first parked executor that can take it performs the assignment and answers its long-poll
+  // once it is durable. A waiter whose executor lost its approval meanwhile is ended instead.
+  while (auto waiter = scheduler_.take_waiter_for(*p)) {
+    if (auth::require_executor(registry_, waiter->query.executorid, waiter->query.colony)) {
+      waiter->wake(p);
+      return;
+    }
+    waiter->wake(nullptr);
+  }
 }
 
 }  // namespace colonies::server::api

@@ -211,6 +211,8 @@ class Broker {
   scheduler::Scheduler scheduler_;
   std::unordered_map<std::string, bool> paused_;
   model::TimeNs last_stale_check_ = 0;
+  model::TimeNs started_at_ = 0;
+  bool shutting_down_ = false;
 };
 
 }  // namespace colonies::server::api

@@ -202,8 +202,8 @@ void Broker::on_reject_executor(Call& call) {
     COLONIES_TRY(e, owned_executor(registry_, call, colony));
     e->executor.state = model::ExecutorState::Rejected;
     std::vector<Mutation> out{mutation::PutExecutor{e->executor}};
+    end_waiters_of(colony, e->executor.executorid);  // first, so it cannot be handed its own work back
     requeue_executor_processes(e->executor.executorid, colony, out);
-    end_waiters_of(colony, e->executor.executorid);
     return Outcome{model::to_json(e->executor), std::move(out)};
   });
 }
@@ -218,8 +218,8 @@ void Broker::on_remove_executor(Call& call) {
     for (auto& id : registry_.remove_functions_of(colony, e->executor.executorname)) {
       out.push_back(mutation::RemoveFunction{id});
     }
+    end_waiters_of(colony, e->executor.executorid);  // first, so it cannot be handed its own work back
     requeue_executor_processes(e->executor.executorid, colony, out);
-    end_waiters_of(colony, e->executor.executorid);
     return Outcome{json::object{}, std::move(out)};
   });
 }
@@ -274,6 +274,7 @@ void Broker::on_change_executor_id(Call& call) {
     COLONIES_CHECK(valid_id("executorid", id));
     if (registry_.executor_by_id(colony, id)) return fail(ErrorCode::Conflict, "that executorid is already in use");
     const std::string old_id = e->executor.executorid;
+    end_waiters_of(colony, old_id);  // parked long-polls carry the old id
     e->executor.executorid = id;
     std::vector<Mutation> out{mutation::PutExecutor{e->executor}};
     // Keep ownership of running work across the key rotation.
@@ -333,9 +334,10 @@ void Broker::on_remove_function(Call& call) {
     std::string id;
     COLONIES_CHECK(FieldReader::of(call.payload).str("functionid", id));
     model::Function* f = registry_.function(id);
-    // Fail closed without revealing whether the id exists to outsiders.
-    if (!f) return fail(ErrorCode::NotFound, "function {} not found", id);
-    COLONIES_CHECK(auth::require_member(registry_, call.caller, f->colonyname));
+    // Outsiders get the same 404 whether or not the id exists.
+    if (!f || !auth::require_member(registry_, call.caller, f->colonyname)) {
+      return fail(ErrorCode::NotFound, "function {} not found", id);
+    }
     const auto* e = registry_.executor(f->colonyname, f->executorname);
     if (!e || e->executor.executorid != call.caller) {
       return fail(ErrorCode::Forbidden, "only the executor that registered a function may remove it");

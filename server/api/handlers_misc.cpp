@@ -141,7 +141,8 @@ void Broker::on_search_logs(Call& call) {
     COLONIES_CHECK(r.i32("days", days));
     COLONIES_CHECK(r.i32("count", count));
     if (text.empty()) return fail(ErrorCode::BadRequest, "text to search for is required");
-    if (count <= 0 || count > kMaxSearchCount) return fail(ErrorCode::BadRequest, "count must be 1..{}", kMaxSearchCount);
+    if (count == 0) count = 10;
+    if (count < 0 || count > kMaxSearchCount) return fail(ErrorCode::BadRequest, "count must be 1..{}", kMaxSearchCount);
     if (days <= 0 || days > kMaxSearchDays) return fail(ErrorCode::BadRequest, "days must be 1..{}", kMaxSearchDays);
     std::lock_guard lock(mu_);
     return auth::require_member(registry_, call.caller, colony);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/model/resources.hpp"
+#include "core/model/text.hpp"
 #include "core/protocol/messages.hpp"
 #include "server/api/broker.hpp"
 #include "server/api/validation.hpp"
@@ -122,8 +123,7 @@ void Broker::on_assign(Call& call) {
   query.colony = colony;
   query.type = ex.executortype;
   query.name = ex.executorname;
-  query.location = ex.locationname;
-  std::ranges::transform(query.location, query.location.begin(), ::tolower);
+  query.location = model::to_lower_ascii(ex.locationname);
   query.executorid = ex.executorid;
   query.profile = (*executor)->profile;
   query.available = available;
@@ -150,8 +150,10 @@ void Broker::on_assign(Call& call) {
   waiter.query = query;
   waiter.wake = [this, reply = std::move(call.reply), query, timeout](scheduler::ActiveProcess* p) mutable {
     if (!p) {
-      return reply_after_commit(std::move(reply), std::string(msg::kAssignProcess),
-                                fail(ErrorCode::Timeout, "no process became available within {} s", timeout));
+      return reply_after_commit(
+          std::move(reply), std::string(msg::kAssignProcess),
+          shutting_down_ ? fail(ErrorCode::Unavailable, "server is shutting down; retry against it or another server")
+                         : fail(ErrorCode::Timeout, "no process became available within {} s", timeout));
     }
     std::vector<Mutation> assigned;
     json::value payload = assign_to(p, query, assigned);

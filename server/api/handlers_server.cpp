@@ -65,6 +65,7 @@ void Broker::on_statistics(Call& call) { statistics(call, ""); }
 void Broker::on_colony_stats(Call& call) {
   std::string colony;
   if (auto s = FieldReader::of(call.payload).str("colonyname", colony); !s) return call.reply(error_reply(s.error()));
+  if (colony.empty()) return call.reply(error_reply(Error{ErrorCode::BadRequest, "colonyname is required"}));
   statistics(call, colony);
 }
 

@@ -2,6 +2,7 @@
 // function registry, deadlines, stale executors, and why a process is still waiting.
 #include <spdlog/spdlog.h>
 
+#include "core/model/text.hpp"
 #include "core/protocol/messages.hpp"
 #include "server/api/broker.hpp"
 
@@ -84,18 +85,15 @@ std::string Broker::wait_reason(const scheduler::ActiveProcess& p) {
     if (ex.state == model::ExecutorState::Unregistered || ex.state == model::ExecutorState::Rejected) continue;
     if (!c.executortype.empty() && ex.executortype != c.executortype) continue;
     if (!c.executornames.empty() && std::ranges::find(c.executornames, ex.executorname) == c.executornames.end()) continue;
-    if (!c.locationname.empty()) {
-      std::string a = ex.locationname, b = c.locationname;
-      std::ranges::transform(a, a.begin(), ::tolower);
-      std::ranges::transform(b, b.begin(), ::tolower);
-      if (a != b) continue;
+    if (!c.locationname.empty() && model::to_lower_ascii(ex.locationname) != model::to_lower_ascii(c.locationname)) {
+      continue;
     }
     ++candidates;
     if (ex.state != model::ExecutorState::Approved) continue;
     ++approved;
     std::string reason;
     if (scheduler::fits(e->profile, p.req, &reason)) return {};  // some executor can run it: just queued
-    if (why.empty()) why = fmt::format("executor '{}' {}", ex.executorname, reason);
+    if (why.empty()) why = fmt::format("{} (executor '{}')", reason, ex.executorname);
   }
   std::string target = c.executornames.empty() ? fmt::format("of type '{}'", c.executortype)
                                                : fmt::format("named {}", fmt::join(c.executornames, ", "));
@@ -175,10 +173,13 @@ void Broker::tick() {
 
 void Broker::expire_stale_executors() {
   const model::TimeNs limit = now() - options_.stale_executor_s * kSecond;
+  // After a restart executors need time to reconnect: nobody is stale before a full period passed.
+  if (started_at_ > limit) return;
   std::vector<Mutation> out;
   for (auto* e : registry_.all_executors()) {
     model::Executor& ex = e->executor;
     if (ex.state != model::ExecutorState::Approved || ex.lastheardfromtime == 0 || ex.lastheardfromtime > limit) continue;
+    if (scheduler_.is_parked(ex.executorid)) continue;  // waiting in a long-poll is being alive
     // An executor holding running work is busy, not dead; its processes have their own limits.
     bool busy = false;
     for (const auto& [_, p] : scheduler_.all()) {
@@ -201,6 +202,7 @@ void Broker::expire_stale_executors() {
 
 void Broker::shutdown() {
   std::lock_guard lock(mu_);
+  shutting_down_ = true;
   for (const auto* c : registry_.colonies()) {
     for (auto& w : scheduler_.take_waiters(c->name)) w.wake(nullptr);
   }

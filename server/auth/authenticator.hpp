@@ -28,6 +28,9 @@ class Authenticator {
   // Errors: BadRequest (malformed envelope/payload, msgtype mismatch, unknown type),
   // Unauthenticated (signature, signer format, nonce, timestamp, replay). Thread-safe.
   Result<AuthenticatedRequest> authenticate(std::string_view body);
+  // Refuse requests signed before this Unix second (the server's start): the nonces seen before a
+  // restart are not remembered, so older requests could otherwise be replayed once.
+  void not_before(std::int64_t unix_s) { replay_.set_not_before(unix_s); }
 
  private:
   const ports::Crypto& crypto_;

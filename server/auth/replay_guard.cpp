@@ -21,6 +21,11 @@ Status ReplayGuard::check(std::string_view signer, std::string_view nonce, std::
                 "request timestamp {} is {} s away from the server clock (allowed: {} s); check the client's clock",
                 timestamp_s, skew, window_s_);
   }
+  if (timestamp_s < not_before_s_.load()) {
+    return fail(ErrorCode::Unauthenticated,
+                "request timestamp {} predates the server's start ({}); sign it again (and check the client's clock)",
+                timestamp_s, not_before_s_.load());
+  }
   // The nonce's 128 random bits, mixed with the signer so that one identity cannot block another's
   // nonces without knowing them in advance.
   Key key{hex64(nonce.substr(0, 16)) ^ hex64(signer.substr(0, 16)),

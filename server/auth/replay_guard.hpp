@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <deque>
 #include <mutex>
 #include <string_view>
@@ -21,6 +22,7 @@ class ReplayGuard {
   // hex as received (already validated as 64 and 32 hex characters).
   Status check(std::string_view signer, std::string_view nonce, std::int64_t timestamp_s, std::int64_t now_s);
   std::int64_t window_s() const { return window_s_; }
+  void set_not_before(std::int64_t unix_s) { not_before_s_.store(unix_s); }
 
  private:
   struct Key {
@@ -33,6 +35,7 @@ class ReplayGuard {
   void purge(std::int64_t now_s);
 
   const std::int64_t window_s_;
+  std::atomic<std::int64_t> not_before_s_{0};
   std::mutex mu_;
   std::unordered_set<Key, KeyHash> seen_;
   std::deque<std::pair<std::int64_t, Key>> expiry_;  // (forget-after second, key), in arrival order

@@ -59,24 +59,33 @@ void CommitQueue::run() {
     for (auto& item : batch) {
       for (auto& m : item.mutations) mutations.push_back(std::move(m));
     }
+    Status outcome = ok();
     if (!mutations.empty()) {
-      // Retried until it succeeds: skipping a batch would acknowledge what memory holds but the
-      // store does not. While failing, health reports it and clients wait (or time out).
+      // An unavailable store is retried until it works: skipping a batch would acknowledge what
+      // memory holds but the store does not. While failing, health reports it and clients wait.
+      // Any other error is a rejected batch (a bug, not an outage): its requests get the error.
       auto delay = std::chrono::milliseconds(10);
+      const auto first_failure = std::chrono::steady_clock::now();
       for (;;) {
-        Status status = store_.apply(mutations);
-        if (status) break;
+        outcome = store_.apply(mutations);
+        if (outcome || outcome.error().code != ErrorCode::Unavailable) break;
         {
           std::lock_guard lock(mu_);
           ++stats_.failures;
+          // When shutting down, give up after a while so that SIGTERM still ends the process.
+          if (stopping_ && std::chrono::steady_clock::now() - first_failure > std::chrono::seconds(10)) break;
         }
         healthy_ = false;
         spdlog::error("store commit of {} changes failed, retrying in {} ms: {}", mutations.size(), delay.count(),
-                      status.error().message);
+                      outcome.error().message);
         std::this_thread::sleep_for(delay);
         delay = std::min(delay * 2, std::chrono::milliseconds(2000));
       }
-      healthy_ = true;
+      if (outcome) {
+        healthy_ = true;
+      } else {
+        spdlog::critical("store rejected a batch of {} changes: {}", mutations.size(), outcome.error().message);
+      }
     }
     {
       std::lock_guard lock(mu_);
@@ -84,7 +93,7 @@ void CommitQueue::run() {
       stats_.mutations += mutations.size();
     }
     for (auto& item : batch) {
-      if (item.done) item.done(ok());
+      if (item.done) item.done(outcome);
     }
     batch.clear();
   }

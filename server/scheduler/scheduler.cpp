@@ -4,14 +4,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/model/text.hpp"
+
 namespace colonies::server::scheduler {
 
 namespace {
-
-std::string lower(std::string s) {
-  std::ranges::transform(s, s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string waiter_key(const std::string& colony, const std::string& type) {
   std::string key = colony;
@@ -41,7 +38,7 @@ bool can_take(const ExecutorQuery& q, const ActiveProcess& p) {
   if (c.colonyname != q.colony) return false;
   if (!c.executortype.empty() && c.executortype != q.type) return false;
   if (!c.executornames.empty() && std::ranges::find(c.executornames, q.name) == c.executornames.end()) return false;
-  if (!c.locationname.empty() && lower(c.locationname) != q.location) return false;
+  if (!c.locationname.empty() && model::to_lower_ascii(c.locationname) != q.location) return false;
   return fits(q.profile, p.req) && fits(q.available, p.req);
 }
 
@@ -86,7 +83,7 @@ void Scheduler::remove(const std::string& processid) {
 void Scheduler::enqueue(ActiveProcess* p) {
   if (!p->slots.empty()) return;
   const auto& c = p->process.spec.conditions;
-  const std::string location = lower(c.locationname);
+  const std::string location = model::to_lower_ascii(c.locationname);
   std::vector<QueueKey> keys;
   if (c.executornames.empty()) {
     keys.push_back({c.colonyname, c.executortype, "", location});
@@ -138,6 +135,7 @@ std::uint64_t Scheduler::park(Waiter waiter, model::TimeNs deadline) {
   WaiterList& list = waiters_[key];
   list.push_back(std::move(waiter));
   waiter_index_.emplace(id, std::make_pair(key, std::prev(list.end())));
+  ++parked_by_executor_[list.back().query.executorid];
   return id;
 }
 
@@ -147,9 +145,8 @@ std::optional<Waiter> Scheduler::take_waiter_for(const ActiveProcess& p) {
     for (auto it = list.begin(); it != list.end(); ++it) {
       if (!can_take(it->query, p)) continue;
       Waiter w = std::move(*it);
-      if (w.deadline) deadlines_.erase(*w.deadline);
+      unpark_bookkeeping(w);
       w.deadline.reset();
-      waiter_index_.erase(w.id);
       list.erase(it);
       return w;
     }
@@ -182,14 +179,20 @@ std::vector<Waiter> Scheduler::take_waiters(const std::string& colony) {
       continue;
     }
     for (auto& w : it->second) {
-      if (w.deadline) deadlines_.erase(*w.deadline);
+      unpark_bookkeeping(w);
       w.deadline.reset();
-      waiter_index_.erase(w.id);
       out.push_back(std::move(w));
     }
     it = waiters_.erase(it);
   }
   return out;
+}
+
+void Scheduler::unpark_bookkeeping(const Waiter& w) {
+  if (w.deadline) deadlines_.erase(*w.deadline);
+  waiter_index_.erase(w.id);
+  auto it = parked_by_executor_.find(w.query.executorid);
+  if (it != parked_by_executor_.end() && --it->second <= 0) parked_by_executor_.erase(it);
 }
 
 void Scheduler::park_index_erase(std::uint64_t id) {
@@ -228,8 +231,12 @@ Scheduler::Expired Scheduler::pop_expired(model::TimeNs now) {
       auto it = waiter_index_.find(std::stoull(d.id));
       if (it == waiter_index_.end()) continue;
       Waiter w = std::move(*it->second.second);
-      w.deadline.reset();
+      w.deadline.reset();  // already erased from deadlines_ above
       park_index_erase(w.id);
+      if (auto pe = parked_by_executor_.find(w.query.executorid);
+          pe != parked_by_executor_.end() && --pe->second <= 0) {
+        parked_by_executor_.erase(pe);
+      }
       expired.waiters.push_back(std::move(w));
       continue;
     }

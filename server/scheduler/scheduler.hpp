@@ -117,6 +117,8 @@ class Scheduler {
   // All parked waiters of a colony, removed (used on resume to re-run selection).
   std::vector<Waiter> take_waiters(const std::string& colony);
   std::size_t parked_count() const { return waiter_index_.size(); }
+  // True while the executor has a parked long-poll (it is alive, just idle).
+  bool is_parked(const std::string& executorid) const { return parked_by_executor_.contains(executorid); }
 
   // Deadlines of processes.
   void set_deadline(ActiveProcess* p, DeadlineKind kind, model::TimeNs at);
@@ -135,6 +137,7 @@ class Scheduler {
 
  private:
   void park_index_erase(std::uint64_t id);
+  void unpark_bookkeeping(const Waiter& w);
   std::set<Deadline>::iterator add_deadline(DeadlineKind kind, std::string id, model::TimeNs at);
 
   std::unordered_map<std::string, std::unique_ptr<ActiveProcess>> processes_;
@@ -146,6 +149,7 @@ class Scheduler {
   std::unordered_map<std::string, WaiterList> waiters_;  // by colony + '\0' + type
   std::unordered_map<std::uint64_t, std::pair<std::string, WaiterList::iterator>> waiter_index_;
   std::uint64_t next_waiter_ = 1;
+  std::unordered_map<std::string, int> parked_by_executor_;
 
   std::set<Deadline> deadlines_;
 };
