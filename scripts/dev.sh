@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The README's first command: builds Colonies and starts the main job — coloniesd on the embedded
+# SQLite store plus a local executor — with a dev colony and keys created, ready for
+# `colonies function exec ...`. Ctrl-C stops both. State lives in .colonies/ (delete it to reset).
+# Usage: scripts/dev.sh [--no-build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DEV="$ROOT/.colonies"
+BIN="$ROOT/build/bin"
+PORT=${COLONIES_SERVER_HTTP_PORT:-50080}
+
+if [[ "${1:-}" != "--no-build" ]]; then
+  scripts/install-deps.sh
+  cmake -S . -B build -G Ninja -DCOLONIES_BUILD_TESTS=ON -DCOLONIES_BUILD_BENCHMARKS=ON >/dev/null
+  echo "dev: building coloniesd, colonies and colonies-local-executor (first build takes a few minutes)"
+  cmake --build build -j "$(nproc)" --target coloniesd colonies colonies-local-executor
+fi
+
+mkdir -p "$DEV"
+chmod 0700 "$DEV"
+if [[ ! -f "$DEV/dev.env" ]]; then
+  key() { "$BIN/colonies" --json security generate; }
+  field() { sed -E "s/.*\"$1\":\"([0-9a-f]+)\".*/\1/"; }
+  server=$(key); colony=$(key); user=$(key); executor=$(key)
+  umask 077
+  cat > "$DEV/dev.env" <<ENV
+# Colonies development identities, made by scripts/dev.sh. Source it: . .colonies/dev.env
+export COLONIES_SERVER_HOST=127.0.0.1
+export COLONIES_SERVER_HTTP_PORT=$PORT
+export COLONIES_DATA_DIR="$DEV/data"
+export COLONIES_SERVER_ID=$(echo "$server" | field id)
+export COLONIES_SERVER_PRVKEY=$(echo "$server" | field prvkey)
+export COLONIES_COLONY_NAME=dev
+export COLONIES_COLONY_PRVKEY=$(echo "$colony" | field prvkey)
+export COLONIES_PRVKEY=$(echo "$user" | field prvkey)
+export COLONIES_USER_ID=$(echo "$user" | field id)
+export COLONIES_EXECUTOR_PRVKEY=$(echo "$executor" | field prvkey)
+export COLONIES_EXECUTOR_TYPE=local
+export PATH="$BIN:\$PATH"
+ENV
+  echo "dev: created keys in $DEV/dev.env"
+fi
+# shellcheck disable=SC1091
+source "$DEV/dev.env"
+
+if "$BIN/colonies" server status >/dev/null 2>&1; then
+  echo "dev: something already answers on 127.0.0.1:$COLONIES_SERVER_HTTP_PORT — stop it first (or set COLONIES_SERVER_HTTP_PORT)" >&2
+  exit 1
+fi
+
+"$BIN/coloniesd" >"$DEV/coloniesd.log" 2>&1 &
+SERVER_PID=$!
+EXECUTOR_PID=""
+cleanup() {
+  [[ -n "$EXECUTOR_PID" ]] && kill "$EXECUTOR_PID" 2>/dev/null && wait "$EXECUTOR_PID" 2>/dev/null
+  kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  echo "dev: stopped"
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+for _ in $(seq 100); do
+  "$BIN/colonies" server status >/dev/null 2>&1 && break
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "dev: coloniesd exited; its log:" >&2; cat "$DEV/coloniesd.log" >&2; exit 1
+  fi
+  sleep 0.1
+done
+
+# Idempotent setup: a second run finds the colony and the user already there.
+ensure() { out=$("$@" 2>&1) || { grep -q "409" <<<"$out" || { echo "$out" >&2; exit 1; }; }; }
+ensure "$BIN/colonies" colony add --name dev
+ensure "$BIN/colonies" user add --name dev-user --userid "$COLONIES_USER_ID"
+
+"$BIN/colonies-local-executor" --name dev-local >"$DEV/executor.log" 2>&1 &
+EXECUTOR_PID=$!
+
+cat <<MSG
+
+  Colonies is running: coloniesd on http://127.0.0.1:$COLONIES_SERVER_HTTP_PORT (store $COLONIES_DATA_DIR)
+  and a local executor 'dev-local' of type 'local' in colony 'dev'.
+  Logs: $DEV/coloniesd.log, $DEV/executor.log
+
+  In another terminal:
+    . $DEV/dev.env
+    colonies function exec --func echo --args hello world --wait
+    colonies process ps; colonies process pss; colonies executor ls
+
+  Ctrl-C here stops both.
+MSG
+wait "$EXECUTOR_PID"
