@@ -31,6 +31,7 @@ class FieldReader {
  public:
   // `path` prefixes field names in errors ("spec.conditions").
   static Result<FieldReader> of(const json::value& value, std::string path);
+  static FieldReader of(const json::object& object, std::string path = "") { return FieldReader(&object, std::move(path)); }
 
   Status str(std::string_view key, std::string& out) const;
   Status i64(std::string_view key, std::int64_t& out) const;

@@ -87,7 +87,8 @@ class Store {
 
   // Applies `batch` in order in one transaction and makes it durable before returning. Called
   // by one thread at a time (the server's commit thread); may block on disk I/O. On error
-  // nothing of the batch is applied. Errors: Unavailable (database cannot be written).
+  // nothing of the batch is applied. Errors: Unavailable (database cannot be written),
+  // BadRequest (a mutation fails check_mutation in store_checks.hpp, e.g. an empty key).
   virtual Status apply(std::span<const Mutation> batch) = 0;
 
   // The remaining methods read committed state. They are thread-safe, may run concurrently

@@ -1,0 +1,187 @@
+// SqliteStore::apply: one IMMEDIATE transaction per batch, one cached statement per kind of
+// write. Mutations run in batch order; the first failure rolls the whole batch back. Not where
+// the server's rules live: a mutation is written as given once check_mutation accepts it.
+#include <variant>
+
+#include "adapters/storage/sqlite/connection.hpp"
+#include "adapters/storage/sqlite/sqlite_store.hpp"
+#include "core/ports/store_checks.hpp"
+
+namespace colonies::storage {
+
+using sqlite::Connection;
+namespace json = model::json;
+namespace mutation = ports::mutation;
+
+namespace {
+
+template <class T>
+std::string to_text(const T& entity) {
+  return json::serialize(model::to_json(entity));
+}
+
+// waitreason is computed by the server on every get; storing a stale one would mislead.
+std::string process_to_text(const model::Process& p) {
+  json::object o = model::to_json(p);
+  o.erase("waitreason");
+  return json::serialize(o);
+}
+
+Status run(Connection& c, std::string_view sql, auto... params) {
+  COLONIES_TRY(st, c.prepare(sql));
+  int index = 0;
+  (st.bind(++index, params), ...);
+  return st.run();
+}
+
+// Deletes the attribute rows of every process of a colony.
+constexpr std::string_view kDeleteColonyAttributes =
+    "DELETE FROM attributes WHERE processid IN (SELECT processid FROM processes WHERE colonyname = ?)";
+
+class Writer {
+ public:
+  explicit Writer(Connection& c) : c_(c) {}
+
+  Status operator()(const mutation::SetServerId& m) {
+    return run(c_, "INSERT INTO server (id, serverid) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET serverid = excluded.serverid",
+               std::string_view(m.id));
+  }
+  Status operator()(const mutation::PutColony& m) {
+    return run(c_, "INSERT INTO colonies (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data",
+               std::string_view(m.colony.name), to_text(m.colony));
+  }
+  Status operator()(const mutation::RemoveColony& m) {
+    std::string_view name = m.name;
+    // Attributes first: they are found through the colony's processes.
+    COLONIES_CHECK(run(c_, kDeleteColonyAttributes, name));
+    for (std::string_view sql : {"DELETE FROM processes WHERE colonyname = ?", "DELETE FROM users WHERE colonyname = ?",
+                                 "DELETE FROM executors WHERE colonyname = ?", "DELETE FROM locations WHERE colonyname = ?",
+                                 "DELETE FROM functions WHERE colonyname = ?", "DELETE FROM logs WHERE colonyname = ?",
+                                 "DELETE FROM paused WHERE colonyname = ?", "DELETE FROM colonies WHERE name = ?"}) {
+      COLONIES_CHECK(run(c_, sql, name));
+    }
+    return ok();
+  }
+  Status operator()(const mutation::PutUser& m) {
+    return run(c_,
+               "INSERT INTO users (colonyname, name, data) VALUES (?, ?, ?) "
+               "ON CONFLICT (colonyname, name) DO UPDATE SET data = excluded.data",
+               std::string_view(m.user.colonyname), std::string_view(m.user.name), to_text(m.user));
+  }
+  Status operator()(const mutation::RemoveUser& m) {
+    return run(c_, "DELETE FROM users WHERE colonyname = ? AND name = ?", std::string_view(m.colonyname),
+               std::string_view(m.name));
+  }
+  Status operator()(const mutation::PutExecutor& m) {
+    return run(c_,
+               "INSERT INTO executors (colonyname, executorname, data) VALUES (?, ?, ?) "
+               "ON CONFLICT (colonyname, executorname) DO UPDATE SET data = excluded.data",
+               std::string_view(m.executor.colonyname), std::string_view(m.executor.executorname), to_text(m.executor));
+  }
+  Status operator()(const mutation::RemoveExecutor& m) {
+    return run(c_, "DELETE FROM executors WHERE colonyname = ? AND executorname = ?", std::string_view(m.colonyname),
+               std::string_view(m.executorname));
+  }
+  Status operator()(const mutation::PutLocation& m) {
+    return run(c_,
+               "INSERT INTO locations (colonyname, name, data) VALUES (?, ?, ?) "
+               "ON CONFLICT (colonyname, name) DO UPDATE SET data = excluded.data",
+               std::string_view(m.location.colonyname), std::string_view(m.location.name), to_text(m.location));
+  }
+  Status operator()(const mutation::RemoveLocation& m) {
+    return run(c_, "DELETE FROM locations WHERE colonyname = ? AND name = ?", std::string_view(m.colonyname),
+               std::string_view(m.name));
+  }
+  Status operator()(const mutation::PutFunction& m) {
+    return run(c_,
+               "INSERT INTO functions (functionid, colonyname, data) VALUES (?, ?, ?) "
+               "ON CONFLICT (functionid) DO UPDATE SET colonyname = excluded.colonyname, data = excluded.data",
+               std::string_view(m.function.functionid), std::string_view(m.function.colonyname), to_text(m.function));
+  }
+  Status operator()(const mutation::RemoveFunction& m) {
+    return run(c_, "DELETE FROM functions WHERE functionid = ?", std::string_view(m.functionid));
+  }
+  Status operator()(const mutation::PutProcess& m) {
+    const model::Process& p = m.process;
+    // An upsert, not INSERT OR REPLACE: an update keeps the row and touches only the indexes
+    // whose columns changed (usually just state).
+    COLONIES_CHECK(run(c_,
+                       "INSERT INTO processes (processid, colonyname, state, executortype, label, initiatorname, "
+                       "assignedexecutorid, submissiontime, prioritytime, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (processid) DO UPDATE SET colonyname = excluded.colonyname, "
+                       "state = excluded.state, executortype = excluded.executortype, label = excluded.label, "
+                       "initiatorname = excluded.initiatorname, assignedexecutorid = excluded.assignedexecutorid, "
+                       "submissiontime = excluded.submissiontime, prioritytime = excluded.prioritytime, "
+                       "data = excluded.data",
+                       std::string_view(p.processid), std::string_view(p.spec.conditions.colonyname),
+                       static_cast<std::int64_t>(p.state), std::string_view(p.spec.conditions.executortype),
+                       std::string_view(p.spec.label), std::string_view(p.initiatorname),
+                       std::string_view(p.assignedexecutorid), std::int64_t{p.submissiontime},
+                       std::int64_t{p.prioritytime}, process_to_text(p)));
+    COLONIES_CHECK(run(c_, "DELETE FROM attributes WHERE processid = ?", std::string_view(p.processid)));
+    for (const auto& a : p.attributes) {
+      COLONIES_CHECK(run(c_, "INSERT OR REPLACE INTO attributes (attributeid, processid) VALUES (?, ?)",
+                         std::string_view(a.attributeid), std::string_view(p.processid)));
+    }
+    return ok();
+  }
+  Status operator()(const mutation::RemoveProcess& m) {
+    COLONIES_CHECK(run(c_, "DELETE FROM attributes WHERE processid = ?", std::string_view(m.processid)));
+    return run(c_, "DELETE FROM processes WHERE processid = ?", std::string_view(m.processid));
+  }
+  Status operator()(const mutation::RemoveProcesses& m) {
+    std::string_view colony = m.colonyname;
+    if (!m.state) {
+      COLONIES_CHECK(run(c_, kDeleteColonyAttributes, colony));
+      return run(c_, "DELETE FROM processes WHERE colonyname = ?", colony);
+    }
+    auto state = static_cast<std::int64_t>(*m.state);
+    COLONIES_CHECK(run(c_,
+                       "DELETE FROM attributes WHERE processid IN "
+                       "(SELECT processid FROM processes WHERE colonyname = ? AND state = ?)",
+                       colony, state));
+    return run(c_, "DELETE FROM processes WHERE colonyname = ? AND state = ?", colony, state);
+  }
+  Status operator()(const mutation::AppendLog& m) {
+    const model::Log& l = m.log;
+    return run(c_,
+               "INSERT INTO logs (colonyname, processid, executorname, timestamp, message) VALUES (?, ?, ?, ?, ?)",
+               std::string_view(l.colonyname), std::string_view(l.processid), std::string_view(l.executorname),
+               std::int64_t{l.timestamp}, std::string_view(l.message));
+  }
+  Status operator()(const mutation::SetPaused& m) {
+    if (m.paused) return run(c_, "INSERT OR IGNORE INTO paused (colonyname) VALUES (?)", std::string_view(m.colonyname));
+    return run(c_, "DELETE FROM paused WHERE colonyname = ?", std::string_view(m.colonyname));
+  }
+
+ private:
+  Connection& c_;
+};
+
+}  // namespace
+
+Status SqliteStore::apply_one(const ports::Mutation& m) {
+  COLONIES_CHECK(ports::check_mutation(m));
+  Writer writer(*writer_);
+  return std::visit(writer, m);
+}
+
+Status SqliteStore::apply_batch(std::span<const ports::Mutation> batch) {
+  if (batch.empty()) return ok();
+  // IMMEDIATE takes the write lock up front, so a conflict shows at BEGIN (and is retried by the
+  // busy timeout) rather than half-way through the batch.
+  COLONIES_CHECK(run(*writer_, "BEGIN IMMEDIATE"));
+  auto rollback_with = [&](Error e) -> Status {
+    (void)run(*writer_, "ROLLBACK");
+    return std::unexpected(std::move(e));
+  };
+  for (const auto& m : batch) {
+    if (auto applied = apply_one(m); !applied) return rollback_with(std::move(applied.error()));
+  }
+  // A failed COMMIT (disk full, I/O error) leaves the transaction open; roll it back so the
+  // next batch starts clean and nothing of this one is applied.
+  if (auto committed = run(*writer_, "COMMIT"); !committed) return rollback_with(std::move(committed.error()));
+  return ok();
+}
+
+}  // namespace colonies::storage

@@ -1,0 +1,74 @@
+// The checks every Store implementation applies to each mutation before writing it: keys must
+// be present, so nothing is stored that a later remove or cascade could not find. Not domain
+// validation (names, roles, states): the server does that before it builds a batch.
+#pragma once
+
+#include <string_view>
+#include <variant>
+
+#include "core/ports/store.hpp"
+
+namespace colonies::ports {
+
+namespace store_checks_detail {
+inline Status require(std::string_view value, std::string_view what, std::string_view mutation) {
+  if (value.empty()) return fail(ErrorCode::BadRequest, "{}: {} is empty", mutation, what);
+  return ok();
+}
+}  // namespace store_checks_detail
+
+// BadRequest naming the mutation and the missing key, or ok.
+inline Status check_mutation(const Mutation& m) {
+  using store_checks_detail::require;
+  return std::visit(
+      [](const auto& v) -> Status {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, mutation::SetServerId>) {
+          return require(v.id, "id", "SetServerId");
+        } else if constexpr (std::is_same_v<T, mutation::PutColony>) {
+          return require(v.colony.name, "colony name", "PutColony");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveColony>) {
+          return require(v.name, "colony name", "RemoveColony");
+        } else if constexpr (std::is_same_v<T, mutation::PutUser>) {
+          COLONIES_CHECK(require(v.user.colonyname, "colonyname", "PutUser"));
+          return require(v.user.name, "name", "PutUser");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveUser>) {
+          COLONIES_CHECK(require(v.colonyname, "colonyname", "RemoveUser"));
+          return require(v.name, "name", "RemoveUser");
+        } else if constexpr (std::is_same_v<T, mutation::PutExecutor>) {
+          COLONIES_CHECK(require(v.executor.colonyname, "colonyname", "PutExecutor"));
+          return require(v.executor.executorname, "executorname", "PutExecutor");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveExecutor>) {
+          COLONIES_CHECK(require(v.colonyname, "colonyname", "RemoveExecutor"));
+          return require(v.executorname, "executorname", "RemoveExecutor");
+        } else if constexpr (std::is_same_v<T, mutation::PutLocation>) {
+          COLONIES_CHECK(require(v.location.colonyname, "colonyname", "PutLocation"));
+          return require(v.location.name, "name", "PutLocation");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveLocation>) {
+          COLONIES_CHECK(require(v.colonyname, "colonyname", "RemoveLocation"));
+          return require(v.name, "name", "RemoveLocation");
+        } else if constexpr (std::is_same_v<T, mutation::PutFunction>) {
+          COLONIES_CHECK(require(v.function.colonyname, "colonyname", "PutFunction"));
+          return require(v.function.functionid, "functionid", "PutFunction");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveFunction>) {
+          return require(v.functionid, "functionid", "RemoveFunction");
+        } else if constexpr (std::is_same_v<T, mutation::PutProcess>) {
+          COLONIES_CHECK(require(v.process.processid, "processid", "PutProcess"));
+          COLONIES_CHECK(require(v.process.spec.conditions.colonyname, "spec.conditions.colonyname", "PutProcess"));
+          for (const auto& a : v.process.attributes) COLONIES_CHECK(require(a.attributeid, "attributeid", "PutProcess"));
+          return ok();
+        } else if constexpr (std::is_same_v<T, mutation::RemoveProcess>) {
+          return require(v.processid, "processid", "RemoveProcess");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveProcesses>) {
+          return require(v.colonyname, "colonyname", "RemoveProcesses");
+        } else if constexpr (std::is_same_v<T, mutation::AppendLog>) {
+          return require(v.log.colonyname, "colonyname", "AppendLog");
+        } else {
+          static_assert(std::is_same_v<T, mutation::SetPaused>, "every mutation needs a check");
+          return require(v.colonyname, "colonyname", "SetPaused");
+        }
+      },
+      m);
+}
+
+}  // namespace colonies::ports

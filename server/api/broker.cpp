@@ -1,0 +1,247 @@
+// Broker core: dispatch, the write/read/commit plumbing, process transitions, deadlines.
+#include "server/api/broker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/protocol/messages.hpp"
+#include "core/protocol/status.hpp"
+#include "server/auth/roles.hpp"
+
+namespace colonies::server::api {
+
+namespace msg = protocol::msg;
+using model::ProcessState;
+using ports::Mutation;
+namespace mutation = ports::mutation;
+
+Broker::Broker(BrokerDeps deps, BrokerOptions options)
+    : store_(deps.store),
+      commits_(deps.commits),
+      crypto_(deps.crypto),
+      clock_(deps.clock),
+      ids_(deps.ids),
+      blocking_(std::move(deps.blocking)),
+      options_(std::move(options)) {
+  register_handlers();
+  std::unordered_set<std::string> known(message_types_.begin(), message_types_.end());
+  auth_ = std::make_unique<auth::Authenticator>(crypto_, clock_, options_.replay_window_s, std::move(known));
+}
+
+void Broker::register_handlers() {
+  const std::pair<std::string_view, Handler> table[] = {
+      {msg::kVersion, &Broker::on_version},
+      {msg::kGetServerInfo, &Broker::on_server_info},
+      {msg::kGetStatistics, &Broker::on_statistics},
+      {msg::kChangeServerId, &Broker::on_change_server_id},
+      {msg::kAddColony, &Broker::on_add_colony},
+      {msg::kRemoveColony, &Broker::on_remove_colony},
+      {msg::kGetColony, &Broker::on_get_colony},
+      {msg::kGetColonies, &Broker::on_get_colonies},
+      {msg::kGetColonyStats, &Broker::on_colony_stats},
+      {msg::kChangeColonyId, &Broker::on_change_colony_id},
+      {msg::kAddUser, &Broker::on_add_user},
+      {msg::kGetUsers, &Broker::on_get_users},
+      {msg::kGetUser, &Broker::on_get_user},
+      {msg::kGetUserById, &Broker::on_get_user_by_id},
+      {msg::kRemoveUser, &Broker::on_remove_user},
+      {msg::kChangeUserId, &Broker::on_change_user_id},
+      {msg::kAddExecutor, &Broker::on_add_executor},
+      {msg::kGetExecutors, &Broker::on_get_executors},
+      {msg::kGetExecutor, &Broker::on_get_executor},
+      {msg::kGetExecutorById, &Broker::on_get_executor_by_id},
+      {msg::kApproveExecutor, &Broker::on_approve_executor},
+      {msg::kRejectExecutor, &Broker::on_reject_executor},
+      {msg::kRemoveExecutor, &Broker::on_remove_executor},
+      {msg::kReportAllocation, &Broker::on_report_allocation},
+      {msg::kUpdateExecutor, &Broker::on_update_executor},
+      {msg::kChangeExecutorId, &Broker::on_change_executor_id},
+      {msg::kAddFunction, &Broker::on_add_function},
+      {msg::kGetFunctions, &Broker::on_get_functions},
+      {msg::kRemoveFunction, &Broker::on_remove_function},
+      {msg::kSubmitFunctionSpec, &Broker::on_submit},
+      {msg::kAssignProcess, &Broker::on_assign},
+      {msg::kGetProcess, &Broker::on_get_process},
+      {msg::kGetProcesses, &Broker::on_get_processes},
+      {msg::kGetProcessHistory, &Broker::on_process_history},
+      {msg::kRemoveProcess, &Broker::on_remove_process},
+      {msg::kRemoveAllProcesses, &Broker::on_remove_all_processes},
+      {msg::kCloseSuccessful, &Broker::on_close_successful},
+      {msg::kCloseFailed, &Broker::on_close_failed},
+      {msg::kSetOutput, &Broker::on_set_output},
+      {msg::kCancelProcess, &Broker::on_cancel},
+      {msg::kPauseAssignments, &Broker::on_pause},
+      {msg::kResumeAssignments, &Broker::on_resume},
+      {msg::kGetPauseStatus, &Broker::on_pause_status},
+      {msg::kAddAttribute, &Broker::on_add_attribute},
+      {msg::kGetAttribute, &Broker::on_get_attribute},
+      {msg::kAddLog, &Broker::on_add_log},
+      {msg::kAddExecutorLog, &Broker::on_add_executor_log},
+      {msg::kGetLogs, &Broker::on_get_logs},
+      {msg::kSearchLogs, &Broker::on_search_logs},
+      {msg::kAddLocation, &Broker::on_add_location},
+      {msg::kGetLocations, &Broker::on_get_locations},
+      {msg::kGetLocation, &Broker::on_get_location},
+      {msg::kRemoveLocation, &Broker::on_remove_location},
+  };
+  for (const auto& [name, handler] : table) {
+    handlers_.emplace(std::string(name), handler);
+    message_types_.emplace_back(name);
+  }
+}
+
+Status Broker::load(const std::string& initial_server_id) {
+  COLONIES_TRY(snapshot, store_.load());
+  std::lock_guard lock(mu_);
+  registry_ = registry::Registry{};
+  scheduler_ = scheduler::Scheduler{};
+  paused_.clear();
+  registry_.server_id = snapshot.server_id;
+  if (!registry_.server_id && !initial_server_id.empty()) {
+    if (!model::is_valid_id(initial_server_id)) {
+      return fail(ErrorCode::BadRequest, "server id '{}' must be 64 lowercase hex characters", initial_server_id);
+    }
+    std::vector<Mutation> m{mutation::SetServerId{initial_server_id}};
+    COLONIES_CHECK(store_.apply(m));
+    registry_.server_id = initial_server_id;
+  }
+  for (auto& c : snapshot.colonies) registry_.put_colony(std::move(c));
+  for (auto& u : snapshot.users) registry_.put_user(std::move(u));
+  for (auto& e : snapshot.executors) {
+    const std::string name = e.executorname;
+    if (auto status = registry_.put_executor(std::move(e)); !status) {
+      spdlog::warn("executor {} has unparseable capabilities, ignored: {}", name, status.error().message);
+    }
+  }
+  for (auto& l : snapshot.locations) registry_.put_location(std::move(l));
+  for (auto& f : snapshot.functions) registry_.put_function(std::move(f));
+  for (auto& name : snapshot.paused_colonies) paused_[name] = true;
+  std::size_t restored = 0;
+  for (auto& p : snapshot.active_processes) {
+    auto req = model::validate(p.spec);
+    if (!req) {
+      spdlog::warn("process {} has an invalid spec, left as is: {}", p.processid, req.error().message);
+      continue;
+    }
+    scheduler::ActiveProcess* active = scheduler_.add(std::move(p), *req);
+    const auto& proc = active->process;
+    if (proc.state == ProcessState::Waiting && proc.spec.maxwaittime > 0 && proc.waitdeadline > 0) {
+      scheduler_.set_deadline(active, scheduler::DeadlineKind::Wait, proc.waitdeadline);
+    }
+    if (proc.state == ProcessState::Running && proc.spec.maxexectime > 0 && proc.execdeadline > 0) {
+      scheduler_.set_deadline(active, scheduler::DeadlineKind::Exec, proc.execdeadline);
+    }
+    ++restored;
+  }
+  spdlog::info("loaded {} colonies, {} executors, {} active processes ({} queued)", registry_.colonies().size(),
+               registry_.all_executors().size(), restored, scheduler_.queued_count());
+  return ok();
+}
+
+ApiReply Broker::error_reply(const Error& error) {
+  const int status = protocol::http_status(error.code);
+  return ApiReply{status, std::string(msg::kError), json::object{{"status", status}, {"message", error.message}}};
+}
+
+ApiReply Broker::ok_reply(std::string payloadtype, json::value payload) {
+  return ApiReply{200, std::move(payloadtype), std::move(payload)};
+}
+
+void Broker::handle(std::string body, ReplyFn reply) {
+  auto request = auth_->authenticate(body);
+  if (!request) {
+    reply(error_reply(request.error()));
+    return;
+  }
+  Call call{std::move(request->msgtype), std::move(request->caller), std::move(request->payload), std::move(reply)};
+  auto it = handlers_.find(call.msgtype);
+  if (it == handlers_.end()) {  // the authenticator already refused unknown types; fail closed anyway
+    call.reply(error_reply(Error{ErrorCode::BadRequest, "unknown payloadtype"}));
+    return;
+  }
+  (this->*(it->second))(call);
+}
+
+void Broker::reply_after_commit(ReplyFn reply, std::string payloadtype, Result<Outcome> outcome) {
+  if (!outcome) {
+    commits_.submit({}, [reply = std::move(reply), error = std::move(outcome.error())](Status) {
+      reply(error_reply(error));
+    });
+    return;
+  }
+  std::string type = outcome->payloadtype.empty() ? std::move(payloadtype) : std::move(outcome->payloadtype);
+  commits_.submit(std::move(outcome->mutations),
+                  [reply = std::move(reply), type = std::move(type), payload = std::move(outcome->payload)](
+                      Status status) mutable {
+                    if (!status) reply(error_reply(status.error()));
+                    else reply(ok_reply(std::move(type), std::move(payload)));
+                  });
+}
+
+void Broker::write(Call& call, const std::function<Result<Outcome>()>& body) {
+  std::lock_guard lock(mu_);
+  reply_after_commit(std::move(call.reply), call.msgtype, body());
+}
+
+void Broker::read(Call& call, std::function<Result<json::value>()> query) {
+  blocking_([reply = std::move(call.reply), type = call.msgtype, query = std::move(query)] {
+    auto result = query();
+    if (!result) reply(error_reply(result.error()));
+    else reply(ok_reply(type, std::move(*result)));
+  });
+}
+
+Broker::Counters Broker::counters() {
+  std::lock_guard lock(mu_);
+  return {scheduler_.all().size(), scheduler_.queued_count(), scheduler_.parked_count()};
+}
+
+void Broker::touch(const std::string& colony, const std::string& caller, std::vector<Mutation>& out) {
+  registry::ExecutorEntry* e = registry_.executor_by_id(colony, caller);
+  if (!e) return;
+  const model::TimeNs t = now();
+  e->executor.lastheardfromtime = t;
+  // Persist liveness at most every 30 s per executor: it is advisory, not worth a write per call.
+  if (t - e->persisted_heard > 30'000'000'000LL) {
+    e->persisted_heard = t;
+    out.push_back(mutation::PutExecutor{e->executor});
+  }
+}
+
+void Broker::persist(const scheduler::ActiveProcess& p, std::vector<Mutation>& out) {
+  out.push_back(mutation::PutProcess{p.process});
+}
+
+static void set_attribute_states(model::Process& p) {
+  for (auto& a : p.attributes) a.state = static_cast<int>(p.state);
+}
+
+json::value Broker::assign_to(scheduler::ActiveProcess* p, const scheduler::ExecutorQuery& query,
+                              std::vector<Mutation>& out) {
+  scheduler_.dequeue(p);
+  scheduler_.clear_deadline(p, scheduler::DeadlineKind::Wait);
+  model::Process& proc = p->process;
+  const model::TimeNs t = now();
+  proc.state = ProcessState::Running;
+  proc.isassigned = true;
+  proc.assignedexecutorid = query.executorid;
+  proc.starttime = t;
+  proc.endtime = 0;
+  proc.execdeadline = 0;
+  if (proc.spec.maxexectime > 0) {
+    proc.execdeadline = t + proc.spec.maxexectime * 1'000'000'000LL;
+    scheduler_.set_deadline(p, scheduler::DeadlineKind::Exec, proc.execdeadline);
+  }
+  set_attribute_states(proc);
+  persist(*p, out);
+  return model::to_json(proc);
+}
+
+void Broker::dispatch(scheduler::ActiveProcess* p) {
+  if (p->slots.empty()) return;  // not assignable
+  if (paused_[p->process.spec.conditions.colonyname]) return;
+  auto waiter = scheduler_.take_waiter_for(*p);
+  // The waiter performs the assignment and answers its long-poll once it is durable.
+  if (waiter) waiter->wake(p);
+}
+
+}  // namespace colonies::server::api

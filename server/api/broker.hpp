@@ -1,0 +1,216 @@
+// The broker: one handler per message type, transport-independent. It authenticates each
+// request, checks the caller's role, changes the in-memory state (registry + scheduler) under
+// one lock, hands the changes to the group-commit queue, and replies once they are durable.
+// History reads go to the store on a blocking pool, never on the caller's (I/O) thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/model/json.hpp"
+#include "core/ports/clock.hpp"
+#include "core/ports/crypto.hpp"
+#include "core/ports/id_generator.hpp"
+#include "core/ports/store.hpp"
+#include "server/auth/authenticator.hpp"
+#include "server/commit/commit_queue.hpp"
+#include "server/registry/registry.hpp"
+#include "server/scheduler/scheduler.hpp"
+
+namespace colonies::server::api {
+
+namespace json = boost::json;
+
+struct ApiReply {
+  int status = 200;
+  std::string payloadtype;  // "error" for failures
+  json::value payload;      // for failures: {"status", "message"}
+};
+// Receives the reply of one request; called exactly once, from any thread.
+using ReplyFn = std::function<void(ApiReply)>;
+// Runs blocking work (store reads) off the I/O threads.
+using BlockingRunner = std::function<void(std::function<void()>)>;
+
+struct BrokerOptions {
+  std::string build_version = "dev";
+  std::string build_time;
+  std::string http_host = "127.0.0.1";
+  int http_port = 50080;
+  bool tls = false;
+  std::int64_t replay_window_s = 300;
+  std::int64_t max_poll_timeout_s = 3600;
+  std::int64_t stale_executor_s = 600;  // <= 0 disables stale-executor cleanup
+};
+
+struct BrokerDeps {
+  ports::Store& store;
+  commit::CommitQueue& commits;
+  const ports::Crypto& crypto;
+  const ports::Clock& clock;
+  ports::IdGenerator& ids;
+  BlockingRunner blocking;
+};
+
+class Broker {
+ public:
+  Broker(BrokerDeps deps, BrokerOptions options);
+
+  // Rebuilds memory from the store: registry, active processes, deadlines, pause flags.
+  // `initial_server_id`, when the store has none, becomes the server owner (and is stored).
+  Status load(const std::string& initial_server_id);
+
+  // Handles one request body (the POST /api envelope). Never blocks on I/O; thread-safe.
+  void handle(std::string body, ReplyFn reply);
+
+  // Fires due deadlines: wait and exec limits, long-poll timeouts, stale executors. Call often
+  // (every few tens of milliseconds) from any thread.
+  void tick();
+
+  // Fails every parked long-poll with 503 (on shutdown, before the transport closes).
+  void shutdown();
+
+  bool healthy() const { return commits_.healthy(); }
+  struct Counters {
+    std::size_t active_processes = 0;
+    std::size_t queued_processes = 0;
+    std::size_t parked_assigns = 0;
+  };
+  Counters counters();
+
+  const std::vector<std::string>& message_types() const { return message_types_; }
+
+  // One request as the handlers see it.
+  struct Call {
+    std::string msgtype;
+    std::string caller;
+    json::object payload;
+    ReplyFn reply;
+  };
+  // What a state-changing handler produced.
+  struct Outcome {
+    json::value payload = json::object{};
+    std::vector<ports::Mutation> mutations;
+    std::string payloadtype;  // defaults to the request's msgtype
+  };
+
+ private:
+  using Handler = void (Broker::*)(Call&);
+  void register_handlers();
+
+  // Runs `body` under the lock; its mutations are committed and the reply sent once durable.
+  void write(Call& call, const std::function<Result<Outcome>()>& body);
+  // Runs `query` on the blocking pool and replies with its result.
+  void read(Call& call, std::function<Result<json::value>()> query);
+  // Replies through the commit queue so the reply follows everything committed before it.
+  void reply_after_commit(ReplyFn reply, std::string payloadtype, Result<Outcome> outcome);
+  static ApiReply error_reply(const Error& error);
+  static ApiReply ok_reply(std::string payloadtype, json::value payload);
+
+  // Helpers used under the lock.
+  model::TimeNs now() const { return clock_.now(); }
+  void touch(const std::string& colony, const std::string& caller, std::vector<ports::Mutation>& out);
+  void persist(const scheduler::ActiveProcess& p, std::vector<ports::Mutation>& out);
+  // Assigns `p` to the executor of `query`, returns the reply payload.
+  json::value assign_to(scheduler::ActiveProcess* p, const scheduler::ExecutorQuery& query,
+                        std::vector<ports::Mutation>& out);
+  // Offers a newly assignable process to a parked long-poll.
+  void dispatch(scheduler::ActiveProcess* p);
+  // Re-queues a RUNNING process (exec deadline, executor removed); `count_retry` adds a retry.
+  void requeue(scheduler::ActiveProcess* p, bool count_retry, std::vector<ports::Mutation>& out);
+  // Moves an active process to a final state and forgets it. Returns the final process.
+  model::Process finish(scheduler::ActiveProcess* p, model::ProcessState state, std::vector<ports::Mutation>& out);
+  void record_function_stats(const model::Process& p, std::vector<ports::Mutation>& out);
+  std::string wait_reason(const scheduler::ActiveProcess& p);
+  void requeue_executor_processes(const std::string& executorid, const std::string& colony,
+                                  std::vector<ports::Mutation>& out);
+  // Ends the long-polls of one executor (or all, with an empty id) of a colony; they get a 408
+  // and learn what changed on their next call.
+  void end_waiters_of(const std::string& colony, const std::string& executorid);
+  void resume_waiters(const std::string& colony);
+  void expire_stale_executors();
+
+  // Handlers, grouped by file: handlers_server.cpp, handlers_users_executors.cpp,
+  // handlers_processes.cpp, handlers_misc.cpp.
+  void on_version(Call& call);
+  void on_server_info(Call& call);
+  void on_statistics(Call& call);
+  void on_change_server_id(Call& call);
+  void on_add_colony(Call& call);
+  void on_remove_colony(Call& call);
+  void on_get_colony(Call& call);
+  void on_get_colonies(Call& call);
+  void on_colony_stats(Call& call);
+  void on_change_colony_id(Call& call);
+  void on_add_user(Call& call);
+  void on_get_users(Call& call);
+  void on_get_user(Call& call);
+  void on_get_user_by_id(Call& call);
+  void on_remove_user(Call& call);
+  void on_change_user_id(Call& call);
+  void on_add_executor(Call& call);
+  void on_get_executors(Call& call);
+  void on_get_executor(Call& call);
+  void on_get_executor_by_id(Call& call);
+  void on_approve_executor(Call& call);
+  void on_reject_executor(Call& call);
+  void on_remove_executor(Call& call);
+  void on_report_allocation(Call& call);
+  void on_update_executor(Call& call);
+  void on_change_executor_id(Call& call);
+  void on_add_function(Call& call);
+  void on_get_functions(Call& call);
+  void on_remove_function(Call& call);
+  void on_submit(Call& call);
+  void on_assign(Call& call);
+  void on_get_process(Call& call);
+  void on_get_processes(Call& call);
+  void on_process_history(Call& call);
+  void on_remove_process(Call& call);
+  void on_remove_all_processes(Call& call);
+  void on_close_successful(Call& call);
+  void on_close_failed(Call& call);
+  void on_set_output(Call& call);
+  void on_cancel(Call& call);
+  void on_pause(Call& call);
+  void on_resume(Call& call);
+  void on_pause_status(Call& call);
+  void on_add_attribute(Call& call);
+  void on_get_attribute(Call& call);
+  void on_add_log(Call& call);
+  void on_add_executor_log(Call& call);
+  void on_get_logs(Call& call);
+  void on_search_logs(Call& call);
+  void on_add_location(Call& call);
+  void on_get_locations(Call& call);
+  void on_get_location(Call& call);
+  void on_remove_location(Call& call);
+
+  // Shared by close successful / close failed: the final state of a process the caller holds,
+  // or of one only the store knows (then a 409 or 404).
+  void close_process(Call& call, model::ProcessState state);
+  // Shared by statistics handlers.
+  void statistics(Call& call, const std::string& colony);
+
+  ports::Store& store_;
+  commit::CommitQueue& commits_;
+  const ports::Crypto& crypto_;
+  const ports::Clock& clock_;
+  ports::IdGenerator& ids_;
+  BlockingRunner blocking_;
+  BrokerOptions options_;
+  std::unique_ptr<auth::Authenticator> auth_;
+  std::unordered_map<std::string, Handler> handlers_;
+  std::vector<std::string> message_types_;
+
+  std::mutex mu_;  // guards everything below
+  registry::Registry registry_;
+  scheduler::Scheduler scheduler_;
+  std::unordered_map<std::string, bool> paused_;
+  model::TimeNs last_stale_check_ = 0;
+};
+
+}  // namespace colonies::server::api

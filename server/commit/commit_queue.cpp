@@ -1,0 +1,93 @@
+// The commit thread.
+#include "server/commit/commit_queue.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace colonies::server::commit {
+
+CommitQueue::CommitQueue(ports::Store& store, CommitOptions options)
+    : store_(store), options_(options), thread_([this] { run(); }) {}
+
+CommitQueue::~CommitQueue() { stop(); }
+
+void CommitQueue::submit(std::vector<ports::Mutation> mutations, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back({std::move(mutations), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  if (done) done(fail(ErrorCode::Unavailable, "server is shutting down"));
+}
+
+void CommitQueue::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    cv_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+CommitStats CommitQueue::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void CommitQueue::run() {
+  std::vector<Item> batch;
+  std::vector<ports::Mutation> mutations;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      if (options_.window.count() > 0 && !stopping_) {
+        cv_.wait_for(lock, options_.window, [&] { return stopping_; });
+      }
+      std::size_t count = 0;
+      while (!queue_.empty() && (batch.empty() || count + queue_.front().mutations.size() <= options_.max_batch)) {
+        count += queue_.front().mutations.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    mutations.clear();
+    for (auto& item : batch) {
+      for (auto& m : item.mutations) mutations.push_back(std::move(m));
+    }
+    if (!mutations.empty()) {
+      // Retried until it succeeds: skipping a batch would acknowledge what memory holds but the
+      // store does not. While failing, health reports it and clients wait (or time out).
+      auto delay = std::chrono::milliseconds(10);
+      for (;;) {
+        Status status = store_.apply(mutations);
+        if (status) break;
+        {
+          std::lock_guard lock(mu_);
+          ++stats_.failures;
+        }
+        healthy_ = false;
+        spdlog::error("store commit of {} changes failed, retrying in {} ms: {}", mutations.size(), delay.count(),
+                      status.error().message);
+        std::this_thread::sleep_for(delay);
+        delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+      }
+      healthy_ = true;
+    }
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.transactions;
+      stats_.mutations += mutations.size();
+    }
+    for (auto& item : batch) {
+      if (item.done) item.done(ok());
+    }
+    batch.clear();
+  }
+}
+
+}  // namespace colonies::server::commit

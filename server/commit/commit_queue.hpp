@@ -1,0 +1,70 @@
+// Group commit: changes from many requests are written to the store in one transaction on a
+// dedicated thread, and each request's completion runs only after the transaction holding its
+// changes (and every change enqueued before them) is durable. Replies are sent from those
+// completions, so no client ever sees an acknowledgement the store could lose.
+// A failing store is retried with backoff, never skipped: order and durability win over latency.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/ports/store.hpp"
+
+namespace colonies::server::commit {
+
+struct CommitOptions {
+  std::size_t max_batch = 8192;  // mutations per transaction
+  // Extra time to wait for more work before committing a batch; 0 = commit as soon as the
+  // previous transaction ended (batches then form naturally under load).
+  std::chrono::microseconds window{0};
+};
+
+struct CommitStats {
+  std::uint64_t transactions = 0;
+  std::uint64_t mutations = 0;
+  std::uint64_t failures = 0;
+};
+
+class CommitQueue {
+ public:
+  using Done = std::function<void(Status)>;
+
+  CommitQueue(ports::Store& store, CommitOptions options);
+  ~CommitQueue();  // stops (see stop())
+
+  // Enqueues `mutations` (possibly none) and `done`, which runs on the commit thread once they
+  // and everything enqueued earlier are durable. Order of submit() calls is the commit order, so
+  // callers that need an order call it under their own lock. Never blocks on I/O.
+  void submit(std::vector<ports::Mutation> mutations, Done done);
+  // Commits what is queued, then stops the thread; later submits complete with Unavailable.
+  void stop();
+
+  bool healthy() const { return healthy_.load(); }
+  CommitStats stats() const;
+
+ private:
+  struct Item {
+    std::vector<ports::Mutation> mutations;
+    Done done;
+  };
+  void run();
+
+  ports::Store& store_;
+  const CommitOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  bool stopping_ = false;
+  std::atomic<bool> healthy_{true};
+  CommitStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace colonies::server::commit

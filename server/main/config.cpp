@@ -1,0 +1,55 @@
+// Flag/environment/config-file wiring for coloniesd.
+#include "server/main/config.hpp"
+
+#include <cstdlib>
+#include <thread>
+
+namespace colonies::server {
+
+void add_options(CLI::App& app, Config& config) {
+  app.set_config("--config", "", "Read settings from a TOML/INI file (key = value, keys as the long flags)");
+  app.add_option("--host", config.host, "Address to listen on")->envname("COLONIES_SERVER_HTTP_HOST")->capture_default_str();
+  app.add_option("--port", config.port, "HTTP port")->envname("COLONIES_SERVER_HTTP_PORT")->capture_default_str()->check(CLI::Range(0, 65535));
+  app.add_option("--server-id", config.server_id,
+                 "ID (public key) of the server owner; stored at first start, later changed with `colonies server chid`")
+      ->envname("COLONIES_SERVER_ID");
+  app.add_option("--db-type", config.db_type, "Store: sqlite")->envname("COLONIES_DB_TYPE")->capture_default_str()->check(CLI::IsMember({"sqlite", "postgresql"}));
+  app.add_option("--data-dir", config.data_dir, "Directory of the SQLite store (default $HOME/.local/share/colonies)")
+      ->envname("COLONIES_DATA_DIR");
+  app.add_option("--db-sync", config.db_sync,
+                 "full: every commit survives power loss; normal: survives a crash of coloniesd, not of the machine")
+      ->envname("COLONIES_DB_SYNC")->capture_default_str()->check(CLI::IsMember({"full", "normal"}));
+  app.add_option("--tls-cert", config.tls_cert, "PEM certificate; enables TLS with --tls-key")->envname("COLONIES_SERVER_HTTP_TLS_CERT");
+  app.add_option("--tls-key", config.tls_key, "PEM private key of the certificate")->envname("COLONIES_SERVER_HTTP_TLS_KEY");
+  app.add_option("--threads", config.threads, "I/O threads (default: number of cores)")->envname("COLONIES_SERVER_THREADS")->check(CLI::Range(1, 256));
+  app.add_option("--replay-window", config.replay_window_s, "Seconds a signed request's timestamp may differ from the server clock")
+      ->envname("COLONIES_REPLAY_WINDOW")->capture_default_str()->check(CLI::Range(1, 86400));
+  app.add_option("--body-limit", config.body_limit, "Largest request body in bytes (larger ones get 413)")
+      ->envname("COLONIES_BODY_LIMIT")->capture_default_str();
+  app.add_option("--commit-max-batch", config.commit_max_batch, "Most changes written in one transaction")
+      ->envname("COLONIES_COMMIT_MAX_BATCH")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--commit-window-us", config.commit_window_us, "Microseconds to wait for more changes before a commit")
+      ->envname("COLONIES_COMMIT_WINDOW_US")->capture_default_str()->check(CLI::Range(0, 1000000));
+  app.add_option("--stale-executor", config.stale_executor_s,
+                 "Seconds without a call after which an idle executor is unregistered (0 = never)")
+      ->envname("COLONIES_STALE_EXECUTOR_DURATION")->capture_default_str();
+  app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
+      ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  config.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+Status finish(Config& config) {
+  if (config.data_dir.empty()) {
+    const char* home = std::getenv("HOME");
+    config.data_dir = home && *home ? std::string(home) + "/.local/share/colonies" : std::string("colonies-data");
+  }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return fail(ErrorCode::BadRequest, "TLS needs both --tls-cert and --tls-key");
+  }
+  if (config.db_type == "postgresql") {
+    return fail(ErrorCode::BadRequest, "the postgresql store is not part of this build yet; use --db-type sqlite");
+  }
+  return ok();
+}
+
+}  // namespace colonies::server

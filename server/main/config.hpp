@@ -1,0 +1,37 @@
+// coloniesd configuration: every setting has a flag, an environment variable (the original's
+// names where they exist) and a default; an optional --config file (TOML/INI key = value) sits
+// between the environment and the defaults. Precedence: flag > environment > file > default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/error/error.hpp"
+
+namespace colonies::server {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  int port = 50080;
+  std::string server_id;
+  std::string db_type = "sqlite";
+  std::string data_dir;  // default: $HOME/.local/share/colonies, or ./colonies-data without HOME
+  std::string db_sync = "full";
+  std::string tls_cert;
+  std::string tls_key;
+  int threads = 2;
+  std::int64_t replay_window_s = 300;
+  std::size_t body_limit = 16 * 1024 * 1024;
+  std::size_t commit_max_batch = 8192;
+  std::int64_t commit_window_us = 0;
+  std::int64_t stale_executor_s = 600;
+  std::string log_level = "info";
+};
+
+void add_options(CLI::App& app, Config& config);
+// Fills defaults that depend on the environment and checks cross-field rules.
+Status finish(Config& config);
+
+}  // namespace colonies::server

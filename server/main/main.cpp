@@ -1,0 +1,173 @@
+// coloniesd: the composition root. Reads configuration (flags > environment > config file >
+// defaults), picks the adapters (SQLite store, libsodium crypto, Beast HTTP), wires them into the
+// broker and runs until SIGINT/SIGTERM. No logic of its own beyond wiring and shutdown order.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio.hpp>
+#include <spdlog/spdlog.h>
+
+#include "adapters/crypto/sodium_crypto.hpp"
+#include "adapters/storage/sqlite/sqlite_store.hpp"
+#include "adapters/transport/http/http_server.hpp"
+#include "core/protocol/envelope.hpp"
+#include "server/api/broker.hpp"
+#include "server/commit/commit_queue.hpp"
+#include "server/main/config.hpp"
+
+namespace asio = boost::asio;
+using namespace colonies;
+
+namespace {
+
+transport::HttpResponse json_response(int status, const boost::json::value& body) {
+  return transport::HttpResponse{status, "application/json", boost::json::serialize(body)};
+}
+
+int run(const server::Config& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  crypto::SodiumCrypto crypto;
+  crypto::RandomIdGenerator ids;
+  ports::SystemClock clock;
+
+  if (config.db_type != "sqlite") {
+    spdlog::error("COLONIES_DB_TYPE={} is not available in this build; use sqlite", config.db_type);
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  storage::SqliteOptions store_options;
+  store_options.path = (std::filesystem::path(config.data_dir) / "colonies.db").string();
+  store_options.sync = config.db_sync == "normal" ? storage::SqliteOptions::Sync::Normal
+                                                  : storage::SqliteOptions::Sync::Full;
+  auto store = storage::SqliteStore::open(store_options);
+  if (!store) {
+    spdlog::error("cannot open the store at {}: {}", store_options.path, store.error().message);
+    return 1;
+  }
+  server::commit::CommitOptions commit_options;
+  commit_options.max_batch = config.commit_max_batch;
+  commit_options.window = std::chrono::microseconds(config.commit_window_us);
+  server::commit::CommitQueue commits(**store, commit_options);
+
+  asio::io_context io(config.threads);
+  asio::thread_pool blocking(2);
+  server::api::BrokerOptions broker_options;
+  broker_options.build_version = COLONIES_VERSION;
+  broker_options.build_time = __DATE__ " " __TIME__;
+  broker_options.http_host = config.host;
+  broker_options.http_port = config.port;
+  broker_options.tls = !config.tls_cert.empty();
+  broker_options.replay_window_s = config.replay_window_s;
+  broker_options.stale_executor_s = config.stale_executor_s;
+  server::api::Broker broker(
+      server::api::BrokerDeps{**store, commits, crypto, clock, ids,
+                              [&blocking](std::function<void()> work) { asio::post(blocking, std::move(work)); }},
+      broker_options);
+  if (auto loaded = broker.load(config.server_id); !loaded) {
+    spdlog::error("cannot load state: {}", loaded.error().message);
+    return 1;
+  }
+
+  transport::HttpServerOptions http_options;
+  http_options.host = config.host;
+  http_options.port = static_cast<std::uint16_t>(config.port);
+  http_options.body_limit = config.body_limit;
+  http_options.tls_cert_file = config.tls_cert;
+  http_options.tls_key_file = config.tls_key;
+  auto http = transport::HttpServer::start(
+      io, http_options, [&](transport::HttpRequest request, transport::Responder respond) {
+        if (request.target == "/api" && request.method == "POST") {
+          broker.handle(std::move(request.body), [&io, respond](server::api::ApiReply reply) {
+            // Encoding happens on an I/O thread, not on the commit thread that may call this.
+            asio::post(io, [respond, reply = std::move(reply)] {
+              transport::HttpResponse response;
+              response.status = reply.status;
+              response.body =
+                  reply.payloadtype == "error"
+                      ? protocol::encode_error_reply(reply.status, reply.payload.at("message").as_string())
+                      : protocol::encode_reply(reply.payloadtype, reply.payload);
+              respond(std::move(response));
+            });
+          });
+          return;
+        }
+        if (request.target == "/health" && request.method == "GET") {
+          auto counters = broker.counters();
+          const bool healthy = broker.healthy();
+          respond(json_response(healthy ? 200 : 503,
+                                boost::json::object{{"status", healthy ? "ok" : "storage unavailable"},
+                                                    {"leader", true},
+                                                    {"activeprocesses", counters.active_processes},
+                                                    {"queuedprocesses", counters.queued_processes},
+                                                    {"parkedassigns", counters.parked_assigns}}));
+          return;
+        }
+        respond(json_response(404, boost::json::object{{"error", "not found: use POST /api or GET /health"}}));
+      });
+  if (!http) {
+    spdlog::error("cannot serve HTTP on {}:{}: {}", config.host, config.port, http.error().message);
+    return 1;
+  }
+  spdlog::info("coloniesd {} serving on {}://{}:{} (store {})", COLONIES_VERSION,
+               config.tls_cert.empty() ? "http" : "https", config.host, (*http)->port(), store_options.path);
+
+  // Deadlines: a periodic tick; the scheduler keeps them ordered, so a tick costs O(expired).
+  asio::steady_timer ticker(io);
+  std::function<void()> schedule_tick = [&] {
+    ticker.expires_after(std::chrono::milliseconds(20));
+    ticker.async_wait([&](const boost::system::error_code& error) {
+      if (error) return;
+      broker.tick();
+      schedule_tick();
+    });
+  };
+  schedule_tick();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("signal {} received: shutting down", signal);
+    (*http)->stop();
+    ticker.cancel();
+    broker.shutdown();
+    // Flush pending commits (their replies are posted to io), then let io finish and stop.
+    commits.stop();
+    asio::post(io, [&io] {
+      auto guard = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(5));
+      guard->async_wait([&io, guard](const boost::system::error_code&) { io.stop(); });
+    });
+  });
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config.threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  blocking.join();
+  spdlog::info("coloniesd stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  server::Config config;
+  CLI::App app{"coloniesd — the Colonies server: brokers signed processes to executors"};
+  server::add_options(app, config);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (auto valid = server::finish(config); !valid) {
+    std::cerr << "coloniesd: " << valid.error().message << "\n";
+    return 2;
+  }
+  return run(config);
+}

@@ -1,0 +1,244 @@
+// Scheduler data structures: bucketed priority queues, FIFO waiters, ordered deadline set.
+#include "server/scheduler/scheduler.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace colonies::server::scheduler {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::ranges::transform(s, s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string waiter_key(const std::string& colony, const std::string& type) {
+  std::string key = colony;
+  key.push_back('\0');
+  key += type;
+  return key;
+}
+
+// The executor-side keys under which a process for `q` may be queued.
+std::vector<QueueKey> keys_for(const ExecutorQuery& q) {
+  std::vector<QueueKey> keys;
+  keys.reserve(6);
+  keys.push_back({q.colony, q.type, "", ""});
+  if (!q.location.empty()) keys.push_back({q.colony, q.type, "", q.location});
+  if (!q.name.empty()) {
+    for (const std::string* type : {&q.type, static_cast<const std::string*>(nullptr)}) {
+      const std::string t = type ? *type : std::string();
+      keys.push_back({q.colony, t, q.name, ""});
+      if (!q.location.empty()) keys.push_back({q.colony, t, q.name, q.location});
+    }
+  }
+  return keys;
+}
+
+bool can_take(const ExecutorQuery& q, const ActiveProcess& p) {
+  const auto& c = p.process.spec.conditions;
+  if (c.colonyname != q.colony) return false;
+  if (!c.executortype.empty() && c.executortype != q.type) return false;
+  if (!c.executornames.empty() && std::ranges::find(c.executornames, q.name) == c.executornames.end()) return false;
+  if (!c.locationname.empty() && lower(c.locationname) != q.location) return false;
+  return fits(q.profile, p.req) && fits(q.available, p.req);
+}
+
+}  // namespace
+
+std::size_t QueueKeyHash::operator()(const QueueKey& k) const {
+  std::hash<std::string> h;
+  std::size_t seed = h(k.colony);
+  for (const std::string* s : {&k.type, &k.name, &k.location}) {
+    seed ^= h(*s) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
+  }
+  return seed;
+}
+
+ActiveProcess* Scheduler::add(model::Process process, model::Requirements req) {
+  auto active = std::make_unique<ActiveProcess>();
+  active->process = std::move(process);
+  active->req = std::move(req);
+  active->seq = next_seq_++;
+  ActiveProcess* raw = active.get();
+  const std::string id = raw->process.processid;
+  remove(id);
+  processes_.emplace(id, std::move(active));
+  if (raw->process.state == model::ProcessState::Waiting && !raw->process.waitforparents) enqueue(raw);
+  return raw;
+}
+
+ActiveProcess* Scheduler::find(const std::string& processid) {
+  auto it = processes_.find(processid);
+  return it == processes_.end() ? nullptr : it->second.get();
+}
+
+void Scheduler::remove(const std::string& processid) {
+  auto it = processes_.find(processid);
+  if (it == processes_.end()) return;
+  dequeue(it->second.get());
+  clear_deadline(it->second.get(), DeadlineKind::Wait);
+  clear_deadline(it->second.get(), DeadlineKind::Exec);
+  processes_.erase(it);
+}
+
+void Scheduler::enqueue(ActiveProcess* p) {
+  if (!p->slots.empty()) return;
+  const auto& c = p->process.spec.conditions;
+  const std::string location = lower(c.locationname);
+  std::vector<QueueKey> keys;
+  if (c.executornames.empty()) {
+    keys.push_back({c.colonyname, c.executortype, "", location});
+  } else {
+    for (const auto& name : c.executornames) keys.push_back({c.colonyname, c.executortype, name, location});
+  }
+  for (auto& key : keys) {
+    QueueGroup& group = groups_[key];
+    auto bucket = group.try_emplace(p->req).first;
+    auto entry = bucket->second.insert({p->process.prioritytime, p->seq, p}).first;
+    p->slots.push_back({std::move(key), bucket, entry});
+  }
+  ++queued_;
+}
+
+void Scheduler::dequeue(ActiveProcess* p) {
+  if (p->slots.empty()) return;
+  for (auto& slot : p->slots) {
+    auto group_it = groups_.find(slot.key);
+    if (group_it == groups_.end()) continue;
+    slot.bucket->second.erase(slot.entry);
+    if (slot.bucket->second.empty()) group_it->second.erase(slot.bucket);
+    if (group_it->second.empty()) groups_.erase(group_it);
+  }
+  p->slots.clear();
+  --queued_;
+}
+
+ActiveProcess* Scheduler::best_for(const ExecutorQuery& query) {
+  const QueueEntry* best = nullptr;
+  for (const auto& key : keys_for(query)) {
+    auto group_it = groups_.find(key);
+    if (group_it == groups_.end()) continue;
+    for (const auto& [req, queue] : group_it->second) {
+      if (queue.empty() || !fits(query.profile, req) || !fits(query.available, req)) continue;
+      const QueueEntry& head = *queue.begin();
+      if (!best || head < *best) best = &head;
+    }
+  }
+  return best ? best->process : nullptr;
+}
+
+std::uint64_t Scheduler::park(Waiter waiter, model::TimeNs deadline) {
+  waiter.id = next_waiter_++;
+  waiter.until = deadline;
+  const std::uint64_t id = waiter.id;
+  waiter.deadline = add_deadline(DeadlineKind::Poll, std::to_string(id), deadline);
+  const std::string key = waiter_key(waiter.query.colony, waiter.query.type);
+  WaiterList& list = waiters_[key];
+  list.push_back(std::move(waiter));
+  waiter_index_.emplace(id, std::make_pair(key, std::prev(list.end())));
+  return id;
+}
+
+std::optional<Waiter> Scheduler::take_waiter_for(const ActiveProcess& p) {
+  const auto& c = p.process.spec.conditions;
+  auto scan = [&](WaiterList& list) -> std::optional<Waiter> {
+    for (auto it = list.begin(); it != list.end(); ++it) {
+      if (!can_take(it->query, p)) continue;
+      Waiter w = std::move(*it);
+      if (w.deadline) deadlines_.erase(*w.deadline);
+      w.deadline.reset();
+      waiter_index_.erase(w.id);
+      list.erase(it);
+      return w;
+    }
+    return std::nullopt;
+  };
+  if (!c.executortype.empty()) {
+    auto it = waiters_.find(waiter_key(c.colonyname, c.executortype));
+    if (it == waiters_.end()) return std::nullopt;
+    auto w = scan(it->second);
+    if (it->second.empty()) waiters_.erase(it);
+    return w;
+  }
+  // Name-targeted with any type: look at every type of the colony (rare).
+  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+    if (!it->first.starts_with(c.colonyname + std::string(1, '\0'))) continue;
+    if (auto w = scan(it->second)) {
+      if (it->second.empty()) waiters_.erase(it);
+      return w;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<Waiter> Scheduler::take_waiters(const std::string& colony) {
+  std::vector<Waiter> out;
+  const std::string prefix = colony + std::string(1, '\0');
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (!it->first.starts_with(prefix)) {
+      ++it;
+      continue;
+    }
+    for (auto& w : it->second) {
+      if (w.deadline) deadlines_.erase(*w.deadline);
+      w.deadline.reset();
+      waiter_index_.erase(w.id);
+      out.push_back(std::move(w));
+    }
+    it = waiters_.erase(it);
+  }
+  return out;
+}
+
+void Scheduler::park_index_erase(std::uint64_t id) {
+  auto it = waiter_index_.find(id);
+  if (it == waiter_index_.end()) return;
+  auto list_it = waiters_.find(it->second.first);
+  if (list_it != waiters_.end()) {
+    list_it->second.erase(it->second.second);
+    if (list_it->second.empty()) waiters_.erase(list_it);
+  }
+  waiter_index_.erase(it);
+}
+
+std::set<Deadline>::iterator Scheduler::add_deadline(DeadlineKind kind, std::string id, model::TimeNs at) {
+  return deadlines_.insert(Deadline{at, next_seq_++, kind, std::move(id)}).first;
+}
+
+void Scheduler::set_deadline(ActiveProcess* p, DeadlineKind kind, model::TimeNs at) {
+  clear_deadline(p, kind);
+  auto it = add_deadline(kind, p->process.processid, at);
+  (kind == DeadlineKind::Wait ? p->wait_deadline : p->exec_deadline) = it;
+}
+
+void Scheduler::clear_deadline(ActiveProcess* p, DeadlineKind kind) {
+  auto& slot = kind == DeadlineKind::Wait ? p->wait_deadline : p->exec_deadline;
+  if (slot) deadlines_.erase(*slot);
+  slot.reset();
+}
+
+Scheduler::Expired Scheduler::pop_expired(model::TimeNs now) {
+  Expired expired;
+  while (!deadlines_.empty() && deadlines_.begin()->at <= now) {
+    Deadline d = *deadlines_.begin();
+    deadlines_.erase(deadlines_.begin());
+    if (d.kind == DeadlineKind::Poll) {
+      auto it = waiter_index_.find(std::stoull(d.id));
+      if (it == waiter_index_.end()) continue;
+      Waiter w = std::move(*it->second.second);
+      w.deadline.reset();
+      park_index_erase(w.id);
+      expired.waiters.push_back(std::move(w));
+      continue;
+    }
+    if (ActiveProcess* p = find(d.id)) {
+      (d.kind == DeadlineKind::Wait ? p->wait_deadline : p->exec_deadline).reset();
+      expired.process_deadlines.push_back(std::move(d));
+    }
+  }
+  return expired;
+}
+
+}  // namespace colonies::server::scheduler

@@ -1,0 +1,153 @@
+// The in-memory scheduler: every WAITING and RUNNING process, the assignable ones indexed for
+// O(log n) selection, the parked long-poll assigns, and the deadline timers. It decides *which*
+// process and *which* waiter; the broker (server/api) performs the state transitions, writes
+// them to the store and answers. Not thread-safe: the broker calls it under its lock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/model/process.hpp"
+#include "server/scheduler/matching.hpp"
+
+namespace colonies::server::scheduler {
+
+// Where a process may be picked up: general pool (name "") or targeted at one executor name.
+struct QueueKey {
+  std::string colony;
+  std::string type;      // "" only for name-targeted processes that accept any type
+  std::string name;      // "" = general pool
+  std::string location;  // lower-case; "" = anywhere
+  bool operator==(const QueueKey&) const = default;
+};
+struct QueueKeyHash {
+  std::size_t operator()(const QueueKey& k) const;
+};
+
+enum class DeadlineKind { Wait, Exec, Poll };
+
+struct Deadline {
+  model::TimeNs at = 0;
+  std::uint64_t seq = 0;
+  DeadlineKind kind = DeadlineKind::Wait;
+  std::string id;  // processid, or waiter id
+  auto operator<=>(const Deadline& o) const { return std::tie(at, seq) <=> std::tie(o.at, o.seq); }
+  bool operator==(const Deadline& o) const { return at == o.at && seq == o.seq; }
+};
+
+struct ActiveProcess;
+
+struct QueueEntry {
+  std::int64_t prioritytime = 0;
+  std::uint64_t seq = 0;
+  ActiveProcess* process = nullptr;
+  bool operator<(const QueueEntry& o) const {
+    return prioritytime != o.prioritytime ? prioritytime < o.prioritytime : seq < o.seq;
+  }
+};
+using Queue = std::set<QueueEntry>;
+// Processes of one key grouped by identical requirements, so that matching costs one check per
+// distinct requirement set, not per process.
+using QueueGroup = std::map<model::Requirements, Queue>;
+
+struct ActiveProcess {
+  model::Process process;
+  model::Requirements req;
+  std::uint64_t seq = 0;
+  struct Slot {
+    QueueKey key;
+    QueueGroup::iterator bucket;
+    Queue::iterator entry;
+  };
+  std::vector<Slot> slots;  // non-empty while assignable
+  std::optional<std::set<Deadline>::iterator> wait_deadline;
+  std::optional<std::set<Deadline>::iterator> exec_deadline;
+};
+
+// Who asks for work: the executor's identity, capabilities and what it has free now.
+struct ExecutorQuery {
+  std::string colony;
+  std::string type;
+  std::string name;
+  std::string location;  // lower-case
+  std::string executorid;
+  ExecutorProfile profile;
+  Availability available;
+};
+
+struct Waiter {
+  std::uint64_t id = 0;
+  ExecutorQuery query;
+  // Called exactly once, under the broker's lock: with the process handed to this waiter (the
+  // broker then assigns it), or with nullptr when the long-poll deadline passed.
+  std::function<void(ActiveProcess*)> wake;
+  std::optional<std::set<Deadline>::iterator> deadline;
+  model::TimeNs until = 0;  // the long-poll's deadline, set by park()
+};
+
+class Scheduler {
+ public:
+  // Takes a WAITING or RUNNING process. WAITING ones that do not wait for parents are queued.
+  ActiveProcess* add(model::Process process, model::Requirements req);
+  ActiveProcess* find(const std::string& processid);
+  // Forgets a process (it reached a final state or was removed): dequeues it, drops its timers.
+  void remove(const std::string& processid);
+
+  // Queue membership of a WAITING process.
+  void enqueue(ActiveProcess* p);
+  void dequeue(ActiveProcess* p);
+
+  // The best assignable process for an executor: lowest priority time, then submission order,
+  // among those whose conditions the executor satisfies. O(k log n), k = distinct requirement
+  // sets under the executor's keys.
+  ActiveProcess* best_for(const ExecutorQuery& query);
+
+  // Long-poll waiters, FIFO per (colony, type).
+  std::uint64_t park(Waiter waiter, model::TimeNs deadline);
+  // The first parked waiter that can take `p`, removed from the park. nullopt when none.
+  std::optional<Waiter> take_waiter_for(const ActiveProcess& p);
+  // All parked waiters of a colony, removed (used on resume to re-run selection).
+  std::vector<Waiter> take_waiters(const std::string& colony);
+  std::size_t parked_count() const { return waiter_index_.size(); }
+
+  // Deadlines of processes.
+  void set_deadline(ActiveProcess* p, DeadlineKind kind, model::TimeNs at);
+  void clear_deadline(ActiveProcess* p, DeadlineKind kind);
+
+  struct Expired {
+    std::vector<Deadline> process_deadlines;  // Wait or Exec, in time order
+    std::vector<Waiter> waiters;              // long-polls that ran out
+  };
+  // Removes and returns everything due at or before `now`. Cost O(expired log n).
+  Expired pop_expired(model::TimeNs now);
+
+  // Every active process, for statistics and for re-queueing a removed executor's work.
+  const std::unordered_map<std::string, std::unique_ptr<ActiveProcess>>& all() const { return processes_; }
+  std::size_t queued_count() const { return queued_; }
+
+ private:
+  void park_index_erase(std::uint64_t id);
+  std::set<Deadline>::iterator add_deadline(DeadlineKind kind, std::string id, model::TimeNs at);
+
+  std::unordered_map<std::string, std::unique_ptr<ActiveProcess>> processes_;
+  std::unordered_map<QueueKey, QueueGroup, QueueKeyHash> groups_;
+  std::size_t queued_ = 0;
+  std::uint64_t next_seq_ = 1;
+
+  using WaiterList = std::list<Waiter>;
+  std::unordered_map<std::string, WaiterList> waiters_;  // by colony + '\0' + type
+  std::unordered_map<std::uint64_t, std::pair<std::string, WaiterList::iterator>> waiter_index_;
+  std::uint64_t next_waiter_ = 1;
+
+  std::set<Deadline> deadlines_;
+};
+
+}  // namespace colonies::server::scheduler

@@ -1,0 +1,229 @@
+// MemoryStore: maps under one mutex. A batch is checked whole before anything is touched, and
+// the handlers cannot fail, which is how a batch is all-or-nothing here. Orders and filters
+// mirror the SQL of SqliteStore (sqlite_reads.cpp); the conformance suite keeps them in step.
+#include "tests/support/memory_store.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <iterator>
+
+#include "core/ports/store_checks.hpp"
+
+namespace colonies::testing {
+
+namespace mutation = ports::mutation;
+
+namespace {
+
+template <class Map>
+void erase_colony(Map& map, const std::string& colonyname) {
+  std::erase_if(map, [&](const auto& entry) { return entry.first.first == colonyname; });
+}
+
+// ASCII-only case folding, the same as SQLite's LIKE.
+char fold(char ch) { return static_cast<char>(std::tolower(static_cast<unsigned char>(ch))); }
+
+bool contains_folded(std::string_view haystack, std::string_view needle) {
+  auto found = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                           [](char a, char b) { return fold(a) == fold(b); });
+  return found != haystack.end() || needle.empty();
+}
+
+}  // namespace
+
+void MemoryStore::fail_next_apply() {
+  std::lock_guard lock(mutex_);
+  fail_next_apply_ = true;
+}
+
+Status MemoryStore::apply(std::span<const ports::Mutation> batch) {
+  std::lock_guard lock(mutex_);
+  if (fail_next_apply_) {
+    fail_next_apply_ = false;
+    return fail(ErrorCode::Unavailable, "MemoryStore: injected apply failure");
+  }
+  for (const auto& m : batch) COLONIES_CHECK(ports::check_mutation(m));
+  for (const auto& m : batch) std::visit([this](const auto& v) { apply_one(v); }, m);
+  return ok();
+}
+
+void MemoryStore::apply_one(const mutation::SetServerId& m) { server_id_ = m.id; }
+void MemoryStore::apply_one(const mutation::PutColony& m) { colonies_[m.colony.name] = m.colony; }
+
+void MemoryStore::apply_one(const mutation::RemoveColony& m) {
+  std::vector<std::string> doomed;
+  for (const auto& [id, p] : processes_) {
+    if (p.spec.conditions.colonyname == m.name) doomed.push_back(id);
+  }
+  for (const auto& id : doomed) remove_process(id);
+  erase_colony(users_, m.name);
+  erase_colony(executors_, m.name);
+  erase_colony(locations_, m.name);
+  std::erase_if(functions_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(logs_, [&](const model::Log& l) { return l.colonyname == m.name; });
+  paused_.erase(m.name);
+  colonies_.erase(m.name);
+}
+
+void MemoryStore::apply_one(const mutation::PutUser& m) { users_[{m.user.colonyname, m.user.name}] = m.user; }
+void MemoryStore::apply_one(const mutation::RemoveUser& m) { users_.erase({m.colonyname, m.name}); }
+void MemoryStore::apply_one(const mutation::PutExecutor& m) {
+  executors_[{m.executor.colonyname, m.executor.executorname}] = m.executor;
+}
+void MemoryStore::apply_one(const mutation::RemoveExecutor& m) { executors_.erase({m.colonyname, m.executorname}); }
+void MemoryStore::apply_one(const mutation::PutLocation& m) {
+  locations_[{m.location.colonyname, m.location.name}] = m.location;
+}
+void MemoryStore::apply_one(const mutation::RemoveLocation& m) { locations_.erase({m.colonyname, m.name}); }
+void MemoryStore::apply_one(const mutation::PutFunction& m) { functions_[m.function.functionid] = m.function; }
+void MemoryStore::apply_one(const mutation::RemoveFunction& m) { functions_.erase(m.functionid); }
+
+void MemoryStore::apply_one(const mutation::PutProcess& m) {
+  remove_attributes_of(m.process.processid);
+  model::Process& stored = processes_[m.process.processid] = m.process;
+  stored.waitreason.clear();  // computed by the server on get, never stored
+  for (const auto& a : stored.attributes) attributes_[a.attributeid] = StoredAttribute{stored.processid, a};
+}
+
+void MemoryStore::apply_one(const mutation::RemoveProcess& m) { remove_process(m.processid); }
+
+void MemoryStore::apply_one(const mutation::RemoveProcesses& m) {
+  std::vector<std::string> doomed;
+  for (const auto& [id, p] : processes_) {
+    if (p.spec.conditions.colonyname == m.colonyname && (!m.state || p.state == *m.state)) doomed.push_back(id);
+  }
+  for (const auto& id : doomed) remove_process(id);
+}
+
+void MemoryStore::apply_one(const mutation::AppendLog& m) { logs_.push_back(m.log); }
+
+void MemoryStore::apply_one(const mutation::SetPaused& m) {
+  if (m.paused) {
+    paused_.insert(m.colonyname);
+  } else {
+    paused_.erase(m.colonyname);
+  }
+}
+
+void MemoryStore::remove_attributes_of(const std::string& processid) {
+  auto p = processes_.find(processid);
+  if (p == processes_.end()) return;
+  // An attribute id reused by a later process belongs to that process now, as in SQLite.
+  for (const auto& a : p->second.attributes) {
+    auto stored = attributes_.find(a.attributeid);
+    if (stored != attributes_.end() && stored->second.processid == processid) attributes_.erase(stored);
+  }
+}
+
+void MemoryStore::remove_process(const std::string& processid) {
+  remove_attributes_of(processid);
+  processes_.erase(processid);
+}
+
+Result<ports::Snapshot> MemoryStore::load() {
+  std::lock_guard lock(mutex_);
+  ports::Snapshot s;
+  s.server_id = server_id_;
+  for (const auto& [name, c] : colonies_) s.colonies.push_back(c);
+  for (const auto& [key, u] : users_) s.users.push_back(u);
+  for (const auto& [key, e] : executors_) s.executors.push_back(e);
+  for (const auto& [key, l] : locations_) s.locations.push_back(l);
+  for (const auto& [id, f] : functions_) s.functions.push_back(f);
+  for (const auto& [id, p] : processes_) {
+    if (p.state == model::ProcessState::Waiting || p.state == model::ProcessState::Running) {
+      s.active_processes.push_back(p);
+    }
+  }
+  s.paused_colonies.assign(paused_.begin(), paused_.end());
+  return s;
+}
+
+Result<std::optional<model::Process>> MemoryStore::get_process(const std::string& processid) {
+  std::lock_guard lock(mutex_);
+  auto found = processes_.find(processid);
+  if (found == processes_.end()) return std::optional<model::Process>{};
+  return std::optional<model::Process>(found->second);
+}
+
+Result<std::vector<model::Process>> MemoryStore::list_processes(const ports::ProcessFilter& f) {
+  std::lock_guard lock(mutex_);
+  std::vector<const model::Process*> matches;
+  for (const auto& [id, p] : processes_) {
+    if (p.spec.conditions.colonyname != f.colonyname) continue;
+    if (f.state && p.state != *f.state) continue;
+    if (!f.executortype.empty() && p.spec.conditions.executortype != f.executortype) continue;
+    if (!f.label.empty() && p.spec.label != f.label) continue;
+    if (!f.initiatorname.empty() && p.initiatorname != f.initiatorname) continue;
+    if (!f.assignedexecutorid.empty() && p.assignedexecutorid != f.assignedexecutorid) continue;
+    if (f.submitted_after != 0 && p.submissiontime <= f.submitted_after) continue;
+    matches.push_back(&p);
+  }
+  std::sort(matches.begin(), matches.end(), [](const model::Process* a, const model::Process* b) {
+    if (a->submissiontime != b->submissiontime) return a->submissiontime > b->submissiontime;
+    return a->processid > b->processid;
+  });
+  std::vector<model::Process> out;
+  for (const auto* p : matches) {
+    if (static_cast<int>(out.size()) >= f.count) break;
+    out.push_back(*p);
+  }
+  return out;
+}
+
+Result<std::optional<model::Attribute>> MemoryStore::get_attribute(const std::string& attributeid) {
+  std::lock_guard lock(mutex_);
+  auto found = attributes_.find(attributeid);
+  if (found == attributes_.end()) return std::optional<model::Attribute>{};
+  return std::optional<model::Attribute>(found->second.attribute);
+}
+
+Result<std::vector<model::Log>> MemoryStore::get_logs(const ports::LogQuery& q) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::Log> matches;
+  if (q.count <= 0) return matches;
+  for (const auto& l : logs_) {
+    if (l.colonyname != q.colonyname || l.timestamp <= q.since) continue;
+    if (!q.processid.empty()) {
+      if (l.processid != q.processid) continue;
+    } else if (!q.executorname.empty() && l.executorname != q.executorname) {
+      continue;
+    }
+    matches.push_back(l);
+  }
+  // Stable: equal timestamps stay in append order.
+  std::stable_sort(matches.begin(), matches.end(),
+                   [](const model::Log& a, const model::Log& b) { return a.timestamp < b.timestamp; });
+  auto n = std::min(matches.size(), static_cast<std::size_t>(q.count));
+  if (q.latest) return std::vector<model::Log>(matches.end() - static_cast<std::ptrdiff_t>(n), matches.end());
+  matches.resize(n);
+  return matches;
+}
+
+Result<std::vector<model::Log>> MemoryStore::search_logs(const std::string& colonyname, const std::string& text,
+                                                         std::int64_t since, int count) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::Log> matches;
+  if (count <= 0) return matches;
+  // Newest appended first, then a stable sort: equal timestamps come newest-appended first.
+  for (auto l = logs_.rbegin(); l != logs_.rend(); ++l) {
+    if (l->colonyname == colonyname && l->timestamp > since && contains_folded(l->message, text)) {
+      matches.push_back(*l);
+    }
+  }
+  std::stable_sort(matches.begin(), matches.end(),
+                   [](const model::Log& a, const model::Log& b) { return a.timestamp > b.timestamp; });
+  if (matches.size() > static_cast<std::size_t>(count)) matches.resize(static_cast<std::size_t>(count));
+  return matches;
+}
+
+Result<std::map<model::ProcessState, std::int64_t>> MemoryStore::count_processes(const std::string& colonyname) {
+  std::lock_guard lock(mutex_);
+  std::map<model::ProcessState, std::int64_t> counts;
+  for (int s = 0; s <= 4; ++s) counts[static_cast<model::ProcessState>(s)] = 0;
+  for (const auto& [id, p] : processes_) {
+    if (colonyname.empty() || p.spec.conditions.colonyname == colonyname) ++counts[p.state];
+  }
+  return counts;
+}
+
+}  // namespace colonies::testing

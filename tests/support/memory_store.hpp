@@ -1,0 +1,77 @@
+// MemoryStore: an in-memory Store with the same observable semantics as SqliteStore (the shared
+// conformance suite holds both to them), for the server's fast unit tests. Not durable, not
+// fast at scale (list and log queries scan), and not for production.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/ports/store.hpp"
+
+namespace colonies::testing {
+
+class MemoryStore final : public ports::Store {
+ public:
+  Status apply(std::span<const ports::Mutation> batch) override;
+  Result<ports::Snapshot> load() override;
+  Result<std::optional<model::Process>> get_process(const std::string& processid) override;
+  Result<std::vector<model::Process>> list_processes(const ports::ProcessFilter& filter) override;
+  Result<std::optional<model::Attribute>> get_attribute(const std::string& attributeid) override;
+  Result<std::vector<model::Log>> get_logs(const ports::LogQuery& query) override;
+  Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text,
+                                              std::int64_t since, int count) override;
+  Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) override;
+
+  // Test hook: the next apply() fails with Unavailable and applies nothing, as a store whose
+  // disk went away would.
+  void fail_next_apply();
+
+ private:
+  using Key = std::pair<std::string, std::string>;  // (colonyname, name)
+  struct StoredAttribute {
+    std::string processid;
+    model::Attribute attribute;
+  };
+
+  // One handler per mutation type; called under mutex_ after the batch passed check_mutation.
+  void apply_one(const ports::mutation::SetServerId& m);
+  void apply_one(const ports::mutation::PutColony& m);
+  void apply_one(const ports::mutation::RemoveColony& m);
+  void apply_one(const ports::mutation::PutUser& m);
+  void apply_one(const ports::mutation::RemoveUser& m);
+  void apply_one(const ports::mutation::PutExecutor& m);
+  void apply_one(const ports::mutation::RemoveExecutor& m);
+  void apply_one(const ports::mutation::PutLocation& m);
+  void apply_one(const ports::mutation::RemoveLocation& m);
+  void apply_one(const ports::mutation::PutFunction& m);
+  void apply_one(const ports::mutation::RemoveFunction& m);
+  void apply_one(const ports::mutation::PutProcess& m);
+  void apply_one(const ports::mutation::RemoveProcess& m);
+  void apply_one(const ports::mutation::RemoveProcesses& m);
+  void apply_one(const ports::mutation::AppendLog& m);
+  void apply_one(const ports::mutation::SetPaused& m);
+
+  void remove_attributes_of(const std::string& processid);
+  void remove_process(const std::string& processid);
+
+  std::mutex mutex_;
+  bool fail_next_apply_ = false;
+  std::optional<std::string> server_id_;
+  std::map<std::string, model::Colony> colonies_;
+  std::map<Key, model::User> users_;
+  std::map<Key, model::Executor> executors_;
+  std::map<Key, model::Location> locations_;
+  std::map<std::string, model::Function> functions_;
+  std::map<std::string, model::Process> processes_;
+  std::map<std::string, StoredAttribute> attributes_;
+  std::vector<model::Log> logs_;  // in append order, which breaks timestamp ties as SQLite's id does
+  std::set<std::string> paused_;
+};
+
+}  // namespace colonies::testing
