@@ -148,13 +148,14 @@ ApiReply Broker::ok_reply(std::string payloadtype, json::value payload) {
   return ApiReply{200, std::move(payloadtype), std::move(payload)};
 }
 
-void Broker::handle(std::string body, ReplyFn reply) {
+void Broker::handle(std::string body, ReplyFn reply, std::function<bool()> alive) {
   auto request = auth_->authenticate(body);
   if (!request) {
     reply(error_reply(request.error()));
     return;
   }
-  Call call{std::move(request->msgtype), std::move(request->caller), std::move(request->payload), std::move(reply)};
+  Call call{std::move(request->msgtype), std::move(request->caller), std::move(request->payload), std::move(reply),
+            std::move(alive)};
   auto it = handlers_.find(call.msgtype);
   if (it == handlers_.end()) {  // the authenticator already refused unknown types; fail closed anyway
     call.reply(error_reply(Error{ErrorCode::BadRequest, "unknown payloadtype"}));
@@ -244,7 +245,8 @@ void Broker::dispatch(scheduler::ActiveProcess* p) {
   // The first parked executor that can take it performs the assignment and answers its long-poll
   // once it is durable. A waiter whose executor lost its approval meanwhile is ended instead.
   while (auto waiter = scheduler_.take_waiter_for(*p)) {
-    if (auth::require_executor(registry_, waiter->query.executorid, waiter->query.colony)) {
+    const bool connected = !waiter->alive || waiter->alive();
+    if (connected && auth::require_executor(registry_, waiter->query.executorid, waiter->query.colony)) {
       waiter->wake(p);
       return;
     }

@@ -64,7 +64,9 @@ class Broker {
   Status load(const std::string& initial_server_id);
 
   // Handles one request body (the POST /api envelope). Never blocks on I/O; thread-safe.
-  void handle(std::string body, ReplyFn reply);
+  // `alive` (optional, thread-safe) says whether the client is still connected; a parked
+  // long-poll whose client left is not handed work.
+  void handle(std::string body, ReplyFn reply, std::function<bool()> alive = {});
 
   // Fires due deadlines: wait and exec limits, long-poll timeouts, stale executors. Call often
   // (every few tens of milliseconds) from any thread.
@@ -89,6 +91,7 @@ class Broker {
     std::string caller;
     json::object payload;
     ReplyFn reply;
+    std::function<bool()> alive;
   };
   // What a state-changing handler produced.
   struct Outcome {

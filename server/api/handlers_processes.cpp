@@ -148,6 +148,7 @@ void Broker::on_assign(Call& call) {
   timeout = std::min(timeout, options_.max_poll_timeout_s);
   scheduler::Waiter waiter;
   waiter.query = query;
+  waiter.alive = call.alive;
   waiter.wake = [this, reply = std::move(call.reply), query, timeout](scheduler::ActiveProcess* p) mutable {
     if (!p) {
       return reply_after_commit(

@@ -131,6 +131,10 @@ void Broker::end_waiters_of(const std::string& colony, const std::string& execut
 
 void Broker::resume_waiters(const std::string& colony) {
   for (auto& w : scheduler_.take_waiters(colony)) {
+    if (w.alive && !w.alive()) {
+      w.wake(nullptr);  // the client left; its answer goes nowhere
+      continue;
+    }
     if (auto* p = scheduler_.best_for(w.query)) {
       w.wake(p);
     } else {

@@ -84,6 +84,7 @@ int run(const server::Config& config) {
   auto http = transport::HttpServer::start(
       io, http_options, [&](transport::HttpRequest request, transport::Responder respond) {
         if (request.target == "/api" && request.method == "POST") {
+          auto alive = request.is_open;
           broker.handle(std::move(request.body), [&io, respond](server::api::ApiReply reply) {
             // Encoding happens on an I/O thread, not on the commit thread that may call this.
             asio::post(io, [respond, reply = std::move(reply)] {
@@ -95,7 +96,7 @@ int run(const server::Config& config) {
                       : protocol::encode_reply(reply.payloadtype, reply.payload);
               respond(std::move(response));
             });
-          });
+          }, std::move(alive));
           return;
         }
         if (request.target == "/health" && request.method == "GET") {

@@ -89,6 +89,8 @@ struct Waiter {
   // Called exactly once, under the broker's lock: with the process handed to this waiter (the
   // broker then assigns it), or with nullptr when the long-poll deadline passed.
   std::function<void(ActiveProcess*)> wake;
+  // Whether the client is still connected (empty = assume so). Checked before handing work.
+  std::function<bool()> alive;
   std::optional<std::set<Deadline>::iterator> deadline;
   model::TimeNs until = 0;  // the long-poll's deadline, set by park()
 };

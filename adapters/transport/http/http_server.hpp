@@ -20,6 +20,9 @@ struct HttpRequest {
   std::string target;  // path and query, e.g. "/api"
   std::string body;
   std::string remote;  // "ip:port" of the peer, for logs
+  // False once the connection is gone (peer closed, timeout, server stop). Thread-safe; lets a
+  // long-poll handler avoid handing work to a client that already left.
+  std::function<bool()> is_open = [] { return true; };
 };
 
 struct HttpResponse {

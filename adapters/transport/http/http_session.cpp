@@ -192,6 +192,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   void close_now() {
     if (phase_ == Phase::Closed) return;
     phase_ = Phase::Closed;
+    open_->store(false);
     ++timer_generation_;
     timer_.cancel();
     error_code ignored;
@@ -351,7 +352,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     version_ = message.version();
     head_ = message.method() == http::verb::head;
     HttpRequest request{std::string(message.method_string()), std::string(message.target()),
-                        std::move(message.body()), remote_};
+                        std::move(message.body()), remote_,
+                        [open = open_] { return open->load(); }};
     parser_.reset();
     ++sequence_;
     if (!reading_some_ && buffer_.size() == 0) read_some();
@@ -450,6 +452,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   bool reading_some_ = false;
   bool stopping_ = false;
   bool keep_alive_ = true;
+  // Read from other threads (HttpRequest::is_open) while a handler holds a request.
+  std::shared_ptr<std::atomic<bool>> open_ = std::make_shared<std::atomic<bool>>(true);
   bool close_after_write_ = false;
   bool head_ = false;
   unsigned version_ = 11;
