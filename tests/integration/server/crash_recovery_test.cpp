@@ -51,7 +51,7 @@ class CrashRecoveryTest : public ::testing::Test {
     holder_ = add_executor(server_->port(), setup_, "holder-1", kHolderType);
   }
   void TearDown() override {
-    if (server_ && server_->running()) server_->terminate(10s);
+    if (server_ && server_->running()) server_->kill9();
   }
 
   // Submits worker processes until `stop`, pacing itself so the ledger stays checkable.
@@ -122,7 +122,9 @@ class CrashRecoveryTest : public ::testing::Test {
         ADD_FAILURE() << "acknowledged submit " << id << " is lost: " << p.error().message;
         continue;
       }
-      if (ledger_.closed.contains(id)) EXPECT_EQ(p->state, model::ProcessState::Success) << id;
+      if (ledger_.closed.contains(id)) {
+        EXPECT_EQ(p->state, model::ProcessState::Success) << id;
+      }
     }
     EXPECT_EQ(missing, 0);
     auto stats = c.colony_statistics(setup_.colony);

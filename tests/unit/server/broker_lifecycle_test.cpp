@@ -106,6 +106,35 @@ TEST_F(BrokerTest, AssignRespectsTheOfferedAvailability) {
   EXPECT_EQ(id_of(r), id);
 }
 
+TEST_F(BrokerTest, LocationIsMatchedCaseInsensitively) {
+  Identity located = h_.add_executor(colony_, "located", "site-worker", true, {}, "Lab-A");
+  json::object elsewhere = BrokerHarness::spec(colony_.name, "site-worker");
+  elsewhere["conditions"].as_object()["locationname"] = "lab-b";
+  const std::string other = submit(std::move(elsewhere));
+  json::object here = BrokerHarness::spec(colony_.name, "site-worker");
+  here["conditions"].as_object()["locationname"] = "LAB-a";
+  const std::string id = submit(std::move(here));
+  auto r = h_.assign(located, colony_.name);
+  ASSERT_EQ(r.status, 200) << describe(r);
+  EXPECT_EQ(id_of(r), id);
+  EXPECT_EQ(h_.assign(located, colony_.name).status, 404) << "lab-b is not Lab-A";
+  auto p = process(other);
+  ASSERT_TRUE(p.contains("waitreason"));
+  EXPECT_NE(std::string(p.at("waitreason").as_string()).find("lab-b"), std::string::npos) << p.at("waitreason");
+}
+
+TEST_F(BrokerTest, ExecutorNamesAndTypeRestrictTheAssignment) {
+  Identity second = h_.add_executor(colony_, "exec-2");
+  json::object named = spec();
+  named["conditions"].as_object()["executornames"] = json::array{"exec-2"};
+  const std::string id = submit(std::move(named));
+  EXPECT_EQ(h_.assign(executor_, colony_.name).status, 404);
+  EXPECT_EQ(id_of(h_.assign(second, colony_.name)), id);
+  Identity gpu = h_.add_executor(colony_, "gpu-exec", "gpu");
+  submit();
+  EXPECT_EQ(h_.assign(gpu, colony_.name).status, 404) << "a worker process is not for a gpu executor";
+}
+
 TEST_F(BrokerTest, LongPollIsServedByALaterSubmitToExactlyOneWaiter) {
   Identity second = h_.add_executor(colony_, "exec-2");
   auto first_poll = h_.send(executor_, msg::kAssignProcess, {{"colonyname", colony_.name}, {"timeout", 30}});

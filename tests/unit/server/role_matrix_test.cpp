@@ -360,10 +360,7 @@ void expect_former_executor_refused(const char* removal) {
 
 TEST(RoleMatrixTest, RejectedExecutorIsNoLongerAMember) { expect_former_executor_refused("rejectexecutormsg"); }
 
-// BUG: require_executor(approved_only=false) and the "executor itself" check only exclude
-// REJECTED, so a removed (UNREGISTERED) executor still reads users, executors, locations and
-// pause status, and may update its capabilities, report allocations and change its ID.
-TEST(RoleMatrixTest, DISABLED_RemovedExecutorIsNoLongerAMember) { expect_former_executor_refused("removeexecutormsg"); }
+TEST(RoleMatrixTest, RemovedExecutorIsNoLongerAMember) { expect_former_executor_refused("removeexecutormsg"); }
 
 TEST(RoleMatrixTest, DISABLED_FollowsTheSpecWhereTheImplementationDiffers) {
   for (const auto& [type, role] : known_discrepancies()) {
