@@ -133,6 +133,74 @@ TEST_F(BrokerTest, DISABLED_LongPollParkedBeforeAnIdChangeAssignsToTheNewId) {
   }
 }
 
+// BUG: removeexecutormsg (and rejectexecutormsg) re-queue the executor's RUNNING processes and
+// dispatch them *before* ending that executor's own parked long-polls, so a process can be
+// handed straight back to the executor being removed: it stays RUNNING on an UNREGISTERED
+// executor that can no longer close it (forever, without a maxexectime).
+TEST_F(BrokerTest, DISABLED_RemovedExecutorIsNotHandedBackItsOwnProcess) {
+  const std::string id = submit();
+  ASSERT_EQ(id_of(h_.assign(executor_, colony_.name)), id);
+  auto poll = h_.send(executor_, msg::kAssignProcess, {{"colonyname", colony_.name}, {"timeout", 60}});
+  ASSERT_EQ(h_.call(colony_.owner, msg::kRemoveExecutor, {{"colonyname", colony_.name}, {"executorname", "exec"}}).status,
+            200);
+  auto r = h_.wait(poll);
+  EXPECT_NE(r.status, 200) << "the removed executor's long-poll was handed " << id_of(r);
+  auto p = process(id);
+  EXPECT_EQ(p.at("state").to_number<int>(), 0);
+  EXPECT_EQ(p.at("assignedexecutorid").as_string(), "");
+  Identity other = h_.add_executor(colony_, "exec-2");
+  EXPECT_EQ(id_of(h_.assign(other, colony_.name)), id);
+}
+
+TEST_F(BrokerTest, RejectedExecutorsProcessesAreRequeued) {
+  const std::string id = submit();
+  ASSERT_EQ(id_of(h_.assign(executor_, colony_.name)), id);
+  ASSERT_EQ(h_.call(colony_.owner, msg::kRejectExecutor, {{"colonyname", colony_.name}, {"executorname", "exec"}}).status,
+            200);
+  EXPECT_EQ(state_of(id), 0);
+  EXPECT_EQ(h_.assign(executor_, colony_.name).status, 403);
+  EXPECT_EQ(h_.close_successful(executor_, id).status, 403);
+}
+
+TEST_F(BrokerTest, RemovedExecutorNameCanBeRegisteredAgainWithANewKey) {
+  ASSERT_EQ(h_.call(colony_.owner, msg::kRemoveExecutor, {{"colonyname", colony_.name}, {"executorname", "exec"}}).status,
+            200);
+  Identity again = h_.add_executor(colony_, "exec");
+  const std::string id = submit();
+  EXPECT_EQ(h_.assign(executor_, colony_.name).status, 403) << "the old key is gone";
+  EXPECT_EQ(id_of(h_.assign(again, colony_.name)), id);
+}
+
+TEST_F(BrokerTest, LongPollTimeoutIsCappedAtTheServerMaximum) {
+  auto poll = h_.send(executor_, msg::kAssignProcess, {{"colonyname", colony_.name}, {"timeout", 1'000'000}});
+  h_.advance_and_tick(3599);
+  EXPECT_FALSE(BrokerHarness::ready(poll));
+  h_.advance_and_tick(1);
+  EXPECT_EQ(h_.wait(poll).status, 408);
+}
+
+TEST_F(BrokerTest, RemovedColonyTakesItsProcessesAndMembersAlong) {
+  const std::string running = submit();
+  ASSERT_EQ(id_of(h_.assign(executor_, colony_.name)), running);
+  const std::string waiting = submit();
+  Identity idle = h_.add_executor(colony_, "idle", "idle-type");
+  auto poll = h_.send(idle, msg::kAssignProcess, {{"colonyname", colony_.name}, {"timeout", 60}});
+  ASSERT_EQ(h_.call(h_.server_owner(), msg::kRemoveColony, {{"colonyname", colony_.name}}).status, 200);
+  EXPECT_NE(h_.wait(poll).status, 200);
+  EXPECT_EQ(h_.broker().counters().active_processes, 0u);
+  EXPECT_EQ(h_.call(user_, msg::kGetColony, {{"colonyname", colony_.name}}).status, 403);
+  EXPECT_EQ(h_.close_successful(executor_, running).status, 404);
+  // A new colony of the same name starts empty; the old members are not in it.
+  auto again = h_.add_colony(colony_.name);
+  EXPECT_EQ(h_.assign(executor_, colony_.name).status, 403);
+  auto list = h_.call(again.owner, msg::kGetProcesses, {{"colonyname", colony_.name}});
+  EXPECT_EQ(list.status, 403) << "the owner is not a member";
+  Identity fresh = h_.add_user(again, "fresh");
+  list = h_.call(fresh, msg::kGetProcesses, {{"colonyname", colony_.name}, {"state", 0}});
+  ASSERT_EQ(list.status, 200) << describe(list);
+  EXPECT_TRUE(list.payload.as_array().empty()) << waiting << " survived its colony";
+}
+
 TEST_F(BrokerTest, LogsOfAnotherColonysProcessAreNotReadable) {
   const std::string id = submit();
   ASSERT_EQ(h_.assign(executor_, colony_.name).status, 200);

@@ -269,14 +269,6 @@ const std::map<std::string, Rule>& rules() {
   return table;
 }
 
-// (message, role) pairs where the implementation contradicts the spec. The main tests skip
-// them; DISABLED_FollowsTheSpecWhereTheImplementationDiffers asserts the spec's answer and is
-// reported to the lead. Empty when implementation and spec agree.
-const std::set<std::pair<std::string, Role>>& known_discrepancies() {
-  static const std::set<std::pair<std::string, Role>> pairs = {};
-  return pairs;
-}
-
 std::vector<std::string> registered_types() {
   BrokerHarness h;
   return h.broker().message_types();
@@ -302,7 +294,7 @@ TEST(RoleMatrixTest, RefusesEveryWrongRole) {
     auto it = rules().find(type);
     if (it == rules().end()) continue;  // reported by EveryMessageTypeHasARoleRule
     for (Role role : kAllRoles) {
-      if (it->second.allowed.contains(role) || known_discrepancies().contains({type, role})) continue;
+      if (it->second.allowed.contains(role)) continue;
       World w;
       auto reply = w.send(role, type, it->second.payload(w, role));
       EXPECT_EQ(reply.status, expected_refusal(role)) << type << " sent by " << name_of(role) << ": " << describe(reply);
@@ -318,7 +310,6 @@ TEST(RoleMatrixTest, AcceptsEveryAllowedRole) {
     auto it = rules().find(type);
     if (it == rules().end()) continue;
     for (Role role : it->second.allowed) {
-      if (known_discrepancies().contains({type, role})) continue;
       World w;
       auto reply = w.send(role, type, it->second.payload(w, role));
       EXPECT_NE(reply.status, 401) << type << " sent by " << name_of(role) << ": " << describe(reply);
@@ -361,19 +352,6 @@ void expect_former_executor_refused(const char* removal) {
 TEST(RoleMatrixTest, RejectedExecutorIsNoLongerAMember) { expect_former_executor_refused("rejectexecutormsg"); }
 
 TEST(RoleMatrixTest, RemovedExecutorIsNoLongerAMember) { expect_former_executor_refused("removeexecutormsg"); }
-
-TEST(RoleMatrixTest, DISABLED_FollowsTheSpecWhereTheImplementationDiffers) {
-  for (const auto& [type, role] : known_discrepancies()) {
-    const Rule& rule = rules().at(type);
-    World w;
-    auto reply = w.send(role, type, rule.payload(w, role));
-    if (rule.allowed.contains(role)) {
-      EXPECT_TRUE(reply.status != 401 && reply.status != 403) << type << " sent by " << name_of(role) << ": " << describe(reply);
-    } else {
-      EXPECT_EQ(reply.status, expected_refusal(role)) << type << " sent by " << name_of(role) << ": " << describe(reply);
-    }
-  }
-}
 
 }  // namespace
 }  // namespace colonies::server::api
