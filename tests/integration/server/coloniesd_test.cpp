@@ -1,6 +1,11 @@
 // coloniesd end to end over loopback: a full lifecycle with a simulated executor thread using the
 // SDK, /health and unknown paths, malformed and oversized bodies (the server answers and keeps
 // serving), and a clean exit on SIGTERM. Crash durability is crash_recovery_test.cpp.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 
@@ -147,6 +152,28 @@ TEST_F(ColoniesdTest, MalformedBodiesGet400AndTheServerKeepsServing) {
     ASSERT_TRUE(reply.has_value()) << "not an error envelope: " << r->body.substr(0, 200);
     EXPECT_TRUE(reply->error);
     EXPECT_EQ(reply->payload.at("status").to_number<int>(), 400);
+  }
+  EXPECT_TRUE(still_serving());
+}
+
+TEST_F(ColoniesdTest, GarbageOnTheSocketDoesNotHurtTheServer) {
+  for (const std::string& garbage : {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),
+                                    std::string("NOT-HTTP /// \r\n\r\n"),
+                                    std::string("POST /api HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n"),
+                                    std::string("POST /api HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")}) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(server_->port());
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    ASSERT_GT(::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL), 0);
+    ::shutdown(fd, SHUT_WR);
+    char buffer[512];
+    while (::recv(fd, buffer, sizeof(buffer), 0) > 0) {
+    }
+    ::close(fd);
   }
   EXPECT_TRUE(still_serving());
 }
