@@ -128,8 +128,8 @@ class Broker {
   model::Process finish(scheduler::ActiveProcess* p, model::ProcessState state, std::vector<ports::Mutation>& out);
   void record_function_stats(const model::Process& p, std::vector<ports::Mutation>& out);
   std::string wait_reason(const scheduler::ActiveProcess& p);
-  void requeue_executor_processes(const std::string& executorid, const std::string& colony,
-                                  std::vector<ports::Mutation>& out);
+  // Puts an executor's RUNNING processes back in the queue (committed at once) and offers them.
+  void requeue_executor_processes(const std::string& executorid, const std::string& colony);
   // Ends the long-polls of one executor (or all, with an empty id) of a colony; they get a 408
   // and learn what changed on their next call.
   void end_waiters_of(const std::string& colony, const std::string& executorid);

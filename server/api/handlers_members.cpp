@@ -203,7 +203,7 @@ void Broker::on_reject_executor(Call& call) {
     e->executor.state = model::ExecutorState::Rejected;
     std::vector<Mutation> out{mutation::PutExecutor{e->executor}};
     end_waiters_of(colony, e->executor.executorid);  // first, so it cannot be handed its own work back
-    requeue_executor_processes(e->executor.executorid, colony, out);
+    requeue_executor_processes(e->executor.executorid, colony);
     return Outcome{model::to_json(e->executor), std::move(out)};
   });
 }
@@ -219,7 +219,7 @@ void Broker::on_remove_executor(Call& call) {
       out.push_back(mutation::RemoveFunction{id});
     }
     end_waiters_of(colony, e->executor.executorid);  // first, so it cannot be handed its own work back
-    requeue_executor_processes(e->executor.executorid, colony, out);
+    requeue_executor_processes(e->executor.executorid, colony);
     return Outcome{json::object{}, std::move(out)};
   });
 }
@@ -334,10 +334,9 @@ void Broker::on_remove_function(Call& call) {
     std::string id;
     COLONIES_CHECK(FieldReader::of(call.payload).str("functionid", id));
     model::Function* f = registry_.function(id);
-    // Outsiders get the same 404 whether or not the id exists.
-    if (!f || !auth::require_member(registry_, call.caller, f->colonyname)) {
-      return fail(ErrorCode::NotFound, "function {} not found", id);
-    }
+    // Function IDs are 256-bit random values: a 404 tells an outsider nothing it could use.
+    if (!f) return fail(ErrorCode::NotFound, "function {} not found", id);
+    COLONIES_CHECK(auth::require_member(registry_, call.caller, f->colonyname));
     const auto* e = registry_.executor(f->colonyname, f->executorname);
     if (!e || e->executor.executorid != call.caller) {
       return fail(ErrorCode::Forbidden, "only the executor that registered a function may remove it");

@@ -103,8 +103,7 @@ std::string Broker::wait_reason(const scheduler::ActiveProcess& p) {
   return fmt::format("no executor {} can satisfy the conditions: {}", target, why);
 }
 
-void Broker::requeue_executor_processes(const std::string& executorid, const std::string& colony,
-                                        std::vector<Mutation>& out) {
+void Broker::requeue_executor_processes(const std::string& executorid, const std::string& colony) {
   std::vector<scheduler::ActiveProcess*> held;
   for (const auto& [_, p] : scheduler_.all()) {
     if (p->process.state == ProcessState::Running && p->process.assignedexecutorid == executorid &&
@@ -112,9 +111,11 @@ void Broker::requeue_executor_processes(const std::string& executorid, const std
       held.push_back(p.get());
     }
   }
-  for (auto* p : held) {
-    requeue(p, false, out);
-  }
+  std::vector<Mutation> requeued;
+  for (auto* p : held) requeue(p, false, requeued);
+  // The WAITING state must be queued for commit before a waiter's RUNNING state, or the store
+  // would end with the older one.
+  if (!requeued.empty()) commits_.submit(std::move(requeued), nullptr);
   for (auto* p : held) dispatch(p);
 }
 
@@ -149,6 +150,7 @@ void Broker::tick() {
   const model::TimeNs t = now();
   auto expired = scheduler_.pop_expired(t);
   std::vector<Mutation> out;
+  std::vector<scheduler::ActiveProcess*> requeued;
   for (auto& w : expired.waiters) w.wake(nullptr);
   for (const auto& d : expired.process_deadlines) {
     scheduler::ActiveProcess* p = scheduler_.find(d.id);
@@ -164,7 +166,7 @@ void Broker::tick() {
         finish(p, ProcessState::Failed, out);
       } else {
         requeue(p, true, out);
-        dispatch(p);
+        requeued.push_back(p);
       }
     }
   }
@@ -172,7 +174,9 @@ void Broker::tick() {
     last_stale_check_ = t;
     expire_stale_executors();
   }
+  // Commit the re-queues before offering them to waiters, so the store ends with RUNNING.
   if (!out.empty()) commits_.submit(std::move(out), nullptr);
+  for (auto* p : requeued) dispatch(p);
 }
 
 void Broker::expire_stale_executors() {

@@ -140,10 +140,19 @@ int run(const server::Config& config) {
     broker.shutdown();
     // Flush pending commits (their replies are posted to io), then let io finish and stop.
     commits.stop();
-    asio::post(io, [&io] {
-      auto guard = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(5));
-      guard->async_wait([&io, guard](const boost::system::error_code&) { io.stop(); });
-    });
+    // Stop as soon as the last connection has its answer, or after 5 s at the latest.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    auto poll = std::make_shared<asio::steady_timer>(io);
+    auto check = std::make_shared<std::function<void()>>();
+    *check = [&io, &http, poll, check, deadline] {
+      if ((*http)->connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
+        io.stop();
+        return;
+      }
+      poll->expires_after(std::chrono::milliseconds(20));
+      poll->async_wait([check](const boost::system::error_code&) { (*check)(); });
+    };
+    asio::post(io, [check] { (*check)(); });
   });
 
   std::vector<std::thread> threads;

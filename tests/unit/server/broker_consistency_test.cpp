@@ -27,7 +27,7 @@ TEST_F(BrokerTest, SubmittedProcessHandedToAWaiterIsStoredRunning) {
 // BUG: Broker::tick() re-queues an expired process into its local `out` batch, dispatch() hands
 // it to a parked waiter whose assignment is committed at once, and only then is `out` (the
 // WAITING version) committed — so the store ends with WAITING while memory says RUNNING.
-TEST_F(BrokerTest, DISABLED_ExecTimeoutRequeueHandedToAWaiterIsStoredRunning) {
+TEST_F(BrokerTest, ExecTimeoutRequeueHandedToAWaiterIsStoredRunning) {
   json::object s = spec();
   s["maxexectime"] = 10;
   s["maxretries"] = 3;
@@ -51,7 +51,7 @@ TEST_F(BrokerTest, DISABLED_ExecTimeoutRequeueHandedToAWaiterIsStoredRunning) {
 // BUG: the same ordering in requeue_executor_processes(): removing (or rejecting) an executor
 // re-queues its processes into the handler's Outcome, but dispatch() commits the hand-over to a
 // parked waiter first; the Outcome's WAITING version is committed after it.
-TEST_F(BrokerTest, DISABLED_RemovedExecutorsProcessHandedToAWaiterIsStoredRunning) {
+TEST_F(BrokerTest, RemovedExecutorsProcessHandedToAWaiterIsStoredRunning) {
   const std::string id = submit();
   ASSERT_EQ(id_of(h_.assign(executor_, colony_.name)), id);
   Identity other = h_.add_executor(colony_, "exec-2");
@@ -82,7 +82,7 @@ TEST_F(BrokerTest, ExecTimeoutRequeueWithoutWaitersIsStoredWaiting) {
 // BUG: the stale-executor sweep looks only at lastheardfromtime, which a parked long-poll does
 // not refresh; an executor waiting in assign longer than stale_executor_s (600 s by default, the
 // poll cap is 3600 s) is unregistered while it waits — and its parked poll still gets work.
-TEST_F(BrokerTest, DISABLED_ExecutorParkedInALongPollIsNotExpiredAsStale) {
+TEST_F(BrokerTest, ExecutorParkedInALongPollIsNotExpiredAsStale) {
   auto poll = h_.send(executor_, msg::kAssignProcess, {{"colonyname", colony_.name}, {"timeout", 1200}});
   for (int i = 0; i < 70; ++i) h_.advance_and_tick(10);  // 700 s, ticking as coloniesd does
   auto e = h_.call(user_, msg::kGetExecutor, {{"colonyname", colony_.name}, {"executorname", "exec"}});
@@ -118,7 +118,7 @@ TEST_F(BrokerTest, ChangingTheExecutorIdKeepsItsRunningProcess) {
 // BUG: a long-poll parked before changeexecutoridmsg keeps the old executorid in its query, so
 // the process it is handed is assigned to the old ID and the executor (now signing with the
 // new key) cannot close it.
-TEST_F(BrokerTest, DISABLED_LongPollParkedBeforeAnIdChangeAssignsToTheNewId) {
+TEST_F(BrokerTest, LongPollParkedBeforeAnIdChangeAssignsToTheNewId) {
   auto poll = h_.send(executor_, msg::kAssignProcess, {{"colonyname", colony_.name}, {"timeout", 60}});
   Identity rotated = h_.new_identity("exec");
   ASSERT_EQ(h_.call(executor_, msg::kChangeExecutorId,
@@ -137,7 +137,7 @@ TEST_F(BrokerTest, DISABLED_LongPollParkedBeforeAnIdChangeAssignsToTheNewId) {
 // dispatch them *before* ending that executor's own parked long-polls, so a process can be
 // handed straight back to the executor being removed: it stays RUNNING on an UNREGISTERED
 // executor that can no longer close it (forever, without a maxexectime).
-TEST_F(BrokerTest, DISABLED_RemovedExecutorIsNotHandedBackItsOwnProcess) {
+TEST_F(BrokerTest, RemovedExecutorIsNotHandedBackItsOwnProcess) {
   const std::string id = submit();
   ASSERT_EQ(id_of(h_.assign(executor_, colony_.name)), id);
   auto poll = h_.send(executor_, msg::kAssignProcess, {{"colonyname", colony_.name}, {"timeout", 60}});
