@@ -31,6 +31,10 @@ struct JobResult {
   json::array out;                  // closesuccessful's `out` when success
   std::vector<std::string> errors;  // closefailed's `errors` otherwise (never empty then)
   std::string summary;              // one line for the executor's own log ("exit code 0 after 1.2 s")
+  // False when the server decides the process's fate itself, so closing it would be wrong: a job
+  // stopped at spec.maxexectime, which the server answers by re-queueing (while retries remain)
+  // or failing the process. The runtime then ships the remaining logs and does not close.
+  bool close = true;
 };
 
 // Receives one job's progress. The runtime gives each submitted job its own sink.

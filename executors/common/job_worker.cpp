@@ -61,6 +61,7 @@ struct JobWorker::Delivery {
   bool success = false;
   json::array out;
   std::vector<std::string> errors;
+  bool close = true;
 };
 
 JobWorker::JobWorker(const RuntimeConfig& config, client::Client& client, Backend& backend, JobSlots& slots,
@@ -153,6 +154,7 @@ void JobWorker::collect_finished() {
     } else {
       Delivery d{job.processid, std::move(job.logs), job.result->success && job.fate == Job::Fate::Running,
                  std::move(job.result->out), std::move(job.result->errors)};
+      d.close = job.result->close || job.fate == Job::Fate::ShuttingDown;
       if (!d.success && d.errors.empty()) d.errors.push_back("the job failed without saying why");
       if (job.fate == Job::Fate::ShuttingDown && d.errors.front() != kShuttingDown) {
         d.errors.insert(d.errors.begin(), std::string(kShuttingDown));
@@ -212,6 +214,12 @@ void JobWorker::deliver(Clock::time_point now) {
       d.logs.clear();
     }
     if (logs_pending) return;
+    if (!d.close) {
+      ++counters_.abandoned;
+      spdlog::info("process {} is left to the server to re-queue or fail", d.processid);
+      deliveries_.pop_front();
+      continue;
+    }
     Status closed = d.success ? client_.close_successful(d.processid, d.out) : client_.close_failed(d.processid, d.errors);
     if (!closed && note_failure(closed.error(), now)) return;
     backoff_.reset();

@@ -116,6 +116,7 @@ Result<JobHandle> LocalBackend::submit(const model::Process& process, JobSink& s
   if (plan.time_limit_s > 0) {
     job.deadline = job.started + std::chrono::seconds(plan.time_limit_s);
     job.deadline_reason = fmt::format("{} of {} s exceeded", plan.time_limit_name, plan.time_limit_s);
+    job.server_deadline = plan.time_limit_name == "maxexectime";
   }
   spdlog::debug("process {}: started {} (pid {}) in {}", process.processid, executable, job.child.pid(), dir.string());
   jobs_.emplace(handle, std::move(job));
@@ -242,6 +243,9 @@ JobResult LocalBackend::finish(Job& job) {
     }
     result.errors.push_back(how);
     for (const auto& line : job.capture.stderr_tail()) result.errors.push_back(line);
+    // At maxexectime the server re-queues or fails the process itself; a close from us would
+    // turn a retry into a final failure.
+    if (job.server_deadline && job.stop_reason == job.deadline_reason) result.close = false;
   }
   if (!config_.keep_workdirs) {
     std::error_code ec;

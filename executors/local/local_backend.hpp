@@ -54,6 +54,7 @@ class LocalBackend final : public Backend {
     Clock::time_point started;
     std::optional<Clock::time_point> deadline;
     std::string deadline_reason;  // "walltime of 5 s exceeded"
+    bool server_deadline = false;  // the deadline is maxexectime, which the server enforces too
     std::string stop_reason;      // why we signalled it (deadline or cancel); "" = not stopped
     std::optional<Clock::time_point> kill_at;
   };

@@ -2,11 +2,14 @@
 // this process, processes submitted through the SDK. Checks what users see: state, out, errors,
 // logs, cancellation, time limits, shutdown, registration conflicts.
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "adapters/crypto/sodium_crypto.hpp"
@@ -246,18 +249,32 @@ TEST_F(LocalExecutorTest, WalltimeFailsTheProcessWithTheReason) {
   EXPECT_EQ(done.errors[1], "killed by signal 15 (SIGTERM)");
 }
 
-TEST_F(LocalExecutorTest, MaxexectimeIsEnforcedByTheExecutor) {
+// Regression guard: the executor kills the job at maxexectime but leaves the verdict to the
+// server, so that maxretries still means re-running (closing it failed would end the retries).
+TEST_F(LocalExecutorTest, MaxexectimeKillsTheJobAndTheServerRetriesIt) {
   start_executor();
-  auto p = submit("sleep", {100}, [](model::FunctionSpec& s) {
-    s.maxexectime = 2;
-    s.maxretries = 0;
+  auto p = submit("sh", {"-c", "echo $$; sleep 100"}, [](model::FunctionSpec& s) {
+    s.maxexectime = 1;
+    s.maxretries = 1;
   });
-  auto done = wait_final(p.processid, 15s);
+  auto done = wait_final(p.processid, 20s);
   EXPECT_EQ(done.state, model::ProcessState::Failed);
+  EXPECT_EQ(done.retries, 1);
   ASSERT_FALSE(done.errors.empty());
-  // The executor stops the job at 2 s; the server's own deadline may win the race and fail it.
-  EXPECT_TRUE(done.errors[0] == "maxexectime of 2 s exceeded" || done.errors[0].find("maxexectime") != std::string::npos)
-      << done.errors[0];
+  EXPECT_EQ(done.errors.back(), "maximum execution time (1 s) exceeded after 1 retries");
+  // Both attempts printed their shell's pid; neither may still run.
+  std::string text = logs_of(p.processid);
+  std::istringstream lines(text);
+  std::string line;
+  int attempts = 0;
+  while (std::getline(lines, line)) {
+    ++attempts;
+    const pid_t pid = std::stoi(line);
+    auto until = std::chrono::steady_clock::now() + 3s;
+    while (running(pid) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+    EXPECT_FALSE(running(pid)) << "attempt with pid " << pid << " survived its maxexectime";
+  }
+  EXPECT_EQ(attempts, 2) << text;
 }
 
 TEST_F(LocalExecutorTest, OnlyAsksForWorkWhenASlotIsFree) {
@@ -328,6 +345,65 @@ TEST_F(LocalExecutorTest, WithoutColonyKeyAnUnregisteredExecutorWaitsAndSaysWhy)
   // Clean up: a registered executor of this type runs it.
   start_executor();
   EXPECT_EQ(wait_final(p.processid).state, model::ProcessState::Success);
+}
+
+TEST_F(LocalExecutorTest, CloseIsDeliveredOnceTheServerIsBack) {
+  start_executor();
+  auto p = submit("sh", {"-c", "sleep 1.5; echo finished while the server was away"});
+  wait_for(p.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  server_->stop();
+  std::this_thread::sleep_for(3s);  // the job ends; logs and close fail and are kept
+  ASSERT_TRUE(server_->restart());
+  user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
+  auto done = wait_final(p.processid, 20s);
+  EXPECT_EQ(done.state, model::ProcessState::Success);
+  EXPECT_EQ(done.out, (boost::json::array{"finished while the server was away"}));
+  EXPECT_EQ(logs_of(p.processid), "finished while the server was away\n");
+}
+
+TEST_F(LocalExecutorTest, TheBinaryRunsProcessesAndStopsGracefullyOnSigterm) {
+  const std::string key = sodium().generate_private_key();
+  std::vector<std::string> env{"COLONIES_SERVER_HOST=127.0.0.1",
+                               "COLONIES_SERVER_HTTP_PORT=" + std::to_string(server_->port()),
+                               "COLONIES_COLONY_NAME=" + std::string(kColony),
+                               "COLONIES_EXECUTOR_NAME=" + type_ + "-bin",
+                               "COLONIES_EXECUTOR_TYPE=" + type_,
+                               "COLONIES_PRVKEY=" + key,
+                               "COLONIES_COLONY_PRVKEY=" + colony_key_,
+                               "PATH=/usr/local/bin:/usr/bin:/bin"};
+  std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--poll-timeout", "1", "--grace", "1", "--kill-grace", "1",
+                                "--workdir", work_.string(), "--log-level", "warn"};
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
+    ::_exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  auto quick = submit("echo", {"from the binary"});
+  EXPECT_EQ(wait_final(quick.processid).state, model::ProcessState::Success);
+  auto slow = submit("sleep", {100});
+  wait_for(slow.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  ::kill(pid, SIGTERM);
+  int status = -1;
+  auto until = std::chrono::steady_clock::now() + 15s;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > until) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      FAIL() << "the executor did not exit within 15 s of SIGTERM";
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
+  auto s = user_->get_process(slow.processid).value();
+  EXPECT_EQ(s.state, model::ProcessState::Failed);
+  ASSERT_FALSE(s.errors.empty());
+  EXPECT_EQ(s.errors[0], "executor shutting down");
 }
 
 }  // namespace

@@ -33,68 +33,77 @@ std::uint16_t pick_free_port() {
   return ntohs(addr.sin_port);
 }
 
-ServerProcess::ServerProcess(const std::string& binary, const std::string& server_id) {
+ServerProcess::ServerProcess(const std::string& binary, const std::string& server_id)
+    : binary_(binary), server_id_(server_id) {
   data_dir_ = std::filesystem::temp_directory_path() / ("coloniesd-test-" + std::to_string(::getpid()) + "-" +
                                                          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   std::filesystem::create_directories(data_dir_);
+  // A port picked this way may be taken before coloniesd binds it; then it exits and we retry.
   for (int attempt = 0; attempt < 3 && pid_ < 0; ++attempt) {
     port_ = pick_free_port();
-    if (port_ == 0) {
-      ADD_FAILURE() << "no free port on 127.0.0.1";
-      return;
-    }
-    std::vector<std::string> args{binary, "--host", "127.0.0.1", "--port", std::to_string(port_), "--data-dir",
-                                  data_dir_.string(), "--server-id", server_id, "--db-sync", "normal",
-                                  "--log-level", "warn"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::execv(binary.c_str(), argv.data());
-      ::_exit(127);
-    }
-    if (pid < 0) {
-      ADD_FAILURE() << "fork failed";
-      return;
-    }
-    // Up until it answers versionmsg (unsigned); a port taken meanwhile makes it exit: retry.
-    client::Client probe(client_config(), nullptr);
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    bool up = false;
-    while (std::chrono::steady_clock::now() < until) {
-      int status = 0;
-      if (::waitpid(pid, &status, WNOHANG) == pid) break;
-      if (probe.version()) {
-        up = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (up) {
-      pid_ = pid;
-    } else {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
+    if (port_ == 0) break;
+    launch();
   }
   if (pid_ <= 0) ADD_FAILURE() << "coloniesd (" << binary << ") did not come up";
 }
 
-ServerProcess::~ServerProcess() {
+bool ServerProcess::launch() {
+  std::vector<std::string> args{binary_, "--host", "127.0.0.1", "--port", std::to_string(port_), "--data-dir",
+                                data_dir_.string(), "--server-id", server_id_, "--db-sync", "normal",
+                                "--log-level", "warn"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execv(binary_.c_str(), argv.data());
+    ::_exit(127);
+  }
+  if (pid < 0) return false;
+  // Up when it answers versionmsg (unsigned).
+  client::Client probe(client_config(), nullptr);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < until) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return false;
+    if (probe.version()) {
+      pid_ = pid;
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return false;
+}
+
+bool ServerProcess::restart() {
+  if (pid_ > 0) stop();
+  return launch();
+}
+
+std::chrono::milliseconds ServerProcess::stop() {
+  auto started = std::chrono::steady_clock::now();
   if (pid_ > 0) {
     ::kill(pid_, SIGTERM);
     int status = 0;
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto until = started + std::chrono::seconds(15);
     while (::waitpid(pid_, &status, WNOHANG) == 0) {
       if (std::chrono::steady_clock::now() > until) {
+        ADD_FAILURE() << "coloniesd did not exit within 15 s of SIGTERM";
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, &status, 0);
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    pid_ = -1;
   }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+}
+
+ServerProcess::~ServerProcess() {
+  stop();
   std::error_code ec;
   std::filesystem::remove_all(data_dir_, ec);
 }

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -19,11 +20,20 @@ class ServerProcess {
   ServerProcess(const std::string& binary, const std::string& server_id);
   ~ServerProcess();  // SIGTERM, wait, remove the data directory
 
+  // SIGTERM and wait (the data directory stays). Returns how long the server took to exit.
+  std::chrono::milliseconds stop();
+  // Starts it again on the same port and data directory (to test reconnects).
+  bool restart();
+
   std::uint16_t port() const { return port_; }
   client::ClientConfig client_config() const;
   bool started() const { return pid_ > 0; }
 
  private:
+  bool launch();
+
+  std::string binary_;
+  std::string server_id_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::filesystem::path data_dir_;

@@ -207,6 +207,7 @@ TEST_F(LocalBackendTest, WalltimeKillsTheWholeProcessGroupIncludingGrandchildren
   ASSERT_GE(r.errors.size(), 2u);
   EXPECT_EQ(r.errors[0], "walltime of 1 s exceeded");
   EXPECT_EQ(r.errors[1], "killed by signal 15 (SIGTERM)");
+  EXPECT_TRUE(r.close);
   ASSERT_EQ(sink.out.size(), 1u);
   const pid_t grandchild = std::stoi(sink.out[0]);
   EXPECT_TRUE(gone_within(grandchild, 2s)) << "background sleep " << grandchild << " survived";
@@ -220,6 +221,7 @@ TEST_F(LocalBackendTest, EscalatesToSigkillWhenTheGroupIgnoresSigterm) {
   ASSERT_GE(r.errors.size(), 2u);
   EXPECT_EQ(r.errors[0], "maxexectime of 1 s exceeded");
   EXPECT_EQ(r.errors[1], "killed by signal 9 (SIGKILL)");
+  EXPECT_FALSE(r.close) << "the server re-queues or fails a process at maxexectime, not the executor";
 }
 
 TEST_F(LocalBackendTest, KillsWhatTheProgramLeftRunningWhenItExits) {
