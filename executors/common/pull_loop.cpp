@@ -21,7 +21,6 @@ void PullLoop::run() {
       if (reported) spdlog::info("server {} reachable again", client_.endpoint());
       reported = false;
       backoff.reset();
-      ++assigned_;
       spdlog::info("assigned process {} ({})", process->processid, process->spec.funcname);
       slots_.hand_over(std::move(*process));
       if (on_assigned_) on_assigned_();

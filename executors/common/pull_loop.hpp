@@ -20,7 +20,6 @@ class PullLoop {
   // Runs until stop is requested; the assign in progress then completes first (at most the
   // long-poll timeout plus the client's margin). Calls slots.pull_finished() on the way out.
   void run();
-  std::int64_t assigned() const { return assigned_.load(); }
 
  private:
   // Logs a failed assign and sleeps the backoff; the message says what to do about it.
@@ -30,7 +29,6 @@ class PullLoop {
   client::Client& client_;
   JobSlots& slots_;
   std::function<void()> on_assigned_;
-  std::atomic<std::int64_t> assigned_{0};
 };
 
 }  // namespace colonies::executors

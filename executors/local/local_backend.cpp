@@ -111,7 +111,7 @@ Result<JobHandle> LocalBackend::submit(const model::Process& process, JobSink& s
     return std::unexpected(child.error());
   }
   const JobHandle handle = next_handle_++;
-  Job job{&sink, process.processid, std::move(*child), dir};
+  Job job{.sink = &sink, .processid = process.processid, .child = std::move(*child), .dir = dir};
   job.started = Clock::now();
   if (plan.time_limit_s > 0) {
     job.deadline = job.started + std::chrono::seconds(plan.time_limit_s);

@@ -48,8 +48,8 @@ class LocalBackend final : public Backend {
     std::string processid;
     ChildProcess child;
     std::filesystem::path dir;
-    LineSplitter out_lines;
-    LineSplitter err_lines;
+    LineSplitter out_lines{};
+    LineSplitter err_lines{};
     OutputCapture capture;
     Clock::time_point started;
     std::optional<Clock::time_point> deadline;
