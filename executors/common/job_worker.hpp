@@ -1,0 +1,71 @@
+// The runtime's worker thread: submits assigned processes to the backend, polls it, ships output
+// as batched process logs, closes processes (retrying while the server is away), cancels jobs
+// whose process is no longer ours, and runs the shutdown sequence. It is the only thread that
+// touches the backend (besides Backend::wake) and owns its own Client. It does not pull work.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "client/client.hpp"
+#include "executors/common/backend.hpp"
+#include "executors/common/backoff.hpp"
+#include "executors/common/job_slots.hpp"
+#include "executors/common/log_batcher.hpp"
+#include "executors/common/runtime_config.hpp"
+
+namespace colonies::executors {
+
+struct WorkerCounters {
+  std::atomic<std::int64_t> succeeded{0};  // closed successful
+  std::atomic<std::int64_t> failed{0};     // closed failed
+  std::atomic<std::int64_t> abandoned{0};  // cancelled or re-queued by the server: not ours to close
+  std::atomic<std::int64_t> undelivered{0};  // closes given up at shutdown
+};
+
+class JobWorker {
+ public:
+  JobWorker(const RuntimeConfig& config, client::Client& client, Backend& backend, JobSlots& slots,
+            WorkerCounters& counters);
+  ~JobWorker();
+  // Runs until stop was requested, the pull thread is done, every job has ended and every close
+  // was delivered (or given up after the delivery window). Blocks the calling thread.
+  void run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Job;
+  struct Delivery;
+
+  void start(model::Process process);
+  void collect_finished();
+  void ship_logs(Clock::time_point now);
+  void deliver(Clock::time_point now);
+  void check_ownership(Clock::time_point now);
+  void shutdown_step(Clock::time_point now);
+  bool done(Clock::time_point now) const;
+  std::chrono::milliseconds wait_budget(Clock::time_point now) const;
+  // Notes a failed call: transient ones pause all calls for a backoff; returns whether transient.
+  bool note_failure(const Error& error, Clock::time_point now);
+  bool server_quiet(Clock::time_point now) const { return now < quiet_until_; }
+
+  const RuntimeConfig& config_;
+  client::Client& client_;
+  Backend& backend_;
+  JobSlots& slots_;
+  WorkerCounters& counters_;
+  std::string my_id_;
+  std::map<std::string, std::unique_ptr<Job>> jobs_;  // by processid; sinks need stable addresses
+  std::deque<Delivery> deliveries_;
+  Backoff backoff_;
+  Clock::time_point quiet_until_{};
+  std::optional<Clock::time_point> grace_deadline_;
+};
+
+}  // namespace colonies::executors

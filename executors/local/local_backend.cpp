@@ -1,0 +1,258 @@
+// LocalBackend: the job table, the poll loop over output pipes and exit descriptors, and time
+// limits (see local_backend.hpp). Process mechanics are in child_process.cpp.
+#include "executors/local/local_backend.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <system_error>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+extern char** environ;
+
+namespace colonies::executors::local {
+
+namespace {
+
+// Per poll round and stream, so that one flooding job cannot starve the others.
+constexpr std::size_t kReadPerRound = 256 * 1024;
+// Without pidfd we learn of an exit only by looking; this bounds that delay.
+constexpr std::chrono::milliseconds kExitCheckInterval{50};
+
+bool safe_dir_name(const std::string& id) {
+  return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LocalBackend>> LocalBackend::create(LocalBackendConfig config) {
+  if (config.workdir.empty()) return fail(ErrorCode::BadRequest, "no work directory: pass --workdir");
+  std::error_code ec;
+  std::filesystem::create_directories(config.workdir, ec);
+  if (ec || ::access(config.workdir.c_str(), W_OK | X_OK) != 0) {
+    return fail(ErrorCode::BadRequest, "work directory {} cannot be created or written{}; pass a writable --workdir",
+                config.workdir.string(), ec ? ": " + ec.message() : std::string());
+  }
+  config.workdir = std::filesystem::absolute(config.workdir);
+  if (config.path.empty()) {
+    const char* path = std::getenv("PATH");
+    config.path = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+  }
+  if (config.inherit_environ) {
+    for (char** e = environ; e && *e; ++e) config.executor_env.emplace_back(*e);
+  }
+  auto backend = std::unique_ptr<LocalBackend>(new LocalBackend(std::move(config)));
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+    return fail(ErrorCode::Unavailable, "cannot create the wake-up pipe: {}", ::strerrordesc_np(errno));
+  }
+  backend->wake_read_ = fds[0];
+  backend->wake_write_ = fds[1];
+  return backend;
+}
+
+LocalBackend::LocalBackend(LocalBackendConfig config) : config_(std::move(config)) {
+  context_.executor_env = config_.executor_env;
+}
+
+LocalBackend::~LocalBackend() {
+  // Children die with the executor: nothing may outlive it unaccounted for.
+  for (auto& [handle, job] : jobs_) {
+    job.child.signal_group(SIGKILL);
+    job.child.reap();
+    if (!config_.keep_workdirs) {
+      std::error_code ec;
+      std::filesystem::remove_all(job.dir, ec);
+    }
+  }
+  if (wake_read_ >= 0) ::close(wake_read_);
+  if (wake_write_ >= 0) ::close(wake_write_);
+}
+
+void LocalBackend::wake() {
+  if (wake_write_ < 0) return;
+  char byte = 1;
+  ssize_t ignored = ::write(wake_write_, &byte, 1);  // a full pipe is already a pending wake-up
+  (void)ignored;
+}
+
+BackendStats LocalBackend::stats() const {
+  return BackendStats{static_cast<int>(jobs_.size()), submitted_, finished_};
+}
+
+Result<JobHandle> LocalBackend::submit(const model::Process& process, JobSink& sink) {
+  COLONIES_TRY(plan, plan_launch(process, context_));
+  COLONIES_TRY(executable, find_program(plan.program, config_.path));
+  if (!safe_dir_name(process.processid)) {
+    return fail(ErrorCode::BadRequest, "process ID '{}' cannot name a work directory", process.processid);
+  }
+  std::filesystem::path dir = config_.workdir / process.processid;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);  // left over from an earlier attempt of the same process
+  std::filesystem::create_directory(dir, ec);
+  if (ec) {
+    return fail(ErrorCode::Unavailable, "cannot create the work directory {}: {}", dir.string(), ec.message());
+  }
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+
+  auto child = ChildProcess::spawn(SpawnRequest{executable, std::move(plan.argv), std::move(plan.env), dir});
+  if (!child) {
+    std::filesystem::remove_all(dir, ec);
+    return std::unexpected(child.error());
+  }
+  const JobHandle handle = next_handle_++;
+  Job job{.sink = &sink, .processid = process.processid, .child = std::move(*child), .dir = dir};
+  job.started = Clock::now();
+  if (plan.time_limit_s > 0) {
+    job.deadline = job.started + std::chrono::seconds(plan.time_limit_s);
+    job.deadline_reason = fmt::format("{} of {} s exceeded", plan.time_limit_name, plan.time_limit_s);
+    job.server_deadline = plan.time_limit_name == "maxexectime";
+  }
+  spdlog::debug("process {}: started {} (pid {}) in {}", process.processid, executable, job.child.pid(), dir.string());
+  jobs_.emplace(handle, std::move(job));
+  ++submitted_;
+  return handle;
+}
+
+Status LocalBackend::cancel(JobHandle handle, std::string reason) {
+  auto it = jobs_.find(handle);
+  if (it == jobs_.end()) return fail(ErrorCode::NotFound, "no running job with handle {}", handle);
+  stop(it->second, std::move(reason), Clock::now());
+  return ok();
+}
+
+void LocalBackend::stop(Job& job, std::string reason, Clock::time_point now) {
+  if (!job.stop_reason.empty()) return;
+  job.stop_reason = std::move(reason);
+  job.child.signal_group(SIGTERM);
+  job.kill_at = now + config_.kill_grace;
+}
+
+void LocalBackend::enforce_timers(Job& job, Clock::time_point now) {
+  if (job.deadline && now >= *job.deadline && job.stop_reason.empty()) stop(job, job.deadline_reason, now);
+  if (job.kill_at && now >= *job.kill_at) {
+    job.child.signal_group(SIGKILL);
+    job.kill_at.reset();
+  }
+}
+
+void LocalBackend::read_output(Job& job, bool is_stderr, std::size_t max_bytes) {
+  std::string bytes;
+  bool open = is_stderr ? job.child.read_stderr(bytes, max_bytes) : job.child.read_stdout(bytes, max_bytes);
+  LineSplitter& splitter = is_stderr ? job.err_lines : job.out_lines;
+  auto emit = [&](std::string_view line) {
+    job.capture.add(is_stderr, line);
+    job.sink->line(is_stderr ? OutputStream::Stderr : OutputStream::Stdout, line);
+  };
+  splitter.feed(bytes, emit);
+  if (!open) splitter.finish(emit);
+}
+
+Status LocalBackend::poll(std::chrono::milliseconds timeout) {
+  auto now = Clock::now();
+  auto wait = std::max(timeout, std::chrono::milliseconds(0));
+  auto consider = [&](Clock::time_point t) {
+    wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(std::max(t - now, Clock::duration(0))));
+  };
+  for (auto& [handle, job] : jobs_) {
+    if (job.deadline && job.stop_reason.empty()) consider(*job.deadline);
+    if (job.kill_at) consider(*job.kill_at);
+    if (job.child.exit_fd() < 0) wait = std::min(wait, kExitCheckInterval);
+  }
+
+  std::vector<pollfd> fds;
+  fds.push_back(pollfd{wake_read_, POLLIN, 0});
+  for (auto& [handle, job] : jobs_) {
+    for (int fd : {job.child.stdout_fd(), job.child.stderr_fd(), job.child.exit_fd()}) {
+      if (fd >= 0) fds.push_back(pollfd{fd, POLLIN, 0});
+    }
+  }
+  int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
+  if (ready < 0 && errno != EINTR) return fail(ErrorCode::Internal, "poll failed: {}", ::strerrordesc_np(errno));
+  if (ready > 0 && fds[0].revents) {
+    char drain[64];
+    while (::read(wake_read_, drain, sizeof drain) > 0) {
+    }
+  }
+  // Reading every open stream is cheap (non-blocking) and simpler than mapping revents back.
+  now = Clock::now();
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    Job& job = it->second;
+    read_output(job, false, kReadPerRound);
+    read_output(job, true, kReadPerRound);
+    enforce_timers(job, now);
+    if (!job.child.exited()) {
+      ++it;
+      continue;
+    }
+    JobResult result = finish(job);
+    JobSink* sink = job.sink;
+    it = jobs_.erase(it);
+    ++finished_;
+    sink->finished(std::move(result));
+  }
+  return ok();
+}
+
+JobResult LocalBackend::finish(Job& job) {
+  // The program is done; whatever it left running in its group goes with it (documented). The
+  // leader is still an unreaped zombie, so the group ID cannot belong to anyone else yet.
+  job.child.signal_group(SIGKILL);
+  // What the program wrote before exiting is in the pipes. Leftovers were just killed; a process
+  // that escaped the group (setsid) may still hold a pipe open, so stop waiting after a moment.
+  const auto drain_until = Clock::now() + std::chrono::milliseconds(500);
+  while (true) {
+    read_output(job, false, 16 * 1024 * 1024);
+    read_output(job, true, 16 * 1024 * 1024);
+    if (job.child.stdout_fd() < 0 && job.child.stderr_fd() < 0) break;
+    if (Clock::now() >= drain_until) break;
+    pollfd fds[2] = {{job.child.stdout_fd(), POLLIN, 0}, {job.child.stderr_fd(), POLLIN, 0}};
+    ::poll(fds, 2, 50);
+  }
+  const int status = job.child.reap();
+  auto flush = [&](LineSplitter& splitter, bool is_stderr) {
+    splitter.finish([&](std::string_view line) {
+      job.capture.add(is_stderr, line);
+      job.sink->line(is_stderr ? OutputStream::Stderr : OutputStream::Stdout, line);
+    });
+  };
+  flush(job.out_lines, false);
+  flush(job.err_lines, true);
+
+  const double seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
+  const std::string how = describe_wait_status(status);
+  JobResult result;
+  result.summary = fmt::format("{} after {:.2f} s", how, seconds);
+  if (job.stop_reason.empty() && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    result.success = true;
+    result.out = job.capture.out();
+  } else {
+    if (!job.stop_reason.empty()) {
+      result.errors.push_back(job.stop_reason);
+      result.summary = fmt::format("{}; {}", job.stop_reason, result.summary);
+    }
+    result.errors.push_back(how);
+    for (const auto& line : job.capture.stderr_tail()) result.errors.push_back(line);
+    // At maxexectime the server re-queues or fails the process itself; a close from us would
+    // turn a retry into a final failure.
+    if (job.server_deadline && job.stop_reason == job.deadline_reason) result.close = false;
+  }
+  if (!config_.keep_workdirs) {
+    std::error_code ec;
+    std::filesystem::remove_all(job.dir, ec);
+    if (ec) spdlog::warn("could not remove work directory {}: {}", job.dir.string(), ec.message());
+  }
+  return result;
+}
+
+}  // namespace colonies::executors::local

@@ -1,0 +1,156 @@
+// colonies-local-executor: composition root. Parses flags and environment, wires LocalBackend
+// into the executor Runtime and turns SIGTERM/SIGINT into a graceful stop (a second one stops
+// at once). No logic of its own beyond that.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "core/model/resources.hpp"
+#include "executors/common/runtime.hpp"
+#include "executors/local/host_resources.hpp"
+#include "executors/local/local_backend.hpp"
+
+namespace {
+
+using namespace colonies;
+using namespace colonies::executors;
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0 || !*buffer) return "localhost";
+  return buffer;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("local-executor"));
+  const local::HostResources host = local::detect_host_resources();
+
+  RuntimeConfig rc;
+  rc.server.host = "localhost";
+  rc.executor_name = "local-" + host_name();
+  rc.executor_type = "local";
+  rc.max_jobs = host.cores;
+  local::LocalBackendConfig lc;
+  std::string cores_override, mem_override, log_level = "info", tls_ca;
+  bool tls_insecure = false;
+  int grace_s = 30, kill_grace_s = 5;
+
+  CLI::App app{"Colonies local executor: pulls processes of its colony and runs each as a child process "
+               "(funcname = program looked up in PATH, args = its arguments, no shell). See docs/executors.md."};
+  app.add_option("--host", rc.server.host, "Colonies server host")->envname("COLONIES_SERVER_HOST")->capture_default_str();
+  app.add_option("--port", rc.server.port, "Colonies server HTTP port")->envname("COLONIES_SERVER_HTTP_PORT")->capture_default_str();
+  app.add_flag("--tls", rc.server.tls, "Use HTTPS")->envname("COLONIES_TLS");
+  app.add_option("--tls-ca-file", tls_ca, "Extra trusted CA certificate (PEM) for --tls")->envname("COLONIES_TLS_CA_FILE");
+  app.add_flag("--tls-insecure", tls_insecure, "Do not verify the server certificate (testing only)")->envname("COLONIES_TLS_INSECURE");
+  app.add_option("--colony", rc.colony_name, "Colony to pull processes from")->envname("COLONIES_COLONY_NAME");
+  app.add_option("--name", rc.executor_name, "Executor name, unique in the colony")->envname("COLONIES_EXECUTOR_NAME")->capture_default_str();
+  app.add_option("--type", rc.executor_type, "Executor type that processes target (conditions.executortype)")
+      ->envname("COLONIES_EXECUTOR_TYPE")->capture_default_str();
+  app.add_option("--location", rc.location, "Location name of this executor")->envname("COLONIES_EXECUTOR_LOCATION");
+  app.add_option("--prvkey", rc.executor_prvkey,
+                 "Executor private key, 64 hex (prefer the environment: flags show in `ps`; COLONIES_PRVKEY also works)")
+      ->envname("COLONIES_EXECUTOR_PRVKEY");
+  app.add_option("--colony-prvkey", rc.colony_prvkey,
+                 "Colony owner's private key: register and approve this executor at start (optional)")
+      ->envname("COLONIES_COLONY_PRVKEY");
+  app.add_option("--max-jobs", rc.max_jobs, "Processes run at once (default: number of cores)")
+      ->envname("COLONIES_EXECUTOR_MAX_JOBS")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--workdir", lc.workdir, "Parent of the per-process work directories (default: <tmp>/colonies-<name>)")
+      ->envname("COLONIES_EXECUTOR_WORKDIR");
+  app.add_flag("--keep-workdirs", lc.keep_workdirs, "Keep each process's work directory after it ends");
+  app.add_option("--cores", cores_override, "Advertise this many cores instead of the detected ones")->envname("COLONIES_EXECUTOR_CORES");
+  app.add_option("--mem", mem_override, "Advertise this much memory (\"16Gi\") instead of the detected amount")
+      ->envname("COLONIES_EXECUTOR_MEM");
+  app.add_option("--poll-timeout", rc.poll_timeout_s, "Seconds of each assign long-poll (also the idle heartbeat)")
+      ->capture_default_str()->check(CLI::Range(1, 3600));
+  app.add_option("--grace", grace_s, "Seconds running processes may finish after SIGTERM before they are killed")
+      ->capture_default_str()->check(CLI::Range(0, 86400));
+  app.add_option("--kill-grace", kill_grace_s, "Seconds between SIGTERM and SIGKILL when a process is stopped")
+      ->capture_default_str()->check(CLI::Range(0, 3600));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
+      ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  if (rc.executor_prvkey.empty()) {
+    if (const char* key = std::getenv("COLONIES_PRVKEY")) rc.executor_prvkey = key;
+  }
+  rc.server.tls_verify = !tls_insecure;
+  rc.server.ca_file = tls_ca;
+  rc.shutdown_grace = std::chrono::seconds(grace_s);
+  lc.kill_grace = std::chrono::seconds(kill_grace_s);
+
+  model::Hardware hw = local::to_hardware(host);
+  if (!cores_override.empty()) {
+    auto millis = model::parse_cpu(cores_override);
+    if (!millis || *millis <= 0) {
+      std::cerr << "colonies-local-executor: --cores '" << cores_override << "' is not a CPU amount; use e.g. 8 or 500m\n";
+      return 2;
+    }
+    hw.cpu = cores_override;
+    hw.cores = static_cast<int>(std::max<std::int64_t>(1, *millis / 1000));
+  }
+  if (!mem_override.empty()) {
+    auto bytes = model::parse_bytes(mem_override);
+    if (!bytes || *bytes <= 0) {
+      std::cerr << "colonies-local-executor: --mem '" << mem_override << "' is not a memory amount; use e.g. 16Gi\n";
+      return 2;
+    }
+    hw.mem = mem_override;
+  }
+  rc.capabilities.hardware = {hw};
+  if (lc.workdir.empty()) lc.workdir = std::filesystem::temp_directory_path() / ("colonies-" + rc.executor_name);
+
+  if (auto valid = validate(rc); !valid) {
+    std::cerr << "colonies-local-executor: " << valid.error().message << "\n";
+    return 2;
+  }
+  auto backend = local::LocalBackend::create(lc);
+  if (!backend) {
+    std::cerr << "colonies-local-executor: " << backend.error().message << "\n";
+    return 2;
+  }
+
+  // Signals are taken by one thread with sigwait; every other thread (created after this) keeps
+  // them blocked, and children get a clean mask (child_process.cpp).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  Runtime runtime(rc, std::move(*backend));
+  std::atomic<bool> finished{false};
+  std::thread signals([&] {
+    int received = 0;
+    const timespec tick{0, 200'000'000};
+    while (!finished.load()) {
+      int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
+      if (sig <= 0) continue;
+      ++received;
+      spdlog::info("received {}{}", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                   received == 1 ? ": finishing running processes (send again to stop at once)" : ": stopping now");
+      runtime.request_stop(received > 1);
+    }
+  });
+  Status result = runtime.run();
+  finished = true;
+  signals.join();
+  if (!result) {
+    spdlog::error("{}", result.error().message);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,410 @@
+// The local executor end to end: real coloniesd over loopback, the Runtime with LocalBackend in
+// this process, processes submitted through the SDK. Checks what users see: state, out, errors,
+// logs, cancellation, time limits, shutdown, registration conflicts.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "adapters/crypto/sodium_crypto.hpp"
+#include "executors/common/runtime.hpp"
+#include "executors/local/local_backend.hpp"
+#include "tests/integration/executors/server_process.hpp"
+
+namespace colonies::executors {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+constexpr const char* kColony = "lab";
+
+crypto::SodiumCrypto& sodium() {
+  static crypto::SodiumCrypto c;
+  return c;
+}
+
+std::string id_of(const std::string& key) { return sodium().signer(key).value()->id(); }
+
+bool running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string content;
+  if (!stat || !std::getline(stat, content)) return false;
+  auto close = content.rfind(')');
+  return close != std::string::npos && close + 2 < content.size() && content[close + 2] != 'Z';
+}
+
+class LocalExecutorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_key_ = sodium().generate_private_key();
+    colony_key_ = sodium().generate_private_key();
+    user_key_ = sodium().generate_private_key();
+    server_ = new testing::ServerProcess(COLONIESD_PATH, id_of(server_key_));
+    if (!server_->started()) return;
+    auto owner = client::Client::connect(server_->client_config(), server_key_).value();
+    ASSERT_TRUE(owner.add_colony(model::Colony{id_of(colony_key_), kColony}));
+    auto colony_owner = client::Client::connect(server_->client_config(), colony_key_).value();
+    ASSERT_TRUE(colony_owner.add_user(model::User{kColony, id_of(user_key_), "tester", "", ""}));
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(server_ && server_->started());
+    // Each test has its own executor type, so its processes go to its own executor only.
+    type_ = std::string("t-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (auto& c : type_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    work_ = fs::temp_directory_path() / ("colonies-exec-it-" + std::to_string(::getpid()) + "-" + type_);
+    user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
+  }
+
+  void TearDown() override {
+    stop_executor();
+    fs::remove_all(work_);
+  }
+
+  RuntimeConfig config(const std::string& name, const std::string& key) {
+    RuntimeConfig rc;
+    rc.server = server_->client_config();
+    rc.colony_name = kColony;
+    rc.executor_name = name;
+    rc.executor_type = type_;
+    rc.executor_prvkey = key;
+    rc.colony_prvkey = colony_key_;
+    model::Hardware hw;
+    hw.cpu = "4";
+    hw.mem = "8Gi";
+    rc.capabilities.hardware = {hw};
+    rc.max_jobs = 4;
+    rc.poll_timeout_s = 1;
+    rc.cancel_check_interval = 300ms;
+    rc.shutdown_grace = 5s;
+    rc.shutdown_delivery = 2s;
+    rc.backoff_initial = 100ms;
+    rc.backoff_max = 1s;
+    return rc;
+  }
+
+  void start_executor(std::function<void(RuntimeConfig&)> adjust = {}) {
+    RuntimeConfig rc = config(type_ + "-exec", sodium().generate_private_key());
+    if (adjust) adjust(rc);
+    local::LocalBackendConfig lc;
+    lc.workdir = work_;
+    lc.kill_grace = 500ms;
+    auto backend = local::LocalBackend::create(lc);
+    ASSERT_TRUE(backend) << backend.error().message;
+    runtime_ = std::make_unique<Runtime>(rc, std::move(*backend));
+    runner_ = std::thread([this] { result_ = runtime_->run(); });
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (!runtime_->pulling() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+    ASSERT_TRUE(runtime_->pulling()) << "executor did not start pulling";
+  }
+
+  void stop_executor(bool immediate = false) {
+    if (!runtime_) return;
+    runtime_->request_stop(immediate);
+    if (runner_.joinable()) runner_.join();
+    EXPECT_TRUE(result_) << result_.error().message;
+    runtime_.reset();
+  }
+
+  model::Process submit(std::string funcname, boost::json::array args, std::function<void(model::FunctionSpec&)> adjust = {}) {
+    model::FunctionSpec spec;
+    spec.funcname = std::move(funcname);
+    spec.args = std::move(args);
+    spec.conditions.colonyname = kColony;
+    spec.conditions.executortype = type_;
+    spec.maxexectime = -1;
+    if (adjust) adjust(spec);
+    auto p = user_->submit(spec);
+    EXPECT_TRUE(p) << p.error().message;
+    return p.value_or(model::Process{});
+  }
+
+  model::Process wait_for(const std::string& id, std::function<bool(const model::Process&)> done,
+                          std::chrono::milliseconds limit = 20s) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    model::Process last;
+    while (std::chrono::steady_clock::now() < until) {
+      auto p = user_->get_process(id);
+      if (p) {
+        last = *p;
+        if (done(last)) return last;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << "process " << id << " stuck in state " << model::to_string(last.state);
+    return last;
+  }
+
+  model::Process wait_final(const std::string& id, std::chrono::milliseconds limit = 20s) {
+    return wait_for(id, [](const model::Process& p) { return model::is_final(p.state); }, limit);
+  }
+
+  std::string logs_of(const std::string& id) {
+    client::LogQuery q;
+    q.colonyname = kColony;
+    q.processid = id;
+    q.count = 500;
+    auto logs = user_->get_logs(q);
+    EXPECT_TRUE(logs) << logs.error().message;
+    std::string text;
+    for (const auto& l : logs.value_or(std::vector<model::Log>{})) text += l.message;
+    return text;
+  }
+
+  std::size_t log_entries(const std::string& id) {
+    client::LogQuery q;
+    q.colonyname = kColony;
+    q.processid = id;
+    q.count = 500;
+    return user_->get_logs(q).value_or(std::vector<model::Log>{}).size();
+  }
+
+  static inline testing::ServerProcess* server_ = nullptr;
+  static inline std::string server_key_, colony_key_, user_key_;
+  std::string type_;
+  fs::path work_;
+  std::unique_ptr<client::Client> user_;
+  std::unique_ptr<Runtime> runtime_;
+  std::thread runner_;
+  Status result_;
+};
+
+TEST_F(LocalExecutorTest, SuccessfulProcessIsClosedWithItsStdoutAsOutput) {
+  start_executor();
+  auto p = submit("echo", {"hello", "colonies"});
+  auto done = wait_final(p.processid);
+  EXPECT_EQ(done.state, model::ProcessState::Success);
+  EXPECT_EQ(done.out, (boost::json::array{"hello colonies"}));
+  EXPECT_EQ(logs_of(p.processid), "hello colonies\n");
+}
+
+TEST_F(LocalExecutorTest, FailingProcessIsClosedWithExitCodeAndStderr) {
+  start_executor();
+  auto p = submit("sh", {"-c", "echo working; echo 'disk full' >&2; exit 7"});
+  auto done = wait_final(p.processid);
+  EXPECT_EQ(done.state, model::ProcessState::Failed);
+  EXPECT_EQ(done.errors, (std::vector<std::string>{"exit code 7", "disk full"}));
+  EXPECT_EQ(logs_of(p.processid), "working\n[stderr] disk full\n");
+}
+
+TEST_F(LocalExecutorTest, UnknownCommandFailsTheProcessAndTheExecutorCarriesOn) {
+  start_executor();
+  auto bad = submit("no-such-program-anywhere", {});
+  auto done = wait_final(bad.processid);
+  EXPECT_EQ(done.state, model::ProcessState::Failed);
+  ASSERT_FALSE(done.errors.empty());
+  EXPECT_TRUE(done.errors[0].starts_with("command 'no-such-program-anywhere' not found in PATH")) << done.errors[0];
+  auto good = submit("true", {});
+  EXPECT_EQ(wait_final(good.processid).state, model::ProcessState::Success);
+}
+
+TEST_F(LocalExecutorTest, ChattyOutputIsShippedInFewLogCalls) {
+  start_executor();
+  auto p = submit("seq", {1, 5000});
+  EXPECT_EQ(wait_final(p.processid).state, model::ProcessState::Success);
+  std::string expected;
+  for (int i = 1; i <= 5000; ++i) expected += std::to_string(i) + "\n";
+  EXPECT_EQ(logs_of(p.processid), expected);
+  EXPECT_LE(log_entries(p.processid), 5u);
+}
+
+TEST_F(LocalExecutorTest, CancellingARunningProcessKillsItsChild) {
+  start_executor();
+  auto p = submit("sh", {"-c", "echo $$; sleep 100"});
+  wait_for(p.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  std::string pid_text;
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (pid_text.empty() && std::chrono::steady_clock::now() < until) {
+    pid_text = logs_of(p.processid);
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_FALSE(pid_text.empty());
+  const pid_t pid = std::stoi(pid_text);
+  ASSERT_TRUE(running(pid));
+  ASSERT_TRUE(user_->cancel_process(p.processid));
+  until = std::chrono::steady_clock::now() + 5s;
+  while (running(pid) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(running(pid)) << "the cancelled process's child is still running";
+  EXPECT_EQ(user_->get_process(p.processid)->state, model::ProcessState::Cancelled);
+}
+
+TEST_F(LocalExecutorTest, WalltimeFailsTheProcessWithTheReason) {
+  start_executor();
+  auto p = submit("sleep", {100}, [](model::FunctionSpec& s) { s.conditions.walltime = 1; });
+  auto done = wait_final(p.processid, 15s);
+  EXPECT_EQ(done.state, model::ProcessState::Failed);
+  ASSERT_GE(done.errors.size(), 2u);
+  EXPECT_EQ(done.errors[0], "walltime of 1 s exceeded");
+  EXPECT_EQ(done.errors[1], "killed by signal 15 (SIGTERM)");
+}
+
+// Regression guard: the executor kills the job at maxexectime but leaves the verdict to the
+// server, so that maxretries still means re-running (closing it failed would end the retries).
+TEST_F(LocalExecutorTest, MaxexectimeKillsTheJobAndTheServerRetriesIt) {
+  start_executor();
+  auto p = submit("sh", {"-c", "echo $$; sleep 100"}, [](model::FunctionSpec& s) {
+    s.maxexectime = 1;
+    s.maxretries = 1;
+  });
+  auto done = wait_final(p.processid, 20s);
+  EXPECT_EQ(done.state, model::ProcessState::Failed);
+  EXPECT_EQ(done.retries, 1);
+  ASSERT_FALSE(done.errors.empty());
+  EXPECT_EQ(done.errors.back(), "maximum execution time (1 s) exceeded after 1 retries");
+  // Both attempts printed their shell's pid; neither may still run.
+  std::string text = logs_of(p.processid);
+  std::istringstream lines(text);
+  std::string line;
+  int attempts = 0;
+  while (std::getline(lines, line)) {
+    ++attempts;
+    const pid_t pid = std::stoi(line);
+    auto until = std::chrono::steady_clock::now() + 3s;
+    while (running(pid) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+    EXPECT_FALSE(running(pid)) << "attempt with pid " << pid << " survived its maxexectime";
+  }
+  EXPECT_EQ(attempts, 2) << text;
+}
+
+TEST_F(LocalExecutorTest, OnlyAsksForWorkWhenASlotIsFree) {
+  start_executor([](RuntimeConfig& rc) { rc.max_jobs = 1; });
+  auto first = submit("sleep", {"1.5"});
+  auto second = submit("sleep", {"0.1"});
+  wait_for(first.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(user_->get_process(second.processid)->state, model::ProcessState::Waiting);
+  EXPECT_EQ(wait_final(first.processid).state, model::ProcessState::Success);
+  EXPECT_EQ(wait_final(second.processid).state, model::ProcessState::Success);
+}
+
+TEST_F(LocalExecutorTest, OffersFreeCpuSoOversizedWorkWaits) {
+  start_executor();  // advertises 4 cores
+  auto big = submit("true", {}, [](model::FunctionSpec& s) { s.conditions.cpu = "3"; });
+  EXPECT_EQ(wait_final(big.processid).state, model::ProcessState::Success);
+  auto hog = submit("sleep", {"1.5"}, [](model::FunctionSpec& s) { s.conditions.cpu = "3"; });
+  wait_for(hog.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  auto second = submit("true", {}, [](model::FunctionSpec& s) { s.conditions.cpu = "2"; });
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(user_->get_process(second.processid)->state, model::ProcessState::Waiting);
+  EXPECT_EQ(wait_final(second.processid).state, model::ProcessState::Success);
+}
+
+TEST_F(LocalExecutorTest, ShutdownKillsRunningJobsAfterTheGraceAndClosesThemFailed) {
+  start_executor([](RuntimeConfig& rc) { rc.shutdown_grace = 500ms; });
+  auto quick = submit("sh", {"-c", "sleep 0.2; echo done"});
+  auto slow = submit("sleep", {100});
+  wait_for(slow.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  auto started = std::chrono::steady_clock::now();
+  stop_executor();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 8s);
+  auto q = user_->get_process(quick.processid).value();
+  EXPECT_EQ(q.state, model::ProcessState::Success);
+  auto s = user_->get_process(slow.processid).value();
+  EXPECT_EQ(s.state, model::ProcessState::Failed);
+  ASSERT_FALSE(s.errors.empty());
+  EXPECT_EQ(s.errors[0], "executor shutting down");
+}
+
+TEST_F(LocalExecutorTest, RestartWithTheSameKeyRegistersAgainButAnotherKeyUnderTheNameIsRefused) {
+  const std::string key = sodium().generate_private_key();
+  const std::string name = type_ + "-exec";
+  start_executor([&](RuntimeConfig& rc) { rc.executor_prvkey = key; });
+  stop_executor();
+  start_executor([&](RuntimeConfig& rc) { rc.executor_prvkey = key; });
+  auto p = submit("true", {});
+  EXPECT_EQ(wait_final(p.processid).state, model::ProcessState::Success);
+  stop_executor();
+
+  local::LocalBackendConfig lc;
+  lc.workdir = work_;
+  Runtime other(config(name, sodium().generate_private_key()), std::move(*local::LocalBackend::create(lc)));
+  Status result = other.run();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::Conflict);
+  EXPECT_NE(result.error().message.find("already registered with another key"), std::string::npos)
+      << result.error().message;
+}
+
+TEST_F(LocalExecutorTest, WithoutColonyKeyAnUnregisteredExecutorWaitsAndSaysWhy) {
+  start_executor([](RuntimeConfig& rc) { rc.colony_prvkey.clear(); });
+  auto p = submit("true", {});
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(user_->get_process(p.processid)->state, model::ProcessState::Waiting);
+  stop_executor();
+  // Clean up: a registered executor of this type runs it.
+  start_executor();
+  EXPECT_EQ(wait_final(p.processid).state, model::ProcessState::Success);
+}
+
+TEST_F(LocalExecutorTest, CloseIsDeliveredOnceTheServerIsBack) {
+  start_executor();
+  auto p = submit("sh", {"-c", "sleep 1.5; echo finished while the server was away"});
+  wait_for(p.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  server_->stop();
+  std::this_thread::sleep_for(3s);  // the job ends; logs and close fail and are kept
+  ASSERT_TRUE(server_->restart());
+  user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
+  auto done = wait_final(p.processid, 20s);
+  EXPECT_EQ(done.state, model::ProcessState::Success);
+  EXPECT_EQ(done.out, (boost::json::array{"finished while the server was away"}));
+  EXPECT_EQ(logs_of(p.processid), "finished while the server was away\n");
+}
+
+TEST_F(LocalExecutorTest, TheBinaryRunsProcessesAndStopsGracefullyOnSigterm) {
+  const std::string key = sodium().generate_private_key();
+  std::vector<std::string> env{"COLONIES_SERVER_HOST=127.0.0.1",
+                               "COLONIES_SERVER_HTTP_PORT=" + std::to_string(server_->port()),
+                               "COLONIES_COLONY_NAME=" + std::string(kColony),
+                               "COLONIES_EXECUTOR_NAME=" + type_ + "-bin",
+                               "COLONIES_EXECUTOR_TYPE=" + type_,
+                               "COLONIES_PRVKEY=" + key,
+                               "COLONIES_COLONY_PRVKEY=" + colony_key_,
+                               "PATH=/usr/local/bin:/usr/bin:/bin"};
+  std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--poll-timeout", "1", "--grace", "1", "--kill-grace", "1",
+                                "--workdir", work_.string(), "--log-level", "warn"};
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
+    ::_exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  auto quick = submit("echo", {"from the binary"});
+  EXPECT_EQ(wait_final(quick.processid).state, model::ProcessState::Success);
+  auto slow = submit("sleep", {100});
+  wait_for(slow.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  ::kill(pid, SIGTERM);
+  int status = -1;
+  auto until = std::chrono::steady_clock::now() + 15s;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > until) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      FAIL() << "the executor did not exit within 15 s of SIGTERM";
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
+  auto s = user_->get_process(slow.processid).value();
+  EXPECT_EQ(s.state, model::ProcessState::Failed);
+  ASSERT_FALSE(s.errors.empty());
+  EXPECT_EQ(s.errors[0], "executor shutting down");
+}
+
+}  // namespace
+}  // namespace colonies::executors
