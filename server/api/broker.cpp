@@ -156,6 +156,17 @@ void Broker::handle(std::string body, ReplyFn reply, std::function<bool()> alive
   }
   Call call{std::move(request->msgtype), std::move(request->caller), std::move(request->payload), std::move(reply),
             std::move(alive)};
+  // Any signed call of an executor refreshes its liveness (the colony is in most payloads;
+  // process-addressed calls refresh it in their handlers).
+  if (!call.caller.empty()) {
+    auto colony = call.payload.find("colonyname");
+    if (colony != call.payload.end() && colony->value().is_string()) {
+      std::vector<Mutation> out;
+      std::lock_guard lock(mu_);
+      touch(std::string(colony->value().get_string()), call.caller, out);
+      if (!out.empty()) commits_.submit(std::move(out), nullptr);
+    }
+  }
   auto it = handlers_.find(call.msgtype);
   if (it == handlers_.end()) {  // the authenticator already refused unknown types; fail closed anyway
     call.reply(error_reply(Error{ErrorCode::BadRequest, "unknown payloadtype"}));
