@@ -195,6 +195,10 @@ class Broker {
   // Shared by close successful / close failed: the final state of a process the caller holds,
   // or of one only the store knows (then a 409 or 404).
   void close_process(Call& call, model::ProcessState state);
+  // Shared by the messages about one process (get, close, cancel, remove): see the .cpp.
+  using ActiveFn = std::function<Result<Outcome>(scheduler::ActiveProcess*)>;
+  using FinishedFn = std::function<Result<Outcome>(const model::Process&, const std::string& caller)>;
+  void on_process(Call& call, const std::string& id, const ActiveFn& active, FinishedFn finished);
   // Shared by statistics handlers.
   void statistics(Call& call, const std::string& colony);
 

@@ -163,26 +163,48 @@ void Broker::on_assign(Call& call) {
   scheduler_.park(std::move(waiter), now() + timeout * kSecond);
 }
 
-void Broker::on_get_process(Call& call) {
-  std::string id;
-  if (auto s = FieldReader::of(call.payload).str("processid", id); !s) return call.reply(error_reply(s.error()));
+// For messages about one process. The caller must be a member of the process's colony. When
+// the process is WAITING or RUNNING, `active` runs under the lock; otherwise the process is read
+// from the store off the lock (404 when absent) and `finished` runs under the lock with it.
+void Broker::on_process(Call& call, const std::string& id, const ActiveFn& active, FinishedFn finished) {
   {
     std::lock_guard lock(mu_);
     if (scheduler::ActiveProcess* p = scheduler_.find(id)) {
-      auto role = auth::require_member(registry_, call.caller, p->process.spec.conditions.colonyname);
-      if (!role) return reply_after_commit(std::move(call.reply), call.msgtype, std::unexpected(role.error()));
-      json::object reply = model::to_json(p->process);
-      if (std::string why = wait_reason(*p); !why.empty()) reply["waitreason"] = why;
-      return reply_after_commit(std::move(call.reply), call.msgtype, Outcome{std::move(reply), {}});
+      auto outcome = [&]() -> Result<Outcome> {
+        COLONIES_CHECK(auth::require_member(registry_, call.caller, p->process.spec.conditions.colonyname));
+        return active(p);
+      }();
+      return reply_after_commit(std::move(call.reply), call.msgtype, std::move(outcome));
     }
   }
-  read(call, [this, id, caller = call.caller]() -> Result<json::value> {
-    COLONIES_TRY(found, store_.get_process(id));
-    if (!found) return fail(ErrorCode::NotFound, "process {} not found", id);
+  blocking_([this, id, caller = call.caller, reply = std::move(call.reply), type = call.msgtype,
+             finished = std::move(finished)]() mutable {
+    auto found = store_.get_process(id);
     std::lock_guard lock(mu_);
-    COLONIES_CHECK(auth::require_member(registry_, caller, found->spec.conditions.colonyname));
-    return model::to_json(*found);
+    auto outcome = [&]() -> Result<Outcome> {
+      if (!found) return std::unexpected(found.error());
+      if (!*found) return fail(ErrorCode::NotFound, "process {} not found", id);
+      COLONIES_CHECK(auth::require_member(registry_, caller, (*found)->spec.conditions.colonyname));
+      // A finished process never becomes active again, so what the store says is final.
+      return finished(**found, caller);
+    }();
+    reply_after_commit(std::move(reply), type, std::move(outcome));
   });
+}
+
+void Broker::on_get_process(Call& call) {
+  std::string id;
+  if (auto s = FieldReader::of(call.payload).str("processid", id); !s) return call.reply(error_reply(s.error()));
+  on_process(
+      call, id,
+      [&](scheduler::ActiveProcess* p) -> Result<Outcome> {
+        json::object reply = model::to_json(p->process);
+        if (std::string why = wait_reason(*p); !why.empty()) reply["waitreason"] = why;
+        return Outcome{std::move(reply), {}};
+      },
+      [](const model::Process& found, const std::string&) -> Result<Outcome> {
+        return Outcome{model::to_json(found), {}};
+      });
 }
 
 void Broker::on_get_processes(Call& call) {
@@ -243,18 +265,15 @@ void Broker::close_process(Call& call, ProcessState state) {
     return ok();
   }();
   if (!parsed) return call.reply(error_reply(parsed.error()));
-  {
-    std::lock_guard lock(mu_);
-    if (scheduler::ActiveProcess* p = scheduler_.find(id)) {
-      auto outcome = [&]() -> Result<Outcome> {
-        const std::string colony = p->process.spec.conditions.colonyname;
-        COLONIES_CHECK(auth::require_member(registry_, call.caller, colony));
+  on_process(
+      call, id,
+      [&](scheduler::ActiveProcess* p) -> Result<Outcome> {
         if (p->process.state != ProcessState::Running || p->process.assignedexecutorid != call.caller) {
           return fail(ErrorCode::Forbidden, "process {} is not assigned to you (state {})", id,
                       model::to_string(p->process.state));
         }
         std::vector<Mutation> out;
-        touch(colony, call.caller, out);
+        touch(p->process.spec.conditions.colonyname, call.caller, out);
         if (state == ProcessState::Success) {
           if (!out_values.empty()) p->process.out = std::move(out_values);
         } else {
@@ -263,20 +282,11 @@ void Broker::close_process(Call& call, ProcessState state) {
         model::Process done = finish(p, state, out);
         if (state == ProcessState::Success) record_function_stats(done, out);
         return Outcome{model::to_json(done), std::move(out)};
-      }();
-      return reply_after_commit(std::move(call.reply), call.msgtype, std::move(outcome));
-    }
-  }
-  read(call, [this, id, caller = call.caller]() -> Result<json::value> {
-    COLONIES_TRY(found, store_.get_process(id));
-    if (!found) return fail(ErrorCode::NotFound, "process {} not found", id);
-    std::lock_guard lock(mu_);
-    COLONIES_CHECK(auth::require_member(registry_, caller, found->spec.conditions.colonyname));
-    if (found->assignedexecutorid != caller) {
-      return fail(ErrorCode::Forbidden, "process {} is not assigned to you", id);
-    }
-    return fail(ErrorCode::Conflict, "process {} is already closed ({})", id, model::to_string(found->state));
-  });
+      },
+      [id](const model::Process& found, const std::string& caller) -> Result<Outcome> {
+        if (found.assignedexecutorid != caller) return fail(ErrorCode::Forbidden, "process {} is not assigned to you", id);
+        return fail(ErrorCode::Conflict, "process {} is already closed ({})", id, model::to_string(found.state));
+      });
 }
 
 void Broker::on_close_successful(Call& call) { close_process(call, ProcessState::Success); }
@@ -304,67 +314,45 @@ void Broker::on_set_output(Call& call) {
 void Broker::on_cancel(Call& call) {
   std::string id;
   if (auto s = FieldReader::of(call.payload).str("processid", id); !s) return call.reply(error_reply(s.error()));
-  {
-    std::lock_guard lock(mu_);
-    if (scheduler::ActiveProcess* p = scheduler_.find(id)) {
-      auto outcome = [&]() -> Result<Outcome> {
-        COLONIES_CHECK(auth::require_member(registry_, call.caller, p->process.spec.conditions.colonyname));
+  on_process(
+      call, id,
+      [&](scheduler::ActiveProcess* p) -> Result<Outcome> {
         if (!p->process.processgraphid.empty()) {
           return fail(ErrorCode::BadRequest, "process {} belongs to a workflow: cancel the workflow instead", id);
         }
         std::vector<Mutation> out;
         model::Process done = finish(p, ProcessState::Cancelled, out);
         return Outcome{model::to_json(done), std::move(out)};
-      }();
-      return reply_after_commit(std::move(call.reply), call.msgtype, std::move(outcome));
-    }
-  }
-  read(call, [this, id, caller = call.caller]() -> Result<json::value> {
-    COLONIES_TRY(found, store_.get_process(id));
-    if (!found) return fail(ErrorCode::NotFound, "process {} not found", id);
-    std::lock_guard lock(mu_);
-    COLONIES_CHECK(auth::require_member(registry_, caller, found->spec.conditions.colonyname));
-    return fail(ErrorCode::Conflict, "process {} is already {}; only WAITING or RUNNING processes can be cancelled", id,
-                model::to_string(found->state));
-  });
+      },
+      [id](const model::Process& found, const std::string&) -> Result<Outcome> {
+        return fail(ErrorCode::Conflict, "process {} is already {}; only WAITING or RUNNING processes can be cancelled",
+                    id, model::to_string(found.state));
+      });
 }
 
 void Broker::on_remove_process(Call& call) {
   std::string id;
   if (auto s = FieldReader::of(call.payload).str("processid", id); !s) return call.reply(error_reply(s.error()));
-  {
-    std::lock_guard lock(mu_);
-    if (scheduler::ActiveProcess* p = scheduler_.find(id)) {
-      auto outcome = [&]() -> Result<Outcome> {
-        COLONIES_CHECK(auth::require_member(registry_, call.caller, p->process.spec.conditions.colonyname));
+  auto not_in_workflow = [id](const model::Process& p) -> Status {
+    if (!p.processgraphid.empty()) {
+      return fail(ErrorCode::BadRequest, "process {} belongs to a workflow: remove the workflow instead", id);
+    }
+    return ok();
+  };
+  on_process(
+      call, id,
+      [&](scheduler::ActiveProcess* p) -> Result<Outcome> {
         if (p->process.state == ProcessState::Running) {
           return fail(ErrorCode::Conflict, "process {} is RUNNING: cancel it before removing it", id);
         }
-        if (!p->process.processgraphid.empty()) {
-          return fail(ErrorCode::BadRequest, "process {} belongs to a workflow: remove the workflow instead", id);
-        }
+        COLONIES_CHECK(not_in_workflow(p->process));
         scheduler_.remove(id);
         return Outcome{json::object{}, {mutation::RemoveProcess{id}}};
-      }();
-      return reply_after_commit(std::move(call.reply), call.msgtype, std::move(outcome));
-    }
-  }
-  // A finished process: check it exists and the caller's role off the lock, then remove it.
-  blocking_([this, id, caller = call.caller, reply = std::move(call.reply), type = call.msgtype]() mutable {
-    auto found = store_.get_process(id);
-    std::lock_guard lock(mu_);
-    auto outcome = [&]() -> Result<Outcome> {
-      if (!found) return std::unexpected(found.error());
-      if (!*found) return fail(ErrorCode::NotFound, "process {} not found", id);
-      COLONIES_CHECK(auth::require_member(registry_, caller, (*found)->spec.conditions.colonyname));
-      if (!(*found)->processgraphid.empty()) {
-        return fail(ErrorCode::BadRequest, "process {} belongs to a workflow: remove the workflow instead", id);
-      }
-      if (scheduler_.find(id)) return fail(ErrorCode::Conflict, "process {} changed state; try again", id);
-      return Outcome{json::object{}, {mutation::RemoveProcess{id}}};
-    }();
-    reply_after_commit(std::move(reply), type, std::move(outcome));
-  });
+      },
+      [id, not_in_workflow](const model::Process& found, const std::string&) -> Result<Outcome> {
+        COLONIES_CHECK(not_in_workflow(found));
+        return Outcome{json::object{}, {mutation::RemoveProcess{id}}};
+      });
 }
 
 void Broker::on_remove_all_processes(Call& call) {
