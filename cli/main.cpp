@@ -13,15 +13,7 @@ int main(int argc, char** argv) {
   cli::CliEnvironment env;
   env.out = &std::cout;
   env.err = &std::cerr;
-  env.connect = [](const client::ClientConfig& config) -> std::unique_ptr<client::Transport> {
-    transport::HttpClientOptions options;
-    options.host = config.host;
-    options.port = config.port;
-    options.tls = config.tls;
-    options.tls_verify = config.tls_verify;
-    options.ca_file = config.ca_file;
-    return std::make_unique<client::HttpTransport>(std::move(options));
-  };
+  env.connect = [](const client::ClientConfig& config) { return client::make_http_transport(config); };
   env.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   env.now = [] { return std::chrono::steady_clock::now(); };
   env.stderr_is_tty = ::isatty(STDERR_FILENO) != 0;

@@ -6,8 +6,7 @@
 
 namespace colonies::client {
 
-namespace {
-std::unique_ptr<Transport> http_transport(const ClientConfig& config) {
+std::unique_ptr<Transport> make_http_transport(const ClientConfig& config) {
   transport::HttpClientOptions options;
   options.host = config.host;
   options.port = config.port;
@@ -16,10 +15,9 @@ std::unique_ptr<Transport> http_transport(const ClientConfig& config) {
   options.ca_file = config.ca_file;
   return std::make_unique<HttpTransport>(std::move(options));
 }
-}  // namespace
 
 Client::Client(const ClientConfig& config, std::unique_ptr<ports::Signer> signer, ClientDeps deps)
-    : Client(http_transport(config), std::move(signer), config, std::move(deps)) {}
+    : Client(make_http_transport(config), std::move(signer), config, std::move(deps)) {}
 
 Result<Client> Client::connect(const ClientConfig& config, std::string_view private_key_hex, ClientDeps deps) {
   crypto::SodiumCrypto sodium;

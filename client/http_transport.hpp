@@ -20,4 +20,8 @@ class HttpTransport final : public Transport {
   transport::HttpClient http_;
 };
 
+struct ClientConfig;
+// The HTTP transport for a client configuration (host, port, TLS settings).
+std::unique_ptr<Transport> make_http_transport(const ClientConfig& config);
+
 }  // namespace colonies::client
