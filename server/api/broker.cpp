@@ -98,7 +98,16 @@ Status Broker::load(const std::string& initial_server_id) {
   registry_.server_id = snapshot.server_id;
   started_at_ = now();
   auth_->not_before(started_at_ / 1'000'000'000);
-  if (!registry_.server_id && !initial_server_id.empty()) {
+  if (!registry_.server_id && initial_server_id.empty()) {
+    return fail(ErrorCode::BadRequest,
+                "this store has no server owner yet: start coloniesd once with --server-id (or COLONIES_SERVER_ID) "
+                "set to the ID of the server owner's key (create one with `colonies security generate`)");
+  }
+  if (registry_.server_id && !initial_server_id.empty() && *registry_.server_id != initial_server_id) {
+    spdlog::warn("the server owner stored in the database differs from --server-id/COLONIES_SERVER_ID; the stored "
+                 "one is kept (change it with `colonies server chid`)");
+  }
+  if (!registry_.server_id) {
     if (!model::is_valid_id(initial_server_id)) {
       return fail(ErrorCode::BadRequest, "server id '{}' must be 64 lowercase hex characters", initial_server_id);
     }
