@@ -1,6 +1,8 @@
 // The commit thread.
 #include "server/commit/commit_queue.hpp"
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 namespace colonies::server::commit {
@@ -38,6 +40,7 @@ CommitStats CommitQueue::stats() const {
 }
 
 void CommitQueue::run() {
+  pthread_setname_np(pthread_self(), "colonies-commit");  // visible in top -H, perf, gdb
   std::vector<Item> batch;
   std::vector<ports::Mutation> mutations;
   for (;;) {
