@@ -21,6 +21,16 @@ TEST(ReplayGuardTest, AcceptsAFreshNonceOnce) {
   EXPECT_EQ(again.error().code, ErrorCode::Unauthenticated);
 }
 
+TEST(ReplayGuardTest, RefusesRequestsSignedBeforeTheServerStarted) {
+  // After a restart the nonce memory is empty, so anything older than the start is refused.
+  ReplayGuard guard(300);
+  guard.set_not_before(kNow);
+  auto old = guard.check(kSigner, kNonce, kNow - 1, kNow);
+  ASSERT_FALSE(old.has_value());
+  EXPECT_EQ(old.error().code, ErrorCode::Unauthenticated);
+  EXPECT_TRUE(guard.check(kSigner, kNonce, kNow, kNow).has_value());
+}
+
 TEST(ReplayGuardTest, RefusesReplayWithADifferentTimestamp) {
   ReplayGuard guard(300);
   ASSERT_TRUE(guard.check(kSigner, kNonce, kNow, kNow).has_value());
