@@ -199,6 +199,8 @@ class Broker {
   using ActiveFn = std::function<Result<Outcome>(scheduler::ActiveProcess*)>;
   using FinishedFn = std::function<Result<Outcome>(const model::Process&, const std::string& caller)>;
   void on_process(Call& call, const std::string& id, const ActiveFn& active, FinishedFn finished);
+  // Shared by getprocessesmsg and getprocesshistmsg: answers `parsed`'s error, or the listing.
+  void list_processes(Call& call, const Status& parsed, const ports::ProcessFilter& filter);
   // Shared by statistics handlers.
   void statistics(Call& call, const std::string& colony);
 

@@ -223,6 +223,10 @@ void Broker::on_get_processes(Call& call) {
     std::lock_guard lock(mu_);
     return auth::require_member(registry_, call.caller, filter.colonyname);
   }();
+  list_processes(call, parsed, filter);
+}
+
+void Broker::list_processes(Call& call, const Status& parsed, const ports::ProcessFilter& filter) {
   if (!parsed) return call.reply(error_reply(parsed.error()));
   read(call, [this, filter]() -> Result<json::value> {
     COLONIES_TRY(processes, store_.list_processes(filter));
@@ -246,11 +250,7 @@ void Broker::on_process_history(Call& call) {
     std::lock_guard lock(mu_);
     return auth::require_member(registry_, call.caller, filter.colonyname);
   }();
-  if (!parsed) return call.reply(error_reply(parsed.error()));
-  read(call, [this, filter]() -> Result<json::value> {
-    COLONIES_TRY(processes, store_.list_processes(filter));
-    return processes_json(processes);
-  });
+  list_processes(call, parsed, filter);
 }
 
 void Broker::close_process(Call& call, ProcessState state) {
