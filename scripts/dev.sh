@@ -53,8 +53,15 @@ fi
 SERVER_PID=$!
 EXECUTOR_PID=""
 cleanup() {
-  [[ -n "$EXECUTOR_PID" ]] && kill "$EXECUTOR_PID" 2>/dev/null && wait "$EXECUTOR_PID" 2>/dev/null
-  kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  # No errexit here: a child's non-zero exit status must not skip stopping the other.
+  set +e
+  trap - EXIT INT TERM
+  if [[ -n "$EXECUTOR_PID" ]]; then
+    kill "$EXECUTOR_PID" 2>/dev/null   # finishes running processes first (see docs/executors.md)
+    wait "$EXECUTOR_PID" 2>/dev/null
+  fi
+  kill "$SERVER_PID" 2>/dev/null
+  wait "$SERVER_PID" 2>/dev/null
   echo "dev: stopped"
 }
 trap cleanup EXIT
@@ -73,7 +80,8 @@ ensure() { out=$("$@" 2>&1) || { grep -q "409" <<<"$out" || { echo "$out" >&2; e
 ensure "$BIN/colonies" colony add --name dev
 ensure "$BIN/colonies" user add --name dev-user --userid "$COLONIES_USER_ID"
 
-"$BIN/colonies-local-executor" --name dev-local >"$DEV/executor.log" 2>&1 &
+# A short long-poll keeps Ctrl-C quick: the executor finishes its in-flight assign before stopping.
+"$BIN/colonies-local-executor" --name dev-local --poll-timeout 3 >"$DEV/executor.log" 2>&1 &
 EXECUTOR_PID=$!
 
 cat <<MSG
