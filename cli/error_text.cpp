@@ -31,6 +31,13 @@ std::string role_hint(KeyRole role) {
 }  // namespace
 
 std::string describe_error(const Error& error, const ErrorOrigin& origin) {
+  if (origin.reply_status == 0 && error.code == ErrorCode::Unavailable &&
+      contains_nocase(error.message, "certificate")) {
+    return fmt::format(
+        "coloniesd at {} answered, but its TLS certificate is not trusted ({}). Install its CA in the system "
+        "store, or for a test server pass --insecure",
+        origin.endpoint, error.message);
+  }
   if (origin.reply_status == 0 && error.code == ErrorCode::Unavailable) {
     std::string reason = contains_nocase(error.message, "refused") ? "connection refused" : error.message;
     return fmt::format(

@@ -48,6 +48,16 @@ TEST_F(CliErrorsTest, ConnectionRefusedSaysHowToStartTheServer) {
             "or check COLONIES_SERVER_HOST/COLONIES_SERVER_HTTP_PORT\n");
 }
 
+TEST_F(CliErrorsTest, UntrustedCertificateSuggestsTheCaOrInsecure) {
+  member_env();
+  script_failure(Error{ErrorCode::Unavailable,
+                       "TLS handshake with 127.0.0.1:50080 failed: certificate verify failed (SSL routines)"});
+  EXPECT_EQ(run({"process", "psw"}), 1);
+  EXPECT_NE(err_.str().find("certificate is not trusted"), std::string::npos);
+  EXPECT_NE(err_.str().find("--insecure"), std::string::npos);
+  EXPECT_EQ(err_.str().find("colonies server start"), std::string::npos);
+}
+
 TEST_F(CliErrorsTest, ServerErrorPrintsStatusAndMessage) {
   member_env();
   script_error(404, "process 42 not found");
