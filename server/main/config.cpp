@@ -7,7 +7,7 @@
 namespace colonies::server {
 
 void add_options(CLI::App& app, Config& config) {
-  app.set_config("--config", "", "Read settings from a TOML/INI file (key = value, keys as the long flags)");
+  app.set_config("--config", "", "Read settings from a TOML/INI file (key = value, keys as the long flags); flags beat it, it beats the environment");
   app.add_option("--host", config.host, "Address to listen on")->envname("COLONIES_SERVER_HTTP_HOST")->capture_default_str();
   app.add_option("--port", config.port, "HTTP port")->envname("COLONIES_SERVER_HTTP_PORT")->capture_default_str()->check(CLI::Range(0, 65535));
   app.add_option("--server-id", config.server_id,

@@ -1,6 +1,6 @@
 // coloniesd configuration: every setting has a flag, an environment variable (the original's
-// names where they exist) and a default; an optional --config file (TOML/INI key = value) sits
-// between the environment and the defaults. Precedence: flag > environment > file > default.
+// names where they exist) and a default; an optional --config file (TOML/INI key = value) is an
+// explicit choice, so it beats the environment. Precedence: flag > file > environment > default.
 #pragma once
 
 #include <cstdint>
