@@ -1,0 +1,94 @@
+// coloniesd configuration: defaults, environment, --config file and flags, in the documented
+// order (flag > file > environment > default), and the cross-field checks of finish().
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <vector>
+
+#include "server/main/config.hpp"
+
+namespace colonies::server {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (const auto& [name, old] : set_) {
+      if (old) ::setenv(name.c_str(), old->c_str(), 1);
+      else ::unsetenv(name.c_str());
+    }
+    if (!file_.empty()) std::filesystem::remove(file_);
+  }
+  // Sets a variable for this test; TearDown puts back what was there.
+  void env(const std::string& name, const std::string& value) {
+    const char* old = std::getenv(name.c_str());
+    set_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  std::string config_file(const std::string& text) {
+    file_ = std::filesystem::temp_directory_path() / ("coloniesd-config-test-" + std::to_string(::getpid()) + ".toml");
+    std::ofstream(file_) << text;
+    return file_.string();
+  }
+  Config parse(std::vector<std::string> args) {
+    Config config;
+    CLI::App app;
+    add_options(app, config);
+    args.insert(args.begin(), "coloniesd");
+    std::vector<const char*> argv;
+    for (auto& a : args) argv.push_back(a.c_str());
+    app.parse(static_cast<int>(argv.size()), argv.data());
+    return config;
+  }
+  std::vector<std::pair<std::string, std::optional<std::string>>> set_;
+  std::filesystem::path file_;
+};
+
+TEST_F(ConfigTest, DefaultsListenOnLoopbackPort50080WithSqlite) {
+  Config c = parse({});
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.port, 50080);
+  EXPECT_EQ(c.db_type, "sqlite");
+  EXPECT_EQ(c.db_sync, "full");
+}
+
+TEST_F(ConfigTest, EnvironmentSetsWhatNoFlagSets) {
+  env("COLONIES_SERVER_HTTP_PORT", "51000");
+  env("COLONIES_SERVER_ID", std::string(64, 'a'));
+  Config c = parse({});
+  EXPECT_EQ(c.port, 51000);
+  EXPECT_EQ(c.server_id, std::string(64, 'a'));
+}
+
+TEST_F(ConfigTest, FlagBeatsFileAndFileBeatsEnvironment) {
+  env("COLONIES_SERVER_HTTP_PORT", "51000");
+  env("COLONIES_LOG_LEVEL", "error");
+  const std::string file = config_file("port = 52000\nlog-level = \"warn\"\n");
+  Config c = parse({"--config", file, "--log-level", "debug"});
+  EXPECT_EQ(c.port, 52000);          // file over environment
+  EXPECT_EQ(c.log_level, "debug");   // flag over file
+}
+
+TEST_F(ConfigTest, RejectsAnUnknownSyncLevel) {
+  EXPECT_THROW(parse({"--db-sync", "sometimes"}), CLI::ValidationError);
+}
+
+TEST_F(ConfigTest, TlsNeedsBothCertificateAndKey) {
+  Config c = parse({"--tls-cert", "cert.pem"});
+  auto status = finish(c);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("--tls-key"), std::string::npos);
+}
+
+TEST_F(ConfigTest, DataDirDefaultsUnderHome) {
+  env("HOME", "/home/someone");
+  Config c = parse({});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.data_dir, "/home/someone/.local/share/colonies");
+}
+
+}  // namespace
+}  // namespace colonies::server
