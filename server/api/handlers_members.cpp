@@ -10,13 +10,6 @@ using ports::Mutation;
 namespace mutation = ports::mutation;
 using model::FieldReader;
 
-namespace {
-json::array users_json(const std::vector<const model::User*>& users) {
-  json::array out;
-  for (const auto* u : users) out.push_back(model::to_json(*u));
-  return out;
-}
-}  // namespace
 
 // ---- users ----
 
@@ -45,7 +38,7 @@ void Broker::on_get_users(Call& call) {
     std::string colony;
     COLONIES_CHECK(FieldReader::of(call.payload).str("colonyname", colony));
     COLONIES_CHECK(auth::require_member(registry_, call.caller, colony, false));
-    return Outcome{users_json(registry_.users(colony)), {}};
+    return Outcome{json_list(registry_.users(colony)), {}};
   });
 }
 
@@ -323,9 +316,7 @@ void Broker::on_get_functions(Call& call) {
     COLONIES_CHECK(r.str("colonyname", colony));
     COLONIES_CHECK(r.str("executorname", executor));
     COLONIES_CHECK(auth::require_member(registry_, call.caller, colony));
-    json::array out;
-    for (const auto* f : registry_.functions(colony, executor)) out.push_back(model::to_json(*f));
-    return Outcome{std::move(out), {}};
+    return Outcome{json_list(registry_.functions(colony, executor)), {}};
   });
 }
 

@@ -17,12 +17,6 @@ constexpr int kMaxSearchCount = 100;
 constexpr int kMaxSearchDays = 30;
 constexpr std::size_t kMaxLogMessage = 1 << 20;
 
-json::array logs_json(const std::vector<model::Log>& logs) {
-  json::array out;
-  out.reserve(logs.size());
-  for (const auto& l : logs) out.push_back(model::to_json(l));
-  return out;
-}
 }  // namespace
 
 void Broker::on_add_attribute(Call& call) {
@@ -127,7 +121,7 @@ void Broker::on_get_logs(Call& call) {
   if (!parsed) return call.reply(error_reply(parsed.error()));
   read(call, [this, query]() -> Result<json::value> {
     COLONIES_TRY(logs, store_.get_logs(query));
-    return logs_json(logs);
+    return json_list(logs);
   });
 }
 
@@ -151,7 +145,7 @@ void Broker::on_search_logs(Call& call) {
   const std::int64_t since = now() - static_cast<std::int64_t>(days) * 86'400'000'000'000LL;
   read(call, [this, colony, text, since, count]() -> Result<json::value> {
     COLONIES_TRY(logs, store_.search_logs(colony, text, since, count));
-    return logs_json(logs);
+    return json_list(logs);
   });
 }
 
@@ -178,9 +172,7 @@ void Broker::on_get_locations(Call& call) {
     std::string colony;
     COLONIES_CHECK(FieldReader::of(call.payload).str("colonyname", colony));
     COLONIES_CHECK(auth::require_member(registry_, call.caller, colony, false));
-    json::array out;
-    for (const auto* l : registry_.locations(colony)) out.push_back(model::to_json(*l));
-    return Outcome{std::move(out), {}};
+    return Outcome{json_list(registry_.locations(colony)), {}};
   });
 }
 

@@ -31,12 +31,6 @@ Result<std::optional<ProcessState>> state_filter(const FieldReader& r) {
   return std::optional<ProcessState>{s};
 }
 
-json::array processes_json(const std::vector<model::Process>& processes) {
-  json::array out;
-  out.reserve(processes.size());
-  for (const auto& p : processes) out.push_back(model::to_json(p));
-  return out;
-}
 }  // namespace
 
 void Broker::on_submit(Call& call) {
@@ -230,7 +224,7 @@ void Broker::list_processes(Call& call, const Status& parsed, const ports::Proce
   if (!parsed) return call.reply(error_reply(parsed.error()));
   read(call, [this, filter]() -> Result<json::value> {
     COLONIES_TRY(processes, store_.list_processes(filter));
-    return processes_json(processes);
+    return json_list(processes);
   });
 }
 

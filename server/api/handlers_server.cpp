@@ -125,9 +125,7 @@ void Broker::on_get_colony(Call& call) {
 void Broker::on_get_colonies(Call& call) {
   write(call, [&]() -> Result<Outcome> {
     COLONIES_CHECK(auth::require_server_owner(registry_, call.caller));
-    json::array out;
-    for (const auto* c : registry_.colonies()) out.push_back(model::to_json(*c));
-    return Outcome{std::move(out), {}};
+    return Outcome{json_list(registry_.colonies()), {}};
   });
 }
 
