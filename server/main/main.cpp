@@ -131,6 +131,19 @@ int run(const server::Config& config) {
   };
   schedule_tick();
 
+  // Shutdown drain: polls until no connection is open (or the deadline), then stops io. Lives in
+  // this scope, which outlives io.run(), so the handlers capture it by reference.
+  asio::steady_timer drain_timer(io);
+  std::chrono::steady_clock::time_point drain_deadline;
+  std::function<void()> drain_check = [&] {
+    if ((*http)->connection_count() == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
+      io.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([&](const boost::system::error_code&) { drain_check(); });
+  };
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
@@ -141,18 +154,8 @@ int run(const server::Config& config) {
     // Flush pending commits (their replies are posted to io), then let io finish and stop.
     commits.stop();
     // Stop as soon as the last connection has its answer, or after 5 s at the latest.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    auto poll = std::make_shared<asio::steady_timer>(io);
-    auto check = std::make_shared<std::function<void()>>();
-    *check = [&io, &http, poll, check, deadline] {
-      if ((*http)->connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
-        io.stop();
-        return;
-      }
-      poll->expires_after(std::chrono::milliseconds(20));
-      poll->async_wait([check](const boost::system::error_code&) { (*check)(); });
-    };
-    asio::post(io, [check] { (*check)(); });
+    drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    asio::post(io, drain_check);
   });
 
   std::vector<std::thread> threads;
