@@ -91,10 +91,7 @@ void Broker::on_add_executor_log(Call& call) {
     if (executor->executor.executorname != name) {
       return fail(ErrorCode::Forbidden, "an executor may only add logs under its own name");
     }
-    std::vector<Mutation> out;
-    touch(colony, call.caller, out);
-    out.push_back(mutation::AppendLog{model::Log{"", colony, name, std::move(message), now()}});
-    return Outcome{json::object{}, std::move(out)};
+    return Outcome{json::object{}, {mutation::AppendLog{model::Log{"", colony, name, std::move(message), now()}}}};
   });
 }
 

@@ -121,8 +121,7 @@ void Broker::on_assign(Call& call) {
   query.executorid = ex.executorid;
   query.profile = (*executor)->profile;
   query.available = available;
-  std::vector<Mutation> out;
-  touch(colony, call.caller, out);
+  std::vector<Mutation> out;  // liveness was refreshed in handle(): the payload names the colony
   const bool paused = paused_[colony];
   if (!paused) {
     if (scheduler::ActiveProcess* p = scheduler_.best_for(query)) {
@@ -130,7 +129,6 @@ void Broker::on_assign(Call& call) {
       return reply_after_commit(std::move(call.reply), call.msgtype, Outcome{std::move(payload), std::move(out)});
     }
   }
-  if (!out.empty()) commits_.submit(std::move(out), nullptr);
   if (timeout < 0) {
     if (paused) {
       return reply_after_commit(std::move(call.reply), call.msgtype,
