@@ -77,10 +77,13 @@ JobWorker::JobWorker(const RuntimeConfig& config, client::Client& client, Backen
 JobWorker::~JobWorker() = default;
 
 void JobWorker::run() {
-  auto reattached = backend_.reattach([this](const std::string& processid) -> JobSink& {
+  std::map<std::string, Job*> sinks;  // jobs created for reattach, by processid
+  auto reattached = backend_.reattach([this, &sinks](const std::string& processid) -> JobSink& {
+    if (auto it = sinks.find(processid); it != sinks.end()) return *it->second;
     auto job = std::make_unique<Job>(processid, limits_of(config_));
     Job& ref = *job;
-    jobs_[processid] = std::move(job);
+    jobs_[next_serial_++] = std::move(job);
+    sinks[processid] = &ref;
     return ref;
   });
   if (!reattached) {
@@ -89,7 +92,7 @@ void JobWorker::run() {
   } else {
     for (const auto& found : *reattached) {
       // Ownership is checked at once: the server may have moved on while we were away.
-      if (auto it = jobs_.find(found.processid); it != jobs_.end()) {
+      if (auto it = sinks.find(found.processid); it != sinks.end()) {
         it->second->handle = found.handle;
         it->second->next_check = Clock::now();
         slots_.adopt();
@@ -122,7 +125,28 @@ void JobWorker::run() {
   deliveries_.clear();
 }
 
+void JobWorker::supersede(const std::string& processid) {
+  for (auto& [serial, job] : jobs_) {
+    if (job->processid != processid || job->fate != Job::Fate::Running) continue;
+    spdlog::info("process {} was assigned again; stopping the job of its previous attempt", processid);
+    job->fate = Job::Fate::Abandoned;
+    job->logs.clear();
+    if (auto cancelled = backend_.cancel(job->handle, "the process was re-assigned: a new attempt replaces this one");
+        !cancelled) {
+      spdlog::warn("backend could not cancel the job of process {}: {}", processid, cancelled.error().message);
+    }
+  }
+  // A close still on its way belongs to the previous attempt; delivered now it would close the new one.
+  std::erase_if(deliveries_, [&](const Delivery& d) {
+    if (d.processid != processid) return false;
+    ++counters_.abandoned;
+    spdlog::info("dropping the undelivered result of the previous attempt of process {}", processid);
+    return true;
+  });
+}
+
 void JobWorker::start(model::Process process) {
+  supersede(process.processid);
   auto job = std::make_unique<Job>(process.processid, limits_of(config_));
   job->reservation = reservation_of(process.spec);
   job->next_check = Clock::now() + config_.cancel_check_interval;
@@ -138,7 +162,7 @@ void JobWorker::start(model::Process process) {
     return;
   }
   job->handle = *handle;
-  jobs_[process.processid] = std::move(job);
+  jobs_[next_serial_++] = std::move(job);
 }
 
 void JobWorker::collect_finished() {
@@ -174,7 +198,8 @@ bool JobWorker::note_failure(const Error& error, Clock::time_point now) {
 }
 
 void JobWorker::ship_logs(Clock::time_point now) {
-  for (auto& [id, job] : jobs_) {
+  for (auto& [serial, job] : jobs_) {
+    const std::string& id = job->processid;
     if (server_quiet(now)) return;
     if (job->fate == Job::Fate::Abandoned) continue;
     while (auto batch = job->logs.take(now)) {
@@ -240,7 +265,8 @@ void JobWorker::deliver(Clock::time_point now) {
 }
 
 void JobWorker::check_ownership(Clock::time_point now) {
-  for (auto& [id, job] : jobs_) {
+  for (auto& [serial, job] : jobs_) {
+    const std::string& id = job->processid;
     if (server_quiet(now)) return;
     if (job->fate != Job::Fate::Running || job->next_check > now) continue;
     job->next_check = now + config_.cancel_check_interval;
@@ -281,7 +307,8 @@ void JobWorker::shutdown_step(Clock::time_point now) {
     grace_deadline_ = now;
   }
   if (now < *grace_deadline_) return;
-  for (auto& [id, job] : jobs_) {
+  for (auto& [serial, job] : jobs_) {
+    const std::string& id = job->processid;
     if (job->fate != Job::Fate::Running) continue;
     job->fate = Job::Fate::ShuttingDown;
     spdlog::info("killing the job of process {}: executor shutting down", id);
@@ -301,7 +328,7 @@ std::chrono::milliseconds JobWorker::wait_budget(Clock::time_point now) const {
   Clock::time_point until = now + kMaxWait;
   auto earlier = [&](Clock::time_point t) { until = std::min(until, std::max(t, now)); };
   const Clock::time_point server_ok = std::max(now, quiet_until_);
-  for (const auto& [id, job] : jobs_) {
+  for (const auto& [serial, job] : jobs_) {
     if (auto due = job->logs.next_due()) earlier(std::max(*due, server_ok));
     if (job->fate == Job::Fate::Running) earlier(std::max(job->next_check, server_ok));
   }

@@ -44,6 +44,8 @@ class JobWorker {
   struct Delivery;
 
   void start(model::Process process);
+  // A new attempt of `processid` was assigned: jobs and pending closes of earlier attempts are stale.
+  void supersede(const std::string& processid);
   void collect_finished();
   void ship_logs(Clock::time_point now);
   void deliver(Clock::time_point now);
@@ -61,7 +63,11 @@ class JobWorker {
   JobSlots& slots_;
   WorkerCounters& counters_;
   std::string my_id_;
-  std::map<std::string, std::unique_ptr<Job>> jobs_;  // by processid; sinks need stable addresses
+  // Keyed by a serial, not the processid: a process re-queued by the server (maxexectime, retries)
+  // may come back to this executor while the job of its previous attempt is still being killed.
+  // Sinks need stable addresses, hence the unique_ptr.
+  std::map<std::uint64_t, std::unique_ptr<Job>> jobs_;
+  std::uint64_t next_serial_ = 0;
   std::deque<Delivery> deliveries_;
   Backoff backoff_;
   Clock::time_point quiet_until_{};

@@ -114,6 +114,7 @@ class LocalExecutorTest : public ::testing::Test {
     runtime_->request_stop(immediate);
     if (runner_.joinable()) runner_.join();
     EXPECT_TRUE(result_) << result_.error().message;
+    runtime_counters_ = runtime_->counters();
     runtime_.reset();
   }
 
@@ -176,6 +177,7 @@ class LocalExecutorTest : public ::testing::Test {
   fs::path work_;
   std::unique_ptr<client::Client> user_;
   std::unique_ptr<Runtime> runtime_;
+  RuntimeCounters runtime_counters_;
   std::thread runner_;
   Status result_;
 };
@@ -275,6 +277,26 @@ TEST_F(LocalExecutorTest, MaxexectimeKillsTheJobAndTheServerRetriesIt) {
     EXPECT_FALSE(running(pid)) << "attempt with pid " << pid << " survived its maxexectime";
   }
   EXPECT_EQ(attempts, 2) << text;
+}
+
+// Regression guard: the server re-queues at maxexectime and may hand the process straight back to
+// this executor while the old attempt's job is still dying (here it ignores SIGTERM until the
+// backend's SIGKILL). The two attempts must not be confused: the old job is dropped, not closed.
+TEST_F(LocalExecutorTest, AProcessReassignedWhileItsOldJobIsStillStoppingIsRunAgainCleanly) {
+  start_executor();
+  auto p = submit("sh", {"-c", "trap '' TERM; while :; do sleep 0.05; done"}, [](model::FunctionSpec& s) {
+    s.maxexectime = 1;
+    s.maxretries = 2;
+  });
+  auto done = wait_final(p.processid, 20s);
+  EXPECT_EQ(done.state, model::ProcessState::Failed);
+  EXPECT_EQ(done.retries, 2);
+  // The executor is still sound afterwards.
+  auto next = submit("true", {});
+  EXPECT_EQ(wait_final(next.processid).state, model::ProcessState::Success);
+  stop_executor();
+  EXPECT_EQ(runtime_counters_.undelivered, 0);
+  EXPECT_GE(runtime_counters_.abandoned, 2);
 }
 
 TEST_F(LocalExecutorTest, OnlyAsksForWorkWhenASlotIsFree) {
