@@ -13,6 +13,8 @@ namespace {
 
 constexpr std::chrono::milliseconds kFirstPoll{200};
 constexpr std::chrono::milliseconds kMaxPoll{1000};
+// Polling fallback of follow_process: no faster than `log get --follow` always was.
+constexpr std::chrono::milliseconds kFollowPoll{1000};
 
 std::string progress_word(model::ProcessState state) {
   return state == model::ProcessState::Waiting ? "waiting" : state == model::ProcessState::Running ? "running"
@@ -40,6 +42,37 @@ Result<model::Process> wait_for_process(CommandContext& ctx, client::Client& cli
     env.sleep(interval);
     interval = std::min(kMaxPoll, interval * 3 / 2);
   }
+}
+
+Result<model::Process> follow_process(CommandContext& ctx, client::Client& client, const std::string& processid,
+                                      const ProcessChange& on_change) {
+  auto current = client.get_process(processid);
+  if (!current) return current;
+  on_change(*current);
+  bool streams = true;
+  while (!model::is_final(current->state)) {
+    Result<model::Process> next = current;
+    if (streams) {
+      // A WAITING process is awaited into RUNNING, a RUNNING one into SUCCESS; the server also
+      // ends the subscription on any other final state.
+      const auto wanted = current->state == model::ProcessState::Waiting ? model::ProcessState::Running
+                                                                         : model::ProcessState::Success;
+      next = client.wait_for_process(current->spec.conditions.colonyname, processid, wanted, 0);
+      if (!next && next.error().code == ErrorCode::Unavailable && client.last_reply_status() == 0) {
+        streams = false;  // no WebSocket here (or it broke): poll instead
+        continue;
+      }
+      // The subscription's own timeout: look again and subscribe anew.
+      if (!next && next.error().code == ErrorCode::Timeout) next = client.get_process(processid);
+    } else {
+      ctx.env().sleep(kFollowPoll);
+      next = client.get_process(processid);
+    }
+    if (!next) return next;
+    if (next->state != current->state) on_change(*next);
+    current = std::move(next);
+  }
+  return current;
 }
 
 int report_outcome(CommandContext& ctx, const model::Process& process) {

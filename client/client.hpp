@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,27 @@ struct LogQuery {
   int count = 100;          // the server caps it at 500
   std::int64_t since = 0;   // Unix ns: only logs after this
   bool latest = false;      // the newest `count` instead of the oldest
+};
+
+// One open subscription (a WebSocket), read in blocking-iterator style. Not thread-safe.
+class Subscription {
+ public:
+  Subscription(std::string msgtype, std::unique_ptr<StreamConnection> stream, std::string endpoint);
+  // The next event's process. nullopt when the subscription ended normally: its timeout passed,
+  // or the server closed it after its last event (subscribeprocessmsg). Timeout when nothing
+  // arrived within `wait` (the subscription stays open: call again). Errors from the server
+  // (403, 404, ...) come with their status; a subscriber too slow to read, a server shutting
+  // down or a lost connection is Unavailable with the reason.
+  Result<std::optional<model::Process>> next(std::chrono::milliseconds wait);
+  // Whether the last nullopt from next() was the subscription's timeout (a 408 frame).
+  bool timed_out() const { return timed_out_; }
+
+ private:
+  std::string msgtype_;
+  std::unique_ptr<StreamConnection> stream_;
+  std::string endpoint_;
+  bool ended_ = false;
+  bool timed_out_ = false;
 };
 
 class Client {
@@ -177,6 +199,32 @@ class Client {
   Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text, int days,
                                               int count);
 
+  // ---- Realtime subscriptions (client_subscriptions.cpp): a WebSocket each, see docs/sdk.md.
+  // Calls `on_event` with every committed change of a process of the colony that matches
+  // (executortype "" = any type; state nullopt = any state), in commit order, until `on_event`
+  // returns false (then Ok), the server's timeout of `timeout_s` seconds passes (Ok; 0 = the
+  // server's maximum) or something fails (the error; a subscriber too slow to read is
+  // disconnected by the server: Unavailable with the server's reason). Blocks.
+  using ProcessEvent = std::function<bool(const model::Process&)>;
+  Status subscribe_processes(const std::string& colonyname, const std::string& executortype,
+                             std::optional<model::ProcessState> state, int timeout_s, const ProcessEvent& on_event);
+  // Blocks until process `processid` of the colony is in `state`, and returns it. A process that
+  // ends in another final state is returned as it is (compare its state). Timeout after
+  // `timeout_s` seconds (0 = the server's maximum); NotFound for an unknown process.
+  Result<model::Process> wait_for_process(const std::string& colonyname, const std::string& processid,
+                                          model::ProcessState state, int timeout_s);
+  // The same two subscriptions as iterators (Subscription::next), for callers that do other work
+  // between events (e.g. `log get --follow` fetches logs while it waits for the end).
+  Result<std::unique_ptr<Subscription>> open_processes_subscription(const std::string& colonyname,
+                                                                    const std::string& executortype,
+                                                                    std::optional<model::ProcessState> state,
+                                                                    int timeout_s);
+  Result<std::unique_ptr<Subscription>> open_process_subscription(const std::string& colonyname,
+                                                                  const std::string& processid,
+                                                                  model::ProcessState state, int timeout_s);
+  // How long to wait for the next event of a subscription of `timeout_s` before giving up.
+  std::chrono::milliseconds subscription_wait(int timeout_s) const;
+
   // ---- Locations
   Result<model::Location> add_location(const model::Location& location);  // colony owner
   Result<std::vector<model::Location>> get_locations(const std::string& colonyname);
@@ -185,6 +233,9 @@ class Client {
 
  private:
   Result<json::value> exchange(std::string_view msgtype, const std::string& body, std::chrono::milliseconds timeout);
+  // Opens a stream and sends the signed subscribe message.
+  Result<std::unique_ptr<Subscription>> open_subscription(std::string_view msgtype, json::object payload,
+                                                          int timeout_s);
 
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<ports::Signer> signer_;

@@ -1,5 +1,6 @@
-// `colonies log add|get|search`. `get --follow` polls getlogsmsg with `since` until the process
-// has ended; it is not a subscription.
+// `colonies log add|get|search`. `get --follow` fetches new logs with `since` every half second
+// and learns that the process ended from a subscription (subscribeprocessmsg), which is also what
+// paces it; without a WebSocket it falls back to asking getprocessmsg each time.
 #include <fmt/format.h>
 
 #include "cli/commands/commands.hpp"
@@ -43,19 +44,56 @@ void emit(CommandContext& ctx, const std::vector<model::Log>& logs, std::int64_t
   for (const auto& log : logs) since = std::max(since, log.timestamp);
 }
 
-int follow(CommandContext& ctx, client::Client& c, client::LogQuery query) {
+// Prints every log not printed yet.
+Status drain(CommandContext& ctx, client::Client& c, client::LogQuery& query) {
   for (;;) {
-    // Read the state first: logs written before the process ended are then all visible below.
+    COLONIES_TRY(logs, c.get_logs(query));
+    emit(ctx, logs, query.since);
+    if (static_cast<int>(logs.size()) < query.count) return ok();
+  }
+}
+
+// Polling fallback (no WebSocket): the state is read before the logs, so that the logs written
+// before the process ended are all visible in the last round.
+int follow_by_polling(CommandContext& ctx, client::Client& c, client::LogQuery query) {
+  for (;;) {
     auto process = c.get_process(query.processid);
     if (!process) return ctx.report(process.error(), c);
-    for (;;) {
-      auto logs = c.get_logs(query);
-      if (!logs) return ctx.report(logs.error(), c);
-      emit(ctx, *logs, query.since);
-      if (static_cast<int>(logs->size()) < query.count) break;
-    }
+    if (auto drained = drain(ctx, c, query); !drained) return ctx.report(drained.error(), c);
     if (model::is_final(process->state)) return kExitOk;
     ctx.env().sleep(kFollowInterval);
+  }
+}
+
+int follow(CommandContext& ctx, client::Client& c, client::LogQuery query) {
+  auto process = c.get_process(query.processid);
+  if (!process) return ctx.report(process.error(), c);
+  if (model::is_final(process->state)) {
+    auto drained = drain(ctx, c, query);
+    return drained ? kExitOk : ctx.report(drained.error(), c);
+  }
+  // SUCCESS is the wanted state; the server also ends the subscription on FAILED or CANCELLED.
+  auto subscription = c.open_process_subscription(query.colonyname, query.processid,
+                                                  model::ProcessState::Success, 0);
+  if (!subscription) {
+    if (subscription.error().code == ErrorCode::Unavailable) return follow_by_polling(ctx, c, query);
+    return ctx.report(subscription.error(), c);
+  }
+  for (;;) {
+    if (auto drained = drain(ctx, c, query); !drained) return ctx.report(drained.error(), c);
+    // Waiting for the end is also the pause between two fetches of logs.
+    auto ended = (*subscription)->next(kFollowInterval);
+    if (!ended && ended.error().code == ErrorCode::Timeout) continue;
+    if (!ended) return ctx.report(ended.error(), c);
+    if (!*ended && (*subscription)->timed_out()) {
+      // The server's subscription timeout: subscribe again and keep following.
+      subscription = c.open_process_subscription(query.colonyname, query.processid, model::ProcessState::Success, 0);
+      if (!subscription) return ctx.report(subscription.error(), c);
+      continue;
+    }
+    // The process ended (it is durable, so all of its logs are too): print the rest.
+    auto drained = drain(ctx, c, query);
+    return drained ? kExitOk : ctx.report(drained.error(), c);
   }
 }
 

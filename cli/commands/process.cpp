@@ -5,6 +5,7 @@
 #include "cli/commands/commands.hpp"
 #include "cli/commands/render.hpp"
 #include "cli/table.hpp"
+#include "cli/wait.hpp"
 
 namespace colonies::cli {
 
@@ -17,6 +18,7 @@ struct ProcessOptions {
   std::string label;
   std::string initiator;
   bool out_only = false;
+  bool follow = false;
   int timeout = 10;
   std::vector<std::string> out;
   std::vector<std::string> errors;
@@ -40,8 +42,27 @@ int list(CommandContext& ctx, const ProcessOptions& o, model::ProcessState state
   });
 }
 
+// Prints the process, then a line per state change until it is final (JSON: one object per
+// change); exits like --wait: 0 for SUCCESS, 1 otherwise.
+int follow(CommandContext& ctx, client::Client& c, const std::string& processid) {
+  bool first = true;
+  auto final_process = follow_process(ctx, c, processid, [&](const model::Process& p) {
+    if (ctx.settings.json) {
+      ctx.print_json(model::to_json(p));
+    } else if (first) {
+      ctx.out() << render_process(p) << std::flush;
+    } else {
+      ctx.out() << fmt::format("{}  {}\n", local_time(ctx.wall_now()), model::to_string(p.state)) << std::flush;
+    }
+    first = false;
+  });
+  if (!final_process) return ctx.report(final_process.error(), c);
+  return final_process->state == model::ProcessState::Success ? kExitOk : kExitFailed;
+}
+
 int get(CommandContext& ctx, const ProcessOptions& o) {
   return with_client(ctx, KeyRole::Member, [&](client::Client& c) {
+    if (o.follow) return follow(ctx, c, o.processid);
     auto process = c.get_process(o.processid);
     if (!process) return ctx.report(process.error(), c);
     if (o.out_only) {
@@ -163,6 +184,8 @@ void add_process_commands(CLI::App& app, CommandContext& ctx) {
   CLI::App* get_cmd = group->add_subcommand("get", "Show a process");
   id_option(get_cmd);
   get_cmd->add_flag("--out", o->out_only, "print only its output");
+  get_cmd->add_flag("--follow", o->follow, "then print each state change until it ends (exit 0 on SUCCESS)")
+      ->excludes("--out");
   on_run(get_cmd, ctx, [&ctx, o] { return get(ctx, *o); });
 
   CLI::App* assign_cmd = group->add_subcommand("assign", "Take a process as an executor (long-poll)");

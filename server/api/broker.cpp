@@ -1,6 +1,8 @@
 // Broker core: dispatch, the write/read/commit plumbing, process transitions, deadlines.
 #include "server/api/broker.hpp"
 
+#include <future>
+
 #include <spdlog/spdlog.h>
 
 #include "core/protocol/messages.hpp"
@@ -24,7 +26,17 @@ Broker::Broker(BrokerDeps deps, BrokerOptions options)
       options_(std::move(options)) {
   register_handlers();
   std::unordered_set<std::string> known(message_types_.begin(), message_types_.end());
+  known.insert(stream_types_.begin(), stream_types_.end());
   auth_ = std::make_unique<auth::Authenticator>(crypto_, clock_, options_.replay_window_s, std::move(known));
+  commits_.observe([this](std::span<const Mutation> committed) { hub_.publish(committed); });
+}
+
+Broker::~Broker() {
+  commits_.observe({});
+  // A batch being published right now still uses the hub: wait until the commit thread is past it.
+  std::promise<void> passed;
+  commits_.submit({}, [&passed](Status) { passed.set_value(); });
+  passed.get_future().wait();
 }
 
 void Broker::register_handlers() {
@@ -86,6 +98,14 @@ void Broker::register_handlers() {
   for (const auto& [name, handler] : table) {
     handlers_.emplace(std::string(name), handler);
     message_types_.emplace_back(name);
+  }
+  const std::pair<std::string_view, StreamHandler> streams[] = {
+      {msg::kSubscribeProcesses, &Broker::on_subscribe_processes},
+      {msg::kSubscribeProcess, &Broker::on_subscribe_process},
+  };
+  for (const auto& [name, handler] : streams) {
+    stream_handlers_.emplace(std::string(name), handler);
+    stream_types_.emplace_back(name);
   }
 }
 
@@ -177,6 +197,11 @@ void Broker::handle(std::string body, ReplyFn reply, std::function<bool()> alive
     }
   }
   auto it = handlers_.find(call.msgtype);
+  if (it == handlers_.end() && stream_handlers_.contains(call.msgtype)) {
+    call.reply(error_reply(Error{ErrorCode::BadRequest,
+                                 fmt::format("{} is only served over the WebSocket at GET /api/ws", call.msgtype)}));
+    return;
+  }
   if (it == handlers_.end()) {  // the authenticator already refused unknown types; fail closed anyway
     call.reply(error_reply(Error{ErrorCode::BadRequest, "unknown payloadtype"}));
     return;

@@ -18,6 +18,8 @@
 #include "core/ports/store.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/commit/commit_queue.hpp"
+#include "server/realtime/event_hub.hpp"
+#include "server/realtime/stream.hpp"
 #include "server/registry/registry.hpp"
 #include "server/scheduler/scheduler.hpp"
 
@@ -57,7 +59,11 @@ struct BrokerDeps {
 
 class Broker {
  public:
+  // Installs the realtime hub as the commit queue's observer; the destructor removes it.
   Broker(BrokerDeps deps, BrokerOptions options);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
 
   // Rebuilds memory from the store: registry, active processes, deadlines, pause flags.
   // `initial_server_id`, when the store has none, becomes the server owner (and is stored).
@@ -68,11 +74,23 @@ class Broker {
   // long-poll whose client left is not handed work.
   void handle(std::string body, ReplyFn reply, std::function<bool()> alive = {});
 
+  // Starts a realtime subscription from the first frame of a subscriber connection (WebSocket):
+  // the frame is authenticated like any request (signature, replay window, msgtype binding) and
+  // role-checked; then events go to `stream` until the subscription ends. Failures are an error
+  // frame followed by the end of the stream. Never blocks on I/O; thread-safe. (handlers_realtime.cpp)
+  void subscribe(std::string frame, std::shared_ptr<realtime::Stream> stream);
+  // The subscriber's connection is gone. Thread-safe.
+  void unsubscribe(const realtime::Stream* stream) { hub_.unsubscribe(stream); }
+  // Messages only a subscriber connection may carry (not POST /api).
+  const std::vector<std::string>& stream_message_types() const { return stream_types_; }
+  std::size_t subscriptions() const { return hub_.size(); }
+
   // Fires due deadlines: wait and exec limits, long-poll timeouts, stale executors. Call often
   // (every few tens of milliseconds) from any thread.
   void tick();
 
-  // Fails every parked long-poll with 503 (on shutdown, before the transport closes).
+  // Fails every parked long-poll and ends every subscription with 503 (on shutdown, before the
+  // transport closes).
   void shutdown();
 
   bool healthy() const { return commits_.healthy(); }
@@ -192,6 +210,15 @@ class Broker {
   void on_get_location(Call& call);
   void on_remove_location(Call& call);
 
+  // Realtime subscriptions (handlers_realtime.cpp); the reply goes to the stream, not call.reply.
+  using StreamHandler = void (Broker::*)(Call&, const std::shared_ptr<realtime::Stream>&);
+  void on_subscribe_processes(Call& call, const std::shared_ptr<realtime::Stream>& stream);
+  void on_subscribe_process(Call& call, const std::shared_ptr<realtime::Stream>& stream);
+  // Sends an error frame and ends the stream.
+  static void refuse(realtime::Stream& stream, const Error& error);
+  // The subscription deadline for a payload's `timeout` (seconds; <= 0 = the maximum).
+  Result<model::TimeNs> subscription_deadline(const json::object& payload) const;
+
   // Shared by close successful / close failed: the final state of a process the caller holds,
   // or of one only the store knows (then a 409 or 404).
   void close_process(Call& call, model::ProcessState state);
@@ -214,6 +241,9 @@ class Broker {
   std::unique_ptr<auth::Authenticator> auth_;
   std::unordered_map<std::string, Handler> handlers_;
   std::vector<std::string> message_types_;
+  std::unordered_map<std::string, StreamHandler> stream_handlers_;
+  std::vector<std::string> stream_types_;
+  realtime::EventHub hub_;
 
   std::mutex mu_;  // guards everything below
   registry::Registry registry_;

@@ -146,6 +146,7 @@ void Broker::resume_waiters(const std::string& colony) {
 }
 
 void Broker::tick() {
+  hub_.expire(now());  // its own lock: a subscription's timeout needs nothing of the broker's state
   std::lock_guard lock(mu_);
   const model::TimeNs t = now();
   auto expired = scheduler_.pop_expired(t);
@@ -214,6 +215,7 @@ void Broker::shutdown() {
   for (const auto* c : registry_.colonies()) {
     for (auto& w : scheduler_.take_waiters(c->name)) w.wake(nullptr);
   }
+  hub_.end_all(503, "server is shutting down");
 }
 
 }  // namespace colonies::server::api

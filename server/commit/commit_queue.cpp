@@ -34,6 +34,11 @@ void CommitQueue::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void CommitQueue::observe(Observer observer) {
+  std::lock_guard lock(mu_);
+  observer_ = observer ? std::make_shared<const Observer>(std::move(observer)) : nullptr;
+}
+
 CommitStats CommitQueue::stats() const {
   std::lock_guard lock(mu_);
   return stats_;
@@ -43,9 +48,11 @@ void CommitQueue::run() {
   pthread_setname_np(pthread_self(), "colonies-commit");  // visible in top -H, perf, gdb
   std::vector<Item> batch;
   std::vector<ports::Mutation> mutations;
+  std::shared_ptr<const Observer> observer;
   for (;;) {
     {
       std::unique_lock lock(mu_);
+      observer = observer_;
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
       if (options_.window.count() > 0 && !stopping_) {
@@ -86,6 +93,8 @@ void CommitQueue::run() {
       }
       if (outcome) {
         healthy_ = true;
+        // Subscribers hear of a change only once it is durable, and before its requester does.
+        if (observer) (*observer)(mutations);
       } else {
         spdlog::critical("store rejected a batch of {} changes: {}", mutations.size(), outcome.error().message);
       }

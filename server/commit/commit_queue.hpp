@@ -3,6 +3,8 @@
 // changes (and every change enqueued before them) is durable. Replies are sent from those
 // completions, so no client ever sees an acknowledgement the store could lose.
 // A failing store is retried with backoff, never skipped: order and durability win over latency.
+// One observer (the realtime event hub) sees every durable batch: the single place where every
+// change, whatever handler made it, becomes visible to subscribers.
 #pragma once
 
 #include <atomic>
@@ -11,7 +13,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -35,6 +39,9 @@ struct CommitStats {
 class CommitQueue {
  public:
   using Done = std::function<void(Status)>;
+  // Sees each batch once it is durable, in commit order, on the commit thread, before the
+  // batch's completions run. Must not block (it delays every reply) and must not call submit().
+  using Observer = std::function<void(std::span<const ports::Mutation>)>;
 
   CommitQueue(ports::Store& store, CommitOptions options);
   ~CommitQueue();  // stops (see stop())
@@ -43,6 +50,9 @@ class CommitQueue {
   // and everything enqueued earlier are durable. Order of submit() calls is the commit order, so
   // callers that need an order call it under their own lock. Never blocks on I/O.
   void submit(std::vector<ports::Mutation> mutations, Done done);
+  // Installs (or, with an empty function, removes) the observer. Thread-safe; it applies from the
+  // next batch on.
+  void observe(Observer observer);
   // Commits what is queued, then stops the thread; later submits complete with Unavailable.
   void stop();
 
@@ -64,6 +74,7 @@ class CommitQueue {
   bool stopping_ = false;
   std::atomic<bool> healthy_{true};
   CommitStats stats_;
+  std::shared_ptr<const Observer> observer_;
   std::thread thread_;
 };
 

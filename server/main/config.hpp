@@ -27,6 +27,7 @@ struct Config {
   std::size_t commit_max_batch = 8192;
   std::int64_t commit_window_us = 0;
   std::int64_t stale_executor_s = 600;
+  std::size_t ws_queue_limit = 1024;  // events queued per subscriber before it is disconnected
   std::string log_level = "info";
 };
 

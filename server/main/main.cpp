@@ -20,6 +20,7 @@
 #include "server/api/broker.hpp"
 #include "server/commit/commit_queue.hpp"
 #include "server/main/config.hpp"
+#include "server/main/ws_bridge.hpp"
 
 namespace asio = boost::asio;
 using namespace colonies;
@@ -81,6 +82,9 @@ int run(const server::Config& config) {
   http_options.body_limit = config.body_limit;
   http_options.tls_cert_file = config.tls_cert;
   http_options.tls_key_file = config.tls_key;
+  http_options.websocket.path = "/api/ws";
+  http_options.websocket.max_queued = config.ws_queue_limit;
+  http_options.websocket.message_limit = config.body_limit;
   auto http = transport::HttpServer::start(
       io, http_options, [&](transport::HttpRequest request, transport::Responder respond) {
         if (request.target == "/api" && request.method == "POST") {
@@ -110,8 +114,10 @@ int run(const server::Config& config) {
                                                     {"parkedassigns", counters.parked_assigns}}));
           return;
         }
-        respond(json_response(404, boost::json::object{{"error", "not found: use POST /api or GET /health"}}));
-      });
+        respond(json_response(
+            404, boost::json::object{{"error", "not found: use POST /api, GET /health or a WebSocket on /api/ws"}}));
+      },
+      server::make_subscription_acceptor(broker));
   if (!http) {
     spdlog::error("cannot serve HTTP on {}:{}: {}", config.host, config.port, http.error().message);
     return 1;

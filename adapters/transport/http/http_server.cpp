@@ -52,6 +52,14 @@ std::vector<std::shared_ptr<Session>> ServerShared::begin_stop() {
   return open;
 }
 
+bool ServerShared::replace(const Session* old, const std::shared_ptr<Session>& replacement) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(old);
+  if (stopping_) return false;
+  sessions_.emplace(replacement.get(), replacement);
+  return true;
+}
+
 bool ServerShared::stopping() const {
   std::lock_guard lock(mutex_);
   return stopping_;
@@ -210,7 +218,7 @@ Result<tcp::endpoint> resolve(net::io_context& io, const std::string& host, std:
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(boost::asio::io_context& io, HttpServerOptions options,
-                                                      HttpHandler handler) {
+                                                      HttpHandler handler, WsAcceptor ws_acceptor) {
   if (!handler) return fail(ErrorCode::BadRequest, "HttpServer needs a handler");
   const std::string name = fmt::format("{}:{}", options.host, options.port);
   auto shared = std::make_shared<detail::ServerShared>();
@@ -221,6 +229,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(boost::asio::io_context& i
   COLONIES_TRY(endpoint, resolve(io, options.host, options.port, name));
   shared->options = std::move(options);
   shared->handler = std::move(handler);
+  shared->ws_acceptor = std::move(ws_acceptor);
 
   auto listener = std::make_shared<Listener>(io, shared);
   COLONIES_CHECK(listener->listen(endpoint, name));

@@ -25,6 +25,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/protocol/envelope.hpp"
@@ -35,6 +36,7 @@ namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
 using boost::system::error_code;
 
@@ -344,6 +346,10 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   // --- handling --------------------------------------------------------------------------------
   void dispatch() {
+    if (is_websocket_upgrade()) {
+      upgrade();
+      return;
+    }
     phase_ = Phase::Handling;
     // No read deadline while the handler works: long-polls may take minutes.
     arm(Clock::time_point::max());
@@ -368,6 +374,28 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       spdlog::debug("http {}: handler threw a non-exception", remote_);
       responder(HttpResponse{500, "application/json", protocol::encode_error_reply(500, "internal error")});
     }
+  }
+
+  bool is_websocket_upgrade() const {
+    if (!shared_->ws_acceptor) return false;
+    const auto& message = parser_->get();
+    if (!websocket::is_upgrade(message)) return false;
+    std::string_view target = message.target();
+    return target.substr(0, target.find('?')) == options().websocket.path;
+  }
+
+  // The WebSocket session owns the connection from here; this session ends without touching the
+  // stream again (no operation is pending on it: the header was read, the body is empty).
+  void upgrade() {
+    auto& message = parser_->get();
+    HttpRequest request{std::string(message.method_string()), std::string(message.target()), {}, remote_, {}};
+    UpgradeRequest raw = parser_->release();
+    parser_.reset();
+    phase_ = Phase::Closed;
+    open_->store(false);
+    ++timer_generation_;
+    timer_.cancel();
+    start_ws_session(std::move(stream_), std::move(raw), std::move(request), shared_, this);
   }
 
   Responder make_responder() {

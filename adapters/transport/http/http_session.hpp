@@ -1,6 +1,7 @@
 // Internals shared by HttpServer's listener (http_server.cpp) and its per-connection sessions
 // (http_session.cpp): the state both hold and the session factory. Private to colonies::transport;
-// callers include http_server.hpp only, which stays free of Asio/Beast/SSL templates.
+// callers include http_server.hpp only, which stays free of Asio/Beast/SSL templates. The
+// WebSocket session (ws_session.cpp) takes over an upgraded connection.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,9 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "adapters/transport/http/http_server.hpp"
 
@@ -34,6 +38,7 @@ class Session {
 struct ServerShared {
   HttpServerOptions options;
   HttpHandler handler;
+  WsAcceptor ws_acceptor;  // empty: no WebSocket upgrades
   std::unique_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
 
   // Registers a new session, unless the server is stopping or already holds max_connections.
@@ -45,6 +50,9 @@ struct ServerShared {
   // Marks the server stopping and returns the sessions open at that moment.
   std::vector<std::shared_ptr<Session>> begin_stop();
   bool stopping() const;
+  // An HTTP session that became a WebSocket session hands its registry slot over. False when the
+  // server is stopping (the new session must then close at once).
+  bool replace(const Session* old, const std::shared_ptr<Session>& replacement);
 
  private:
   mutable std::mutex mutex_;
@@ -54,5 +62,14 @@ struct ServerShared {
 
 // Takes over an accepted socket (whose executor must be a strand); TLS when shared->tls is set.
 std::shared_ptr<Session> make_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared);
+
+using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
+// Takes over an upgraded HTTP connection (ws_session.cpp): `stream` is the connection's plain or
+// TLS stream (no operation pending on it), `upgrade` the upgrade request, `request` the same as
+// the application sees it. Registers itself in place of `old`, then completes the handshake.
+void start_ws_session(boost::asio::ip::tcp::socket&& stream, UpgradeRequest&& upgrade, HttpRequest request,
+                      std::shared_ptr<ServerShared> shared, const Session* old);
+void start_ws_session(boost::asio::ssl::stream<boost::asio::ip::tcp::socket>&& stream, UpgradeRequest&& upgrade,
+                      HttpRequest request, std::shared_ptr<ServerShared> shared, const Session* old);
 
 }  // namespace colonies::transport::detail

@@ -1,0 +1,128 @@
+// Client subscriptions: subscribeprocessesmsg and subscribeprocessmsg over a stream (the
+// WebSocket at GET /api/ws). One stream per subscription; the first frame is the signed
+// subscribe envelope, every later frame from the server is a reply envelope (an event, or an
+// error such as the 408 that ends a subscription at its timeout).
+#include "client/client.hpp"
+#include "client/reply_decoding.hpp"
+#include "core/protocol/envelope.hpp"
+#include "core/protocol/messages.hpp"
+#include "core/protocol/status.hpp"
+
+namespace colonies::client {
+
+namespace msg = protocol::msg;
+
+namespace {
+// What the server uses when a subscription names no timeout (its maximum, by default).
+constexpr int kServerMaxTimeoutS = 3600;
+constexpr int kNormalClose = 1000;
+}  // namespace
+
+Subscription::Subscription(std::string msgtype, std::unique_ptr<StreamConnection> stream, std::string endpoint)
+    : msgtype_(std::move(msgtype)), stream_(std::move(stream)), endpoint_(std::move(endpoint)) {}
+
+Result<std::optional<model::Process>> Subscription::next(std::chrono::milliseconds wait) {
+  if (ended_) return std::optional<model::Process>{};
+  COLONIES_TRY(frame, stream_->read(wait));
+  if (!frame) {
+    ended_ = true;
+    auto closed = stream_->closed();
+    if (closed.code == kNormalClose) return std::optional<model::Process>{};
+    return fail(ErrorCode::Unavailable, "{} ended by {}: {}", msgtype_, endpoint_,
+                closed.reason.empty() ? fmt::format("close code {}", closed.code) : closed.reason);
+  }
+  auto reply = protocol::decode_reply(*frame);
+  if (!reply) return std::unexpected(detail::malformed(msgtype_, reply.error()));
+  if (reply->error) {
+    ended_ = true;
+    int status = 500;
+    std::string message = "the server reported an error without a message";
+    if (const auto* failure = reply->payload.if_object()) {
+      if (const auto* s = failure->if_contains("status"); s && s->is_int64()) status = static_cast<int>(s->get_int64());
+      if (const auto* m = failure->if_contains("message"); m && m->is_string()) message = std::string(m->get_string());
+    }
+    if (status == 408) {
+      timed_out_ = true;
+      return std::optional<model::Process>{};
+    }
+    return fail(protocol::error_code_from_http(status), "{}", message);
+  }
+  auto process = detail::decode_one(msgtype_, reply->payload, model::process_from_json, "process");
+  if (!process) return std::unexpected(process.error());
+  return std::optional<model::Process>{std::move(*process)};
+}
+
+std::chrono::milliseconds Client::subscription_wait(int timeout_s) const {
+  // The server ends the subscription at its timeout; the margin covers the trip back.
+  return std::chrono::seconds(timeout_s > 0 ? timeout_s : kServerMaxTimeoutS) + config_.long_poll_margin;
+}
+
+Result<std::unique_ptr<Subscription>> Client::open_subscription(std::string_view msgtype, json::object payload,
+                                                                int timeout_s) {
+  last_reply_status_ = 0;
+  if (!signer_) return fail(ErrorCode::Unauthenticated, "{} must be signed, but this client has no private key", msgtype);
+  COLONIES_TRY(stream, transport_->open_stream(config_.request_timeout));
+  payload["timeout"] = timeout_s;
+  // A fresh nonce and the current time, as for every call: the server refuses replays.
+  std::string nonce = deps_.crypto->random_hex(16);
+  std::int64_t now_s = deps_.clock->now() / 1'000'000'000;
+  COLONIES_CHECK(stream->send(protocol::build_request(msgtype, std::move(payload), *signer_, nonce, now_s),
+                              config_.request_timeout));
+  return std::make_unique<Subscription>(std::string(msgtype), std::move(stream), endpoint());
+}
+
+Result<std::unique_ptr<Subscription>> Client::open_processes_subscription(const std::string& colonyname,
+                                                                          const std::string& executortype,
+                                                                          std::optional<model::ProcessState> state,
+                                                                          int timeout_s) {
+  return open_subscription(msg::kSubscribeProcesses,
+                           {{"colonyname", colonyname},
+                            {"executortype", executortype},
+                            {"state", state ? static_cast<int>(*state) : -1}},
+                           timeout_s);
+}
+
+Result<std::unique_ptr<Subscription>> Client::open_process_subscription(const std::string& colonyname,
+                                                                        const std::string& processid,
+                                                                        model::ProcessState state, int timeout_s) {
+  return open_subscription(
+      msg::kSubscribeProcess,
+      {{"colonyname", colonyname}, {"processid", processid}, {"executortype", ""}, {"state", static_cast<int>(state)}},
+      timeout_s);
+}
+
+Status Client::subscribe_processes(const std::string& colonyname, const std::string& executortype,
+                                   std::optional<model::ProcessState> state, int timeout_s,
+                                   const ProcessEvent& on_event) {
+  COLONIES_TRY(subscription, open_processes_subscription(colonyname, executortype, state, timeout_s));
+  for (;;) {
+    auto event = subscription->next(subscription_wait(timeout_s));
+    if (!event) {
+      if (event.error().code != ErrorCode::Unavailable) last_reply_status_ = protocol::http_status(event.error().code);
+      return std::unexpected(event.error());
+    }
+    if (!*event || !on_event(**event)) return ok();
+  }
+}
+
+Result<model::Process> Client::wait_for_process(const std::string& colonyname, const std::string& processid,
+                                                model::ProcessState state, int timeout_s) {
+  COLONIES_TRY(subscription, open_process_subscription(colonyname, processid, state, timeout_s));
+  auto event = subscription->next(subscription_wait(timeout_s));
+  if (!event) {
+    if (event.error().code != ErrorCode::Unavailable) last_reply_status_ = protocol::http_status(event.error().code);
+    return std::unexpected(event.error());
+  }
+  if (!*event) {
+    if (subscription->timed_out()) {
+      last_reply_status_ = 408;
+      return fail(ErrorCode::Timeout, "process {} did not reach state {} within the timeout", processid,
+                  model::to_string(state));
+    }
+    return fail(ErrorCode::Unavailable, "{} closed the subscription to process {} without an event", endpoint(),
+                processid);
+  }
+  return std::move(**event);
+}
+
+}  // namespace colonies::client

@@ -1,0 +1,66 @@
+// WebSocket connection -> realtime::Stream, and its frames -> Broker::subscribe.
+#include "server/main/ws_bridge.hpp"
+
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "core/protocol/envelope.hpp"
+
+namespace colonies::server {
+
+namespace {
+
+constexpr std::uint16_t kNormalClose = 1000;
+constexpr std::uint16_t kPolicyViolation = 1008;
+
+class WsStream final : public realtime::Stream {
+ public:
+  explicit WsStream(std::shared_ptr<transport::WsConnection> connection) : connection_(std::move(connection)) {}
+
+  bool send(std::string frame) override {
+    switch (connection_->send(std::move(frame))) {
+      case transport::WsConnection::SendResult::Queued:
+        return true;
+      case transport::WsConnection::SendResult::Full:
+        // Fails closed on memory: a subscriber that does not read is cut off, never buffered for.
+        connection_->close(kPolicyViolation,
+                           fmt::format("subscriber too slow: {} events queued", connection_->queued()));
+        return false;
+      case transport::WsConnection::SendResult::Closed:
+        return false;
+    }
+    return false;
+  }
+
+  void end(std::string reason) override { connection_->close(kNormalClose, std::move(reason)); }
+
+ private:
+  std::shared_ptr<transport::WsConnection> connection_;
+};
+
+}  // namespace
+
+transport::WsAcceptor make_subscription_acceptor(api::Broker& broker) {
+  return [&broker](std::shared_ptr<transport::WsConnection> connection, const transport::HttpRequest&) {
+    auto stream = std::make_shared<WsStream>(std::move(connection));
+    // Frames of one connection arrive one at a time (its strand), so a plain flag is enough.
+    auto subscribed = std::make_shared<bool>(false);
+    transport::WsHandlers handlers;
+    handlers.on_text = [&broker, stream, subscribed](std::string text) {
+      if (*subscribed) {
+        stream->send(protocol::encode_error_reply(
+            400, "this connection already carries a subscription; open another connection for another one"));
+        stream->end("one subscription per connection");
+        return;
+      }
+      *subscribed = true;
+      broker.subscribe(std::move(text), stream);
+    };
+    handlers.on_closed = [&broker, stream] { broker.unsubscribe(stream.get()); };
+    return handlers;
+  };
+}
+
+}  // namespace colonies::server
