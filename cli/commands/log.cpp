@@ -55,13 +55,14 @@ Status drain(CommandContext& ctx, client::Client& c, client::LogQuery& query) {
 
 // Polling fallback (no WebSocket): the state is read before the logs, so that the logs written
 // before the process ended are all visible in the last round.
-int follow_by_polling(CommandContext& ctx, client::Client& c, client::LogQuery query) {
+int follow_by_polling(CommandContext& ctx, client::Client& c, client::LogQuery query, model::Process process) {
   for (;;) {
-    auto process = c.get_process(query.processid);
-    if (!process) return ctx.report(process.error(), c);
     if (auto drained = drain(ctx, c, query); !drained) return ctx.report(drained.error(), c);
-    if (model::is_final(process->state)) return kExitOk;
+    if (model::is_final(process.state)) return kExitOk;
     ctx.env().sleep(kFollowInterval);
+    auto next = c.get_process(query.processid);
+    if (!next) return ctx.report(next.error(), c);
+    process = std::move(*next);
   }
 }
 
@@ -76,7 +77,7 @@ int follow(CommandContext& ctx, client::Client& c, client::LogQuery query) {
   auto subscription = c.open_process_subscription(query.colonyname, query.processid,
                                                   model::ProcessState::Success, 0);
   if (!subscription) {
-    if (subscription.error().code == ErrorCode::Unavailable) return follow_by_polling(ctx, c, query);
+    if (subscription.error().code == ErrorCode::Unavailable) return follow_by_polling(ctx, c, query, *process);
     return ctx.report(subscription.error(), c);
   }
   for (;;) {
