@@ -16,6 +16,7 @@
 #include "client/replies.hpp"
 #include "client/transport.hpp"
 #include "core/error/error.hpp"
+#include "core/model/channel.hpp"
 #include "core/model/entities.hpp"
 #include "core/model/executor.hpp"
 #include "core/model/function_spec.hpp"
@@ -224,6 +225,17 @@ class Client {
                                                                   model::ProcessState state, int timeout_s);
   // How long to wait for the next event of a subscription of `timeout_s` before giving up.
   std::chrono::milliseconds subscription_wait(int timeout_s) const;
+
+  // ---- Channels (client_channels.cpp): only the process's submitter and assigned executor.
+  // Appends raw bytes to a channel the process's spec declares; `sequence` must be greater than
+  // this caller's previous one on the channel. Returns the entry with its position. Errors from
+  // the server: 409 (sequence, full channel), 413 (size), 429 (rate), 403, 404.
+  Result<model::ChannelEntry> channel_append(const std::string& processid, const std::string& name,
+                                             std::int64_t sequence, std::string_view payload,
+                                             const std::string& payloadtype = "data", std::int64_t inreplyto = 0);
+  // Entries with position > `afterseq`, oldest first, at most `limit` (the server caps at 1000).
+  Result<std::vector<model::ChannelEntry>> channel_read(const std::string& processid, const std::string& name,
+                                                        std::int64_t afterseq = 0, int limit = 100);
 
   // ---- Locations
   Result<model::Location> add_location(const model::Location& location);  // colony owner

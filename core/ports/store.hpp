@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error/error.hpp"
+#include "core/model/channel.hpp"
 #include "core/model/entities.hpp"
 #include "core/model/executor.hpp"
 #include "core/model/process.hpp"
@@ -23,7 +24,7 @@ namespace mutation {
 struct SetServerId { std::string id; };
 struct PutColony { model::Colony colony; };  // insert or replace by name
 // Removes the colony and everything in it: users, executors, locations, functions, processes,
-// attributes, logs, pause flag.
+// attributes, channel entries, logs, pause flag.
 struct RemoveColony { std::string name; };
 struct PutUser { model::User user; };  // by (colonyname, name)
 struct RemoveUser { std::string colonyname; std::string name; };
@@ -35,9 +36,11 @@ struct PutFunction { model::Function function; };  // by functionid
 struct RemoveFunction { std::string functionid; };
 // Insert or replace by processid; also indexes the process's attributes by attributeid.
 struct PutProcess { model::Process process; };
-struct RemoveProcess { std::string processid; };  // and its attributes
-// All processes of a colony, or only those in `state`.
+struct RemoveProcess { std::string processid; };  // and its attributes and channel entries
+// All processes of a colony, or only those in `state` (with their attributes and channel entries).
 struct RemoveProcesses { std::string colonyname; std::optional<model::ProcessState> state; };
+// One channel entry; (processid, name, position) is unique (the server assigns positions).
+struct AppendChannelEntry { model::ChannelEntry entry; };
 struct AppendLog { model::Log log; };
 struct SetPaused { std::string colonyname; bool paused = false; };
 }  // namespace mutation
@@ -47,7 +50,17 @@ using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutati
                               mutation::RemoveExecutor, mutation::PutLocation, mutation::RemoveLocation,
                               mutation::PutFunction, mutation::RemoveFunction, mutation::PutProcess,
                               mutation::RemoveProcess, mutation::RemoveProcesses, mutation::AppendLog,
-                              mutation::SetPaused>;
+                              mutation::SetPaused, mutation::AppendChannelEntry>;
+
+// Where a channel of an active process stands, so that a restarted server continues its
+// positions and each sender's sequence check.
+struct ChannelHead {
+  std::string processid;
+  std::string name;
+  std::int64_t last_position = 0;
+  std::int64_t entries = 0;
+  std::map<std::string, std::int64_t> last_sequence;  // by senderid
+};
 
 // Everything the server rebuilds its memory from at start.
 struct Snapshot {
@@ -59,6 +72,14 @@ struct Snapshot {
   std::vector<model::Function> functions;
   std::vector<model::Process> active_processes;  // WAITING and RUNNING
   std::vector<std::string> paused_colonies;
+  std::vector<ChannelHead> channel_heads;  // channels of WAITING and RUNNING processes
+};
+
+struct ChannelQuery {
+  std::string processid;  // required
+  std::string name;       // required
+  std::int64_t after_position = 0;  // entries with position > this, in position order
+  int limit = 100;
 };
 
 struct ProcessFilter {
@@ -102,6 +123,8 @@ class Store {
   // Logs of the colony whose message contains `text`, with timestamp > since, newest first.
   virtual Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text,
                                                       std::int64_t since, int count) = 0;
+  // Entries of one channel after a position, oldest first, at most `limit`.
+  virtual Result<std::vector<model::ChannelEntry>> list_channel_entries(const ChannelQuery& query) = 0;
   // Number of processes per state, for one colony or (empty name) the whole server.
   virtual Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) = 0;
 };

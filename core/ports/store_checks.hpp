@@ -63,6 +63,13 @@ inline Status check_mutation(const Mutation& m) {
           return require(v.colonyname, "colonyname", "RemoveProcesses");
         } else if constexpr (std::is_same_v<T, mutation::AppendLog>) {
           return require(v.log.colonyname, "colonyname", "AppendLog");
+        } else if constexpr (std::is_same_v<T, mutation::AppendChannelEntry>) {
+          COLONIES_CHECK(require(v.entry.processid, "processid", "AppendChannelEntry"));
+          COLONIES_CHECK(require(v.entry.name, "name", "AppendChannelEntry"));
+          if (v.entry.position <= 0) {
+            return fail(ErrorCode::BadRequest, "AppendChannelEntry needs a position > 0");
+          }
+          return ok();
         } else {
           static_assert(std::is_same_v<T, mutation::SetPaused>, "every mutation needs a check");
           return require(v.colonyname, "colonyname", "SetPaused");

@@ -69,6 +69,9 @@ inline constexpr std::string_view kAddLocation = "addlocationmsg";
 inline constexpr std::string_view kGetLocations = "getlocationsmsg";
 inline constexpr std::string_view kGetLocation = "getlocationmsg";
 inline constexpr std::string_view kRemoveLocation = "removelocationmsg";
+// Channels
+inline constexpr std::string_view kChannelAppend = "channelappendmsg";
+inline constexpr std::string_view kChannelRead = "channelreadmsg";
 // Realtime subscriptions: only over the WebSocket (GET /api/ws), never POST /api
 inline constexpr std::string_view kSubscribeProcesses = "subscribeprocessesmsg";
 inline constexpr std::string_view kSubscribeProcess = "subscribeprocessmsg";

@@ -94,6 +94,8 @@ void Broker::register_handlers() {
       {msg::kGetLocations, &Broker::on_get_locations},
       {msg::kGetLocation, &Broker::on_get_location},
       {msg::kRemoveLocation, &Broker::on_remove_location},
+      {msg::kChannelAppend, &Broker::on_channel_append},
+      {msg::kChannelRead, &Broker::on_channel_read},
   };
   for (const auto& [name, handler] : table) {
     handlers_.emplace(std::string(name), handler);
@@ -115,6 +117,7 @@ Status Broker::load(const std::string& initial_server_id) {
   registry_ = registry::Registry{};
   scheduler_ = scheduler::Scheduler{};
   paused_.clear();
+  channels_.clear();
   registry_.server_id = snapshot.server_id;
   started_at_ = now();
   auth_->not_before(started_at_ / 1'000'000'000);
@@ -162,6 +165,13 @@ Status Broker::load(const std::string& initial_server_id) {
       scheduler_.set_deadline(active, scheduler::DeadlineKind::Exec, proc.execdeadline);
     }
     ++restored;
+  }
+  for (auto& h : snapshot.channel_heads) {
+    if (!scheduler_.find(h.processid)) continue;
+    ChannelHead& head = channels_[h.processid].heads[h.name];
+    head.last_position = h.last_position;
+    head.entries = h.entries;
+    head.last_sequence.insert(h.last_sequence.begin(), h.last_sequence.end());
   }
   spdlog::info("loaded {} colonies, {} executors, {} active processes ({} queued)", registry_.colonies().size(),
                registry_.all_executors().size(), restored, scheduler_.queued_count());

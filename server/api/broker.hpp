@@ -46,6 +46,12 @@ struct BrokerOptions {
   std::int64_t replay_window_s = 300;
   std::int64_t max_poll_timeout_s = 3600;
   std::int64_t stale_executor_s = 600;  // <= 0 disables stale-executor cleanup
+  // Channels (handlers_channels.cpp): bytes per message, messages per second per process with
+  // bursts, entries per channel.
+  std::size_t channel_message_limit = 1024 * 1024;
+  double channel_rate = 100;
+  double channel_burst = 500;
+  std::int64_t channel_max_entries = 10000;
 };
 
 struct BrokerDeps {
@@ -209,6 +215,8 @@ class Broker {
   void on_get_locations(Call& call);
   void on_get_location(Call& call);
   void on_remove_location(Call& call);
+  void on_channel_append(Call& call);
+  void on_channel_read(Call& call);
 
   // Realtime subscriptions (handlers_realtime.cpp); the reply goes to the stream, not call.reply.
   using StreamHandler = void (Broker::*)(Call&, const std::shared_ptr<realtime::Stream>&);
@@ -228,6 +236,31 @@ class Broker {
   void on_process(Call& call, const std::string& id, const ActiveFn& active, FinishedFn finished);
   // Shared by getprocessesmsg and getprocesshistmsg: answers `parsed`'s error, or the listing.
   void list_processes(Call& call, const Status& parsed, const ports::ProcessFilter& filter);
+  // Forgets an active process: scheduler entry and channel state. Under the lock.
+  void forget(const std::string& processid) {
+    scheduler_.remove(processid);
+    channels_.erase(processid);
+  }
+  // Channel state of an active process: positions, each sender's last sequence, rate budget.
+  struct ChannelHead {
+    std::int64_t last_position = 0;
+    std::int64_t entries = 0;
+    std::unordered_map<std::string, std::int64_t> last_sequence;  // by sender ID
+  };
+  struct ChannelBudget {
+    double tokens = 0;
+    model::TimeNs refilled = 0;  // 0: never used (a full bucket)
+  };
+  struct ProcessChannels {
+    std::unordered_map<std::string, ChannelHead> heads;  // by channel name
+    ChannelBudget budget;
+  };
+  // 403 unless the caller is the process's submitter or assigned executor; 404 for a channel
+  // the spec does not declare.
+  Status may_use_channel(const model::Process& p, const std::string& caller, const std::string& name) const;
+  // Token bucket on the injected clock: false when the process's channels are over their rate.
+  bool take_channel_token(ChannelBudget& budget);
+
   // Shared by statistics handlers.
   void statistics(Call& call, const std::string& colony);
 
@@ -249,6 +282,7 @@ class Broker {
   registry::Registry registry_;
   scheduler::Scheduler scheduler_;
   std::unordered_map<std::string, bool> paused_;
+  std::unordered_map<std::string, ProcessChannels> channels_;  // by processid; active processes only
   model::TimeNs last_stale_check_ = 0;
   model::TimeNs started_at_ = 0;
   bool shutting_down_ = false;

@@ -338,7 +338,7 @@ void Broker::on_remove_process(Call& call) {
           return fail(ErrorCode::Conflict, "process {} is RUNNING: cancel it before removing it", id);
         }
         COLONIES_CHECK(not_in_workflow(p->process));
-        scheduler_.remove(id);
+        forget(id);
         return Outcome{json::object{}, {mutation::RemoveProcess{id}}};
       },
       [id, not_in_workflow](const model::Process& found, const std::string&) -> Result<Outcome> {
@@ -373,7 +373,7 @@ void Broker::on_remove_all_processes(Call& call) {
             out.push_back(mutation::RemoveProcess{id});
           }
         }
-        for (const auto& id : ids) scheduler_.remove(id);
+        for (const auto& id : ids) forget(id);
       } else {
         out.push_back(mutation::RemoveProcesses{colony, s});
       }

@@ -105,7 +105,7 @@ void Broker::on_remove_colony(Call& call) {
     for (const auto& [id, p] : scheduler_.all()) {
       if (p->process.spec.conditions.colonyname == name) ids.push_back(id);
     }
-    for (const auto& id : ids) scheduler_.remove(id);
+    for (const auto& id : ids) forget(id);
     end_waiters_of(name, "");
     registry_.remove_colony(name);
     paused_.erase(name);

@@ -44,7 +44,7 @@ model::Process Broker::finish(scheduler::ActiveProcess* p, ProcessState state, s
   proc.state = state;
   proc.endtime = now();
   set_attribute_states(proc);
-  scheduler_.remove(proc.processid);  // p is gone from here on
+  forget(proc.processid);  // p is gone from here on
   out.push_back(mutation::PutProcess{proc});
   return proc;
 }

@@ -117,7 +117,25 @@ void MemoryStore::remove_attributes_of(const std::string& processid) {
 
 void MemoryStore::remove_process(const std::string& processid) {
   remove_attributes_of(processid);
+  std::erase_if(channels_, [&](const auto& entry) { return entry.first.first == processid; });
   processes_.erase(processid);
+}
+
+void MemoryStore::apply_one(const mutation::AppendChannelEntry& m) {
+  channels_[{m.entry.processid, m.entry.name}].push_back(m.entry);
+}
+
+Result<std::vector<model::ChannelEntry>> MemoryStore::list_channel_entries(const ports::ChannelQuery& query) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::ChannelEntry> out;
+  auto it = channels_.find({query.processid, query.name});
+  if (it == channels_.end()) return out;
+  for (const auto& e : it->second) {
+    if (e.position <= query.after_position) continue;
+    if (static_cast<int>(out.size()) >= query.limit) break;
+    out.push_back(e);
+  }
+  return out;
 }
 
 Result<ports::Snapshot> MemoryStore::load() {
@@ -135,6 +153,18 @@ Result<ports::Snapshot> MemoryStore::load() {
     }
   }
   s.paused_colonies.assign(paused_.begin(), paused_.end());
+  for (const auto& [key, entries] : channels_) {
+    auto p = processes_.find(key.first);
+    if (p == processes_.end() || model::is_final(p->second.state) || entries.empty()) continue;
+    ports::ChannelHead head{key.first, key.second, 0, 0, {}};
+    for (const auto& e : entries) {
+      head.last_position = std::max(head.last_position, e.position);
+      ++head.entries;
+      auto& last = head.last_sequence[e.senderid];
+      last = std::max(last, e.sequence);
+    }
+    s.channel_heads.push_back(std::move(head));
+  }
   return s;
 }
 

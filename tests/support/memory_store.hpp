@@ -27,6 +27,7 @@ class MemoryStore final : public ports::Store {
   Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text,
                                               std::int64_t since, int count) override;
   Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) override;
+  Result<std::vector<model::ChannelEntry>> list_channel_entries(const ports::ChannelQuery& query) override;
 
   // Test hook: the next apply() fails with Unavailable and applies nothing, as a store whose
   // disk went away would.
@@ -56,6 +57,7 @@ class MemoryStore final : public ports::Store {
   void apply_one(const ports::mutation::RemoveProcesses& m);
   void apply_one(const ports::mutation::AppendLog& m);
   void apply_one(const ports::mutation::SetPaused& m);
+  void apply_one(const ports::mutation::AppendChannelEntry& m);
 
   void remove_attributes_of(const std::string& processid);
   void remove_process(const std::string& processid);
@@ -72,6 +74,8 @@ class MemoryStore final : public ports::Store {
   std::map<std::string, StoredAttribute> attributes_;
   std::vector<model::Log> logs_;  // in append order, which breaks timestamp ties as SQLite's id does
   std::set<std::string> paused_;
+  // By (processid, channel name): entries in position order.
+  std::map<std::pair<std::string, std::string>, std::vector<model::ChannelEntry>> channels_;
 };
 
 }  // namespace colonies::testing

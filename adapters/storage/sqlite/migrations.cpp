@@ -2,8 +2,10 @@
 // embedded migrations in one transaction so a crash mid-upgrade leaves the old schema intact.
 #include "adapters/storage/sqlite/migrations.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <set>
 
 #include "adapters/storage/sqlite/connection.hpp"
 
@@ -38,15 +40,36 @@ Status check_not_newer(const Connection& connection, int version) {
   return ok();
 }
 
+// The versions recorded in schema_version (none before the table exists).
+Result<std::set<int>> read_applied(Connection& connection) {
+  std::set<int> applied;
+  COLONIES_TRY(has_table, connection.query_text(
+                              "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"));
+  if (has_table == "0") return applied;
+  COLONIES_TRY(st, connection.prepare("SELECT version FROM schema_version"));
+  for (;;) {
+    COLONIES_TRY(row, st.step());
+    if (!row) return applied;
+    applied.insert(static_cast<int>(st.i64(0)));
+  }
+}
+
+bool all_applied(const std::set<int>& applied) {
+  return std::ranges::all_of(embedded_migrations(), [&](const auto& m) { return applied.contains(m.version); });
+}
+
 Status apply_missing(Connection& connection) {
   COLONIES_CHECK(connection.exec(kCreateVersionTable));
   // Read again inside the write lock: another process may have migrated meanwhile.
   COLONIES_TRY(version, read_version(connection));
   COLONIES_CHECK(check_not_newer(connection, version));
+  COLONIES_TRY(applied, read_applied(connection));
   auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                  std::chrono::system_clock::now().time_since_epoch()).count();
+  // Every migration not recorded yet, in version order: numbers are reserved by parallel
+  // branches, so one merged later may be lower than one already applied.
   for (const auto& migration : embedded_migrations()) {
-    if (migration.version <= version) continue;
+    if (applied.contains(migration.version)) continue;
     if (auto applied = connection.exec(migration.sql); !applied) {
       return fail(ErrorCode::Unavailable, "migration {} failed: {}", migration.name, applied.error().message);
     }
@@ -70,7 +93,8 @@ Status migrate(Connection& connection) {
   // another (newer) coloniesd holds it busy.
   COLONIES_TRY(version, read_version(connection));
   COLONIES_CHECK(check_not_newer(connection, version));
-  if (version == latest_schema_version()) return ok();
+  COLONIES_TRY(applied, read_applied(connection));
+  if (all_applied(applied)) return ok();
 
   COLONIES_CHECK(connection.exec("BEGIN IMMEDIATE"));
   if (auto applied = apply_missing(connection); !applied) {

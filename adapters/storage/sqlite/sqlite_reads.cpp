@@ -5,6 +5,7 @@
 
 #include "adapters/storage/sqlite/connection.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
+#include "core/protocol/encoding.hpp"
 
 namespace colonies::storage {
 
@@ -102,6 +103,26 @@ Status read_snapshot_tables(Connection& c, ports::Snapshot& s) {
     COLONIES_TRY(st, c.prepare("SELECT data FROM processes WHERE state IN (0, 1)"));
     COLONIES_CHECK(collect(c, st, "process", s.active_processes,
                            [](const json::value& v) { return model::process_from_json(v); }));
+  }
+  {
+    // Where each channel of an active process stands: positions and entry counts per channel,
+    // and the last sequence per sender (rows arrive grouped by channel).
+    COLONIES_TRY(st, c.prepare("SELECT processid, name, senderid, max(sequence), max(position), count(*) "
+                               "FROM channel_entries WHERE processid IN (SELECT processid FROM processes WHERE state IN (0, 1)) "
+                               "GROUP BY processid, name, senderid ORDER BY processid, name"));
+    for (;;) {
+      COLONIES_TRY(row, st.step());
+      if (!row) break;
+      std::string processid(st.text(0));
+      std::string name(st.text(1));
+      if (s.channel_heads.empty() || s.channel_heads.back().processid != processid || s.channel_heads.back().name != name) {
+        s.channel_heads.push_back(ports::ChannelHead{processid, name, 0, 0, {}});
+      }
+      auto& head = s.channel_heads.back();
+      head.last_sequence[std::string(st.text(2))] = st.i64(3);
+      head.last_position = std::max(head.last_position, st.i64(4));
+      head.entries += st.i64(5);
+    }
   }
   {
     COLONIES_TRY(st, c.prepare("SELECT colonyname FROM paused ORDER BY colonyname"));
@@ -237,6 +258,32 @@ Result<std::map<model::ProcessState, std::int64_t>> SqliteStore::read_counts(Con
     if (auto state = model::process_state_from_int(st.i64(0))) counts[*state] = st.i64(1);
   }
   return counts;
+}
+
+Result<std::vector<model::ChannelEntry>> SqliteStore::read_channel_entries(Connection& c,
+                                                                          const ports::ChannelQuery& q) {
+  std::vector<model::ChannelEntry> out;
+  COLONIES_TRY(st, c.prepare("SELECT position, sequence, inreplyto, timestamp, senderid, payloadtype, payload "
+                             "FROM channel_entries WHERE processid = ? AND name = ? AND position > ? "
+                             "ORDER BY position LIMIT ?"));
+  st.bind(1, std::string_view(q.processid)).bind(2, std::string_view(q.name)).bind(3, std::int64_t{q.after_position}).bind(4, q.limit);
+  for (;;) {
+    COLONIES_TRY(row, st.step());
+    if (!row) return out;
+    model::ChannelEntry e;
+    e.processid = q.processid;
+    e.name = q.name;
+    e.position = st.i64(0);
+    e.sequence = st.i64(1);
+    e.inreplyto = st.i64(2);
+    e.timestamp = st.i64(3);
+    e.senderid = std::string(st.text(4));
+    e.payloadtype = std::string(st.text(5));
+    auto bytes = protocol::base64_decode(st.text(6));
+    if (!bytes) return fail(ErrorCode::Unavailable, "{}: channel entry {} of {} has an unreadable payload", c.path(), e.position, q.processid);
+    e.payload = std::move(*bytes);
+    out.push_back(std::move(e));
+  }
 }
 
 }  // namespace colonies::storage

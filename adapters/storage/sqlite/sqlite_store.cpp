@@ -166,6 +166,13 @@ Result<std::vector<model::Log>> SqliteStore::search_logs(const std::string& colo
   });
 }
 
+Result<std::vector<model::ChannelEntry>> SqliteStore::list_channel_entries(const ports::ChannelQuery& query) {
+  return guarded("list_channel_entries", [&] {
+    ReaderLease reader(*this);
+    return read_channel_entries(*reader, query);
+  });
+}
+
 Result<std::map<model::ProcessState, std::int64_t>> SqliteStore::count_processes(const std::string& colonyname) {
   return guarded("count_processes", [&] {
     ReaderLease reader(*this);

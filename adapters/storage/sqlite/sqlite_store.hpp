@@ -40,6 +40,7 @@ class SqliteStore final : public ports::Store {
   Result<ports::Snapshot> load() override;
   Result<std::optional<model::Process>> get_process(const std::string& processid) override;
   Result<std::vector<model::Process>> list_processes(const ports::ProcessFilter& filter) override;
+  Result<std::vector<model::ChannelEntry>> list_channel_entries(const ports::ChannelQuery& query) override;
   Result<std::optional<model::Attribute>> get_attribute(const std::string& attributeid) override;
   Result<std::vector<model::Log>> get_logs(const ports::LogQuery& query) override;
   Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text,
@@ -78,6 +79,7 @@ class SqliteStore final : public ports::Store {
                                                   const std::string& text, std::int64_t since, int count);
   Result<std::map<model::ProcessState, std::int64_t>> read_counts(sqlite::Connection& c,
                                                                    const std::string& colonyname);
+  Result<std::vector<model::ChannelEntry>> read_channel_entries(sqlite::Connection& c, const ports::ChannelQuery& query);
 
   std::mutex writer_mutex_;  // apply() has one caller by contract; this makes misuse harmless
   std::unique_ptr<sqlite::Connection> writer_;

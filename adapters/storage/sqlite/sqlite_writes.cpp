@@ -6,6 +6,7 @@
 #include "adapters/storage/sqlite/connection.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
 #include "core/ports/store_checks.hpp"
+#include "core/protocol/encoding.hpp"
 
 namespace colonies::storage {
 
@@ -37,6 +38,8 @@ Status run(Connection& c, std::string_view sql, auto... params) {
 // Deletes the attribute rows of every process of a colony.
 constexpr std::string_view kDeleteColonyAttributes =
     "DELETE FROM attributes WHERE processid IN (SELECT processid FROM processes WHERE colonyname = ?)";
+constexpr std::string_view kDeleteColonyChannels =
+    "DELETE FROM channel_entries WHERE processid IN (SELECT processid FROM processes WHERE colonyname = ?)";
 
 class Writer {
  public:
@@ -52,8 +55,9 @@ class Writer {
   }
   Status operator()(const mutation::RemoveColony& m) {
     std::string_view name = m.name;
-    // Attributes first: they are found through the colony's processes.
+    // Attributes and channel entries first: they are found through the colony's processes.
     COLONIES_CHECK(run(c_, kDeleteColonyAttributes, name));
+    COLONIES_CHECK(run(c_, kDeleteColonyChannels, name));
     for (std::string_view sql : {"DELETE FROM processes WHERE colonyname = ?", "DELETE FROM users WHERE colonyname = ?",
                                  "DELETE FROM executors WHERE colonyname = ?", "DELETE FROM locations WHERE colonyname = ?",
                                  "DELETE FROM functions WHERE colonyname = ?", "DELETE FROM logs WHERE colonyname = ?",
@@ -127,15 +131,21 @@ class Writer {
   }
   Status operator()(const mutation::RemoveProcess& m) {
     COLONIES_CHECK(run(c_, "DELETE FROM attributes WHERE processid = ?", std::string_view(m.processid)));
+    COLONIES_CHECK(run(c_, "DELETE FROM channel_entries WHERE processid = ?", std::string_view(m.processid)));
     return run(c_, "DELETE FROM processes WHERE processid = ?", std::string_view(m.processid));
   }
   Status operator()(const mutation::RemoveProcesses& m) {
     std::string_view colony = m.colonyname;
     if (!m.state) {
       COLONIES_CHECK(run(c_, kDeleteColonyAttributes, colony));
+      COLONIES_CHECK(run(c_, kDeleteColonyChannels, colony));
       return run(c_, "DELETE FROM processes WHERE colonyname = ?", colony);
     }
     auto state = static_cast<std::int64_t>(*m.state);
+    COLONIES_CHECK(run(c_,
+                       "DELETE FROM channel_entries WHERE processid IN "
+                       "(SELECT processid FROM processes WHERE colonyname = ? AND state = ?)",
+                       colony, state));
     COLONIES_CHECK(run(c_,
                        "DELETE FROM attributes WHERE processid IN "
                        "(SELECT processid FROM processes WHERE colonyname = ? AND state = ?)",
@@ -148,6 +158,15 @@ class Writer {
                "INSERT INTO logs (colonyname, processid, executorname, timestamp, message) VALUES (?, ?, ?, ?, ?)",
                std::string_view(l.colonyname), std::string_view(l.processid), std::string_view(l.executorname),
                std::int64_t{l.timestamp}, std::string_view(l.message));
+  }
+  Status operator()(const mutation::AppendChannelEntry& m) {
+    const model::ChannelEntry& e = m.entry;
+    return run(c_,
+               "INSERT INTO channel_entries (processid, name, position, sequence, inreplyto, timestamp, senderid, "
+               "payloadtype, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               std::string_view(e.processid), std::string_view(e.name), std::int64_t{e.position},
+               std::int64_t{e.sequence}, std::int64_t{e.inreplyto}, std::int64_t{e.timestamp},
+               std::string_view(e.senderid), std::string_view(e.payloadtype), protocol::base64_encode(e.payload));
   }
   Status operator()(const mutation::SetPaused& m) {
     if (m.paused) return run(c_, "INSERT OR IGNORE INTO paused (colonyname) VALUES (?)", std::string_view(m.colonyname));

@@ -67,6 +67,7 @@ struct World {
     function_id = string_field(fun, "functionid");
     json::object s = BrokerHarness::spec("alpha");
     s["env"] = json::object{{"K", "V"}};
+    s["channels"] = json::array{"chat"};
     running = string_field_of(h.submit(user, s), "processid");
     auto assigned = h.assign(executor, "alpha");
     expect_ok(assigned);
@@ -256,6 +257,18 @@ const std::map<std::string, Rule>& rules() {
         [](World&, Role) {
           return json::object{{"colonyname", "alpha"}, {"text", "hello"}, {"days", 1}, {"count", 10}};
         }}},
+      // Channels: only the submitter (the user) and the assigned executor of the process.
+      {"channelappendmsg",
+       {kMember,
+        [](World& w, Role) {
+          return json::object{{"processid", w.running}, {"name", "chat"},  {"sequence", 1}, {"inreplyto", 0},
+                              {"payload", "aGk="},      {"payloadtype", "data"}};
+        }}},
+      {"channelreadmsg",
+       {kMember,
+        [](World& w, Role) {
+          return json::object{{"processid", w.running}, {"name", "chat"}, {"afterseq", 0}, {"limit", 10}};
+        }}},
       {"addlocationmsg",
        {kOwner,
         [](World&, Role) {
@@ -323,7 +336,8 @@ TEST(RoleMatrixTest, AcceptsEveryAllowedRole) {
 }
 
 TEST(RoleMatrixTest, AnotherApprovedExecutorMayNotActOnAProcessItDoesNotHold) {
-  for (const char* type : {"closesuccessfulmsg", "closefailedmsg", "setoutputmsg", "addlogmsg", "addattributemsg"}) {
+  for (const char* type : {"closesuccessfulmsg", "closefailedmsg", "setoutputmsg", "addlogmsg", "addattributemsg",
+                           "channelappendmsg", "channelreadmsg"}) {
     World w;
     Identity second = w.h.add_executor(w.alpha, "exec-2");
     auto payload = rules().at(type).payload(w, Role::Executor);

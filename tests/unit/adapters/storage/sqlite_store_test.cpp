@@ -5,9 +5,11 @@
 #include <fstream>
 #include <iostream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "adapters/storage/sqlite/migrations.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
 #include "tests/unit/adapters/storage/store_test_data.hpp"
 
@@ -55,7 +57,8 @@ TEST_F(SqliteStoreTest, CreatesMissingParentDirectories) {
 TEST_F(SqliteStoreTest, UsesWalModeAndRecordsTheSchemaVersion) {
   ASSERT_TRUE(open());
   EXPECT_EQ(raw_query(db_path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw_query(db_path(), "SELECT max(version) FROM schema_version"), "1");
+  EXPECT_EQ(raw_query(db_path(), "SELECT max(version) FROM schema_version"),
+            std::to_string(sqlite::latest_schema_version()));
 }
 
 TEST_F(SqliteStoreTest, PersistsEverythingAcrossReopen) {
@@ -120,8 +123,9 @@ TEST_F(SqliteStoreTest, RefusesADatabaseWithANewerSchemaVersion) {
   auto opened = SqliteStore::open({.path = db_path().string()});
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code, ErrorCode::Unavailable);
-  EXPECT_NE(opened.error().message.find(
-                "database schema version 9999 is newer than this coloniesd supports (1); upgrade coloniesd"),
+  EXPECT_NE(opened.error().message.find(fmt::format(
+                "database schema version 9999 is newer than this coloniesd supports ({}); upgrade coloniesd",
+                sqlite::latest_schema_version())),
             std::string::npos)
       << opened.error().message;
 }
@@ -129,7 +133,7 @@ TEST_F(SqliteStoreTest, RefusesADatabaseWithANewerSchemaVersion) {
 TEST_F(SqliteStoreTest, DoesNotReapplyMigrationsOnReopen) {
   ASSERT_TRUE(open());
   ASSERT_TRUE(open());
-  EXPECT_EQ(raw_query(db_path(), "SELECT count(*) FROM schema_version"), "1");
+  EXPECT_EQ(raw_query(db_path(), "SELECT count(*) FROM schema_version"), std::to_string(sqlite::embedded_migrations().size()));
 }
 
 TEST_F(SqliteStoreTest, WorksWithNormalSynchronousMode) {
