@@ -75,6 +75,7 @@ inline constexpr std::string_view kChannelRead = "channelreadmsg";
 // Realtime subscriptions: only over the WebSocket (GET /api/ws), never POST /api
 inline constexpr std::string_view kSubscribeProcesses = "subscribeprocessesmsg";
 inline constexpr std::string_view kSubscribeProcess = "subscribeprocessmsg";
+inline constexpr std::string_view kSubscribeChannel = "subscribechannelmsg";
 
 inline constexpr std::string_view kError = "error";
 

@@ -104,6 +104,7 @@ void Broker::register_handlers() {
   const std::pair<std::string_view, StreamHandler> streams[] = {
       {msg::kSubscribeProcesses, &Broker::on_subscribe_processes},
       {msg::kSubscribeProcess, &Broker::on_subscribe_process},
+      {msg::kSubscribeChannel, &Broker::on_subscribe_channel},
   };
   for (const auto& [name, handler] : streams) {
     stream_handlers_.emplace(std::string(name), handler);

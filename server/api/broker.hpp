@@ -222,6 +222,7 @@ class Broker {
   using StreamHandler = void (Broker::*)(Call&, const std::shared_ptr<realtime::Stream>&);
   void on_subscribe_processes(Call& call, const std::shared_ptr<realtime::Stream>& stream);
   void on_subscribe_process(Call& call, const std::shared_ptr<realtime::Stream>& stream);
+  void on_subscribe_channel(Call& call, const std::shared_ptr<realtime::Stream>& stream);
   // Sends an error frame and ends the stream.
   static void refuse(realtime::Stream& stream, const Error& error);
   // The subscription deadline for a payload's `timeout` (seconds; <= 0 = the maximum).

@@ -1,5 +1,5 @@
-// Handlers of realtime subscriptions (WebSocket only): subscribeprocessesmsg and
-// subscribeprocessmsg. They authenticate and role-check the first frame like any request, then
+// Handlers of realtime subscriptions (WebSocket only): subscribeprocessesmsg,
+// subscribeprocessmsg and subscribechannelmsg. They authenticate and role-check the first frame like any request, then
 // register with the event hub, which the commit queue feeds after each durable batch. Not the
 // transport (server/main bridges the WebSocket) and not the delivery (server/realtime).
 #include <spdlog/spdlog.h>
@@ -45,9 +45,10 @@ void Broker::subscribe(std::string frame, std::shared_ptr<realtime::Stream> stre
   auto it = stream_handlers_.find(request->msgtype);
   if (it == stream_handlers_.end()) {
     return refuse(*stream, Error{ErrorCode::BadRequest,
-                                 fmt::format("{} cannot be sent over the WebSocket: it accepts {} and {}; other "
+                                 fmt::format("{} cannot be sent over the WebSocket: it accepts {}, {} and {}; other "
                                              "messages go to POST /api",
-                                             request->msgtype, msg::kSubscribeProcesses, msg::kSubscribeProcess)});
+                                             request->msgtype, msg::kSubscribeProcesses, msg::kSubscribeProcess,
+                                             msg::kSubscribeChannel)});
   }
   Call call{std::move(request->msgtype), std::move(request->caller), std::move(request->payload), nullptr, nullptr};
   (this->*(it->second))(call, stream);
@@ -126,6 +127,70 @@ void Broker::on_subscribe_process(Call& call, const std::shared_ptr<realtime::St
       const model::Process& p = **found;
       stream->send(protocol::encode_reply(msg::kSubscribeProcess, model::to_json(p)));
       stream->end(fmt::format("process ended in state {}", model::to_string(p.state)));
+    });
+  });
+}
+
+void Broker::on_subscribe_channel(Call& call, const std::shared_ptr<realtime::Stream>& stream) {
+  auto r = FieldReader::of(call.payload);
+  ports::ChannelQuery query;
+  bool active = false;
+  auto status = [&]() -> Status {
+    COLONIES_CHECK(r.str("processid", query.processid));
+    COLONIES_CHECK(r.str("name", query.name));
+    COLONIES_CHECK(r.i64("afterseq", query.after_position));
+    if (query.processid.empty()) return fail(ErrorCode::BadRequest, "processid is required");
+    COLONIES_CHECK(valid_name("channel", query.name));
+    if (query.after_position < 0) return fail(ErrorCode::BadRequest, "afterseq must be >= 0 (a position)");
+    COLONIES_TRY(deadline, subscription_deadline(call.payload));
+    std::lock_guard lock(mu_);
+    if (scheduler::ActiveProcess* p = scheduler_.find(query.processid)) {
+      COLONIES_CHECK(auth::require_member(registry_, call.caller, p->process.spec.conditions.colonyname));
+      COLONIES_CHECK(may_use_channel(p->process, call.caller, query.name));
+      // Under the lock: every entry appended after this point reaches the hub as an event.
+      hub_.subscribe_channel(stream, p->process.spec.conditions.colonyname, query.processid, query.name,
+                             query.after_position, deadline,
+                             static_cast<std::size_t>(options_.channel_max_entries));
+      active = true;
+    }
+    return ok();
+  }();
+  if (!status) return refuse(*stream, status.error());
+  // The backlog from the store, once everything enqueued before is durable. A finished process
+  // (or an unknown one) is checked there too; its backlog is all there will ever be.
+  commits_.submit({}, [this, stream, query, active, caller = call.caller](Status) {
+    blocking_([this, stream, query, active, caller] {
+      auto outcome = [&]() -> Status {
+        bool ended = active ? false : true;
+        if (!active) {
+          COLONIES_TRY(found, store_.get_process(query.processid));
+          if (!found) return fail(ErrorCode::NotFound, "process {} not found", query.processid);
+          {
+            std::lock_guard lock(mu_);
+            COLONIES_CHECK(auth::require_member(registry_, caller, found->spec.conditions.colonyname));
+          }
+          COLONIES_CHECK(may_use_channel(*found, caller, query.name));
+          hub_.subscribe_channel(stream, found->spec.conditions.colonyname, query.processid, query.name,
+                                 query.after_position, now() + kSecond, 1);
+        }
+        std::vector<model::ChannelEntry> backlog;
+        ports::ChannelQuery page = query;
+        page.limit = 1000;
+        for (;;) {
+          COLONIES_TRY(entries, store_.list_channel_entries(page));
+          if (entries.empty()) break;
+          page.after_position = entries.back().position;
+          const bool last_page = static_cast<int>(entries.size()) < page.limit;
+          backlog.insert(backlog.end(), std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
+          if (last_page) break;
+        }
+        hub_.channel_backlog(stream.get(), backlog, ended);
+        return ok();
+      }();
+      if (!outcome) {
+        hub_.unsubscribe(stream.get());
+        refuse(*stream, outcome.error());
+      }
     });
   });
 }

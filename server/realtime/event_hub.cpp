@@ -9,6 +9,7 @@
 namespace colonies::server::realtime {
 
 namespace msg = protocol::msg;
+namespace json = boost::json;
 using model::ProcessState;
 
 namespace {
@@ -33,7 +34,7 @@ bool matches(const ProcessSelector& s, const model::Process& p) {
 
 void EventHub::add(Key key, Subscription sub) {
   remove(key);
-  if (sub.single) {
+  if (sub.single || sub.channel) {
     by_process_.emplace(sub.processid, key);
   } else {
     by_colony_.emplace(sub.selector.colonyname, key);
@@ -48,7 +49,7 @@ std::optional<EventHub::Subscription> EventHub::remove(Key key) {
   if (it == subs_.end()) return std::nullopt;
   Subscription sub = std::move(it->second);
   subs_.erase(it);
-  if (sub.single) {
+  if (sub.single || sub.channel) {
     erase_entry(by_process_, sub.processid, key);
   } else {
     erase_entry(by_colony_, sub.selector.colonyname, key);
@@ -91,6 +92,73 @@ void EventHub::initial_state(const Stream* stream, const model::Process& process
   for (Key key : dropped) remove(key);
 }
 
+void EventHub::subscribe_channel(std::shared_ptr<Stream> stream, std::string colonyname, std::string processid,
+                                 std::string name, std::int64_t after, model::TimeNs deadline,
+                                 std::size_t max_pending) {
+  Key key = stream.get();
+  Subscription sub;
+  sub.channel = true;
+  sub.stream = std::move(stream);
+  sub.selector.colonyname = std::move(colonyname);
+  sub.processid = std::move(processid);
+  sub.name = std::move(name);
+  sub.last_sent = after;
+  sub.pending = true;
+  sub.max_pending = max_pending;
+  sub.deadline = deadline;
+  std::lock_guard lock(mu_);
+  add(key, std::move(sub));
+}
+
+void EventHub::send_entries(Subscription& sub, const std::vector<model::ChannelEntry>& entries,
+                            std::vector<Key>& dropped) {
+  json::array frame;
+  for (const auto& e : entries) {
+    if (e.position <= sub.last_sent) continue;  // already sent (backlog and live overlap)
+    frame.push_back(model::to_json(e));
+    sub.last_sent = e.position;
+  }
+  if (!frame.empty()) send(sub, protocol::encode_reply(msg::kSubscribeChannel, frame), dropped);
+}
+
+void EventHub::channel_backlog(const Stream* stream, const std::vector<model::ChannelEntry>& entries,
+                               bool process_ended) {
+  std::vector<Key> dropped;
+  std::lock_guard lock(mu_);
+  auto it = subs_.find(stream);
+  if (it == subs_.end() || !it->second.channel) return;
+  Subscription& sub = it->second;
+  send_entries(sub, entries, dropped);
+  send_entries(sub, sub.waiting, dropped);
+  sub.waiting.clear();
+  sub.pending = false;
+  if (process_ended || sub.end_after_backlog) {
+    sub.stream->end("process ended");
+    dropped.push_back(stream);
+  }
+  for (Key key : dropped) remove(key);
+}
+
+void EventHub::on_entry(const model::ChannelEntry& e, std::vector<Key>& dropped) {
+  auto [first, last] = by_process_.equal_range(e.processid);
+  for (auto it = first; it != last; ++it) {
+    Subscription& sub = subs_.at(it->second);
+    if (!sub.channel || sub.name != e.name) continue;
+    if (sub.pending) {
+      // Bounded like a connection's queue: a backlog that takes this long is a stuck subscriber.
+      if (sub.waiting.size() >= sub.max_pending) {
+        sub.stream->send(protocol::encode_error_reply(503, "channel subscription fell behind; subscribe again"));
+        sub.stream->end("subscriber too slow");
+        dropped.push_back(it->second);
+        continue;
+      }
+      sub.waiting.push_back(e);
+      continue;
+    }
+    send_entries(sub, {e}, dropped);
+  }
+}
+
 void EventHub::unsubscribe(const Stream* stream) {
   std::lock_guard lock(mu_);
   remove(stream);
@@ -122,7 +190,20 @@ void EventHub::on_put(const model::Process& p, std::vector<Key>& dropped) {
   }
   auto [pfirst, plast] = by_process_.equal_range(p.processid);
   for (auto it = pfirst; it != plast; ++it) {
-    if (decide(subs_.at(it->second), p, dropped)) dropped.push_back(it->second);
+    Subscription& sub = subs_.at(it->second);
+    if (sub.channel) {
+      // No entry can follow the end of the process: a channel subscription ends with it (after
+      // its backlog, when that is still being read).
+      if (!model::is_final(p.state)) continue;
+      if (sub.pending) {
+        sub.end_after_backlog = true;
+      } else {
+        sub.stream->end("process ended");
+        dropped.push_back(it->second);
+      }
+      continue;
+    }
+    if (decide(sub, p, dropped)) dropped.push_back(it->second);
   }
 }
 
@@ -151,6 +232,8 @@ void EventHub::publish(std::span<const ports::Mutation> committed) {
   for (const auto& m : committed) {
     if (const auto* put = std::get_if<ports::mutation::PutProcess>(&m)) {
       on_put(put->process, dropped);
+    } else if (const auto* appended = std::get_if<ports::mutation::AppendChannelEntry>(&m)) {
+      on_entry(appended->entry, dropped);
     } else if (const auto* removed = std::get_if<ports::mutation::RemoveProcess>(&m)) {
       std::vector<Key> ended;
       on_removed_process(removed->processid, ended);

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/model/channel.hpp"
 #include "core/model/process.hpp"
 #include "core/ports/store.hpp"
 #include "server/realtime/stream.hpp"
@@ -46,6 +47,16 @@ class EventHub {
   // newer). Call after every change enqueued before the subscription is committed.
   void initial_state(const Stream* stream, const model::Process& process);
 
+  // subscribechannelmsg: entries of channel `name` of `processid` with a position after
+  // `after`. The backlog comes from the store through channel_backlog(); entries committed
+  // meanwhile wait (at most `max_pending`) and follow it without gaps or repeats. The stream ends
+  // when the process ends (after its last entries) or at `deadline` (408).
+  void subscribe_channel(std::shared_ptr<Stream> stream, std::string colonyname, std::string processid,
+                         std::string name, std::int64_t after, model::TimeNs deadline, std::size_t max_pending);
+  // The stored entries after the subscription's position, read once every change enqueued before
+  // the subscription is durable. `process_ended`: the process is final, so nothing follows.
+  void channel_backlog(const Stream* stream, const std::vector<model::ChannelEntry>& entries, bool process_ended);
+
   // The subscriber left; unknown streams are ignored. Any thread.
   void unsubscribe(const Stream* stream);
 
@@ -61,7 +72,14 @@ class EventHub {
 
  private:
   struct Subscription {
-    bool single = false;  // subscribeprocessmsg (else subscribeprocessesmsg)
+    bool single = false;  // subscribeprocessmsg (else subscribeprocessesmsg, unless channel)
+    bool channel = false;  // subscribechannelmsg
+    std::string name;      // channel
+    std::int64_t last_sent = 0;  // channel: the position of the last entry sent
+    bool pending = false;        // channel: waiting for its backlog
+    bool end_after_backlog = false;
+    std::size_t max_pending = 0;
+    std::vector<model::ChannelEntry> waiting;  // channel: committed while pending
     std::shared_ptr<Stream> stream;
     ProcessSelector selector;  // colonyname is set for both kinds
     std::string processid;     // single
@@ -80,6 +98,9 @@ class EventHub {
   bool decide(Subscription& sub, const model::Process& p, std::vector<Key>& dropped);
   void end_with_error(Key key, int status, const std::string& message, const std::string& reason);
   void on_put(const model::Process& p, std::vector<Key>& dropped);
+  void on_entry(const model::ChannelEntry& e, std::vector<Key>& dropped);
+  // Sends the entries after the subscription's position as one frame.
+  void send_entries(Subscription& sub, const std::vector<model::ChannelEntry>& entries, std::vector<Key>& dropped);
   void on_removed_process(const std::string& processid, std::vector<Key>& ended);
   void on_removed_colony(const std::string& colonyname, std::vector<Key>& ended);
 
@@ -87,7 +108,7 @@ class EventHub {
   std::atomic<std::size_t> count_{0};
   std::unordered_map<Key, Subscription> subs_;
   std::unordered_multimap<std::string, Key> by_colony_;   // subscribeprocessesmsg, by colony
-  std::unordered_multimap<std::string, Key> by_process_;  // subscribeprocessmsg, by process id
+  std::unordered_multimap<std::string, Key> by_process_;  // subscribeprocessmsg and channels, by process id
   std::set<std::pair<model::TimeNs, Key>> deadlines_;
 };
 

@@ -1,9 +1,11 @@
 // Channels through the broker: who may use them (the submitter and the assigned executor, only
 // declared channels), ordering per sender, positions and afterseq, the size, count and rate
-// limits (rate on the injected clock), read-only after the end, and surviving a restart.
+// limits (rate on the injected clock), read-only after the end, surviving a restart, and
+// subscribechannelmsg (backlog, then live entries, ending with the process).
 #include <gtest/gtest.h>
 
 #include "core/protocol/encoding.hpp"
+#include "tests/support/recording_stream.hpp"
 #include "tests/unit/server/broker_fixture.hpp"
 
 namespace colonies::server::api {
@@ -161,6 +163,50 @@ TEST_F(BrokerChannelTest, RemovingTheProcessRemovesItsChannels) {
   auto left = h_.store().list_channel_entries({id_, "chat", 0, 100});
   ASSERT_TRUE(left);
   EXPECT_TRUE(left->empty());
+}
+
+TEST_F(BrokerChannelTest, SubscriptionSendsTheBacklogThenNewEntriesThenEndsWithTheProcess) {
+  assign();
+  ASSERT_EQ(append(user_, 1, "one").status, 200);
+  ASSERT_EQ(append(user_, 2, "two").status, 200);
+  auto stream = std::make_shared<testing::RecordingStream>();
+  h_.broker().subscribe(h_.signed_request(executor_, msg::kSubscribeChannel,
+                                          {{"processid", id_}, {"name", "chat"}, {"afterseq", 1}, {"timeout", 60}}),
+                        stream);
+  ASSERT_TRUE(stream->wait_frames(1));
+  ASSERT_EQ(append(executor_, 1, "three").status, 200);
+  ASSERT_TRUE(stream->wait_frames(2));
+  auto frames = stream->frames();
+  ASSERT_EQ(frames[0].payloadtype, "subscribechannelmsg");
+  ASSERT_EQ(frames[0].payload.as_array().size(), 1u);  // only after position 1
+  EXPECT_EQ(frames[0].payload.as_array()[0].at("position").as_int64(), 2);
+  EXPECT_EQ(frames[1].payload.as_array()[0].at("position").as_int64(), 3);
+  ASSERT_EQ(h_.close_successful(executor_, id_).status, 200);
+  EXPECT_TRUE(stream->wait_ended());
+}
+
+TEST_F(BrokerChannelTest, SubscriptionIsRefusedToOthers) {
+  Identity other_user = h_.add_user(colony_, "other-user");
+  auto stream = std::make_shared<testing::RecordingStream>();
+  h_.broker().subscribe(h_.signed_request(other_user, msg::kSubscribeChannel,
+                                          {{"processid", id_}, {"name", "chat"}, {"afterseq", 0}, {"timeout", 60}}),
+                        stream);
+  ASSERT_TRUE(stream->wait_ended());
+  ASSERT_EQ(stream->frames().size(), 1u);
+  EXPECT_EQ(testing::error_status(stream->frames()[0]), 403);
+}
+
+TEST_F(BrokerChannelTest, SubscriptionToAFinishedProcessSendsEverythingAndEnds) {
+  assign();
+  ASSERT_EQ(append(executor_, 1, "bye").status, 200);
+  ASSERT_EQ(h_.close_successful(executor_, id_).status, 200);
+  auto stream = std::make_shared<testing::RecordingStream>();
+  h_.broker().subscribe(h_.signed_request(user_, msg::kSubscribeChannel,
+                                          {{"processid", id_}, {"name", "chat"}, {"afterseq", 0}, {"timeout", 60}}),
+                        stream);
+  ASSERT_TRUE(stream->wait_ended());
+  ASSERT_EQ(stream->frames().size(), 1u);
+  EXPECT_EQ(stream->frames()[0].payload.as_array().size(), 1u);
 }
 
 }  // namespace

@@ -168,6 +168,45 @@ TEST(EventHubTest, UnsubscribedStreamGetsNothing) {
   EXPECT_EQ(hub.size(), 0u);
 }
 
+model::ChannelEntry entry(const std::string& process, std::int64_t position) {
+  model::ChannelEntry e;
+  e.processid = process;
+  e.name = "chat";
+  e.position = position;
+  e.sequence = position;
+  return e;
+}
+
+TEST(EventHubTest, ChannelBacklogAndLiveEntriesArriveOnceAndInOrder) {
+  EventHub hub;
+  auto stream = std::make_shared<RecordingStream>();
+  hub.subscribe_channel(stream, "alpha", "p1", "chat", /*after=*/1, kNever, /*max_pending=*/10);
+  // Committed while the backlog is being read: held back, and 3 is also in the backlog.
+  publish(hub, {mutation::AppendChannelEntry{entry("p1", 3)}, mutation::AppendChannelEntry{entry("p1", 4)}});
+  EXPECT_TRUE(stream->frames().empty());
+  hub.channel_backlog(stream.get(), {entry("p1", 2), entry("p1", 3)}, /*process_ended=*/false);
+  publish(hub, {mutation::AppendChannelEntry{entry("p1", 5)}, mutation::AppendChannelEntry{entry("p2", 1)}});
+  std::vector<std::int64_t> positions;
+  for (const auto& f : stream->frames()) {
+    EXPECT_EQ(f.payloadtype, "subscribechannelmsg");
+    for (const auto& e : f.payload.as_array()) positions.push_back(e.at("position").as_int64());
+  }
+  EXPECT_EQ(positions, (std::vector<std::int64_t>{2, 3, 4, 5}));
+  publish(hub, {mutation::PutProcess{process("p1", ProcessState::Success)}});
+  EXPECT_TRUE(stream->ended());
+  EXPECT_EQ(hub.size(), 0u);
+}
+
+TEST(EventHubTest, ChannelSubscriptionThatFallsBehindIsEnded) {
+  EventHub hub;
+  auto stream = std::make_shared<RecordingStream>();
+  hub.subscribe_channel(stream, "alpha", "p1", "chat", 0, kNever, /*max_pending=*/2);
+  publish(hub, {mutation::AppendChannelEntry{entry("p1", 1)}, mutation::AppendChannelEntry{entry("p1", 2)},
+                mutation::AppendChannelEntry{entry("p1", 3)}});
+  EXPECT_TRUE(stream->ended());
+  EXPECT_EQ(error_status(stream->frames().at(0)), 503);
+}
+
 TEST(EventHubTest, EndAllSendsTheReasonToEverySubscriber) {
   EventHub hub;
   auto a = std::make_shared<RecordingStream>();
