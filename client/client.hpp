@@ -81,10 +81,15 @@ class Subscription {
   // (403, 404, ...) come with their status; a subscriber too slow to read, a server shutting
   // down or a lost connection is Unavailable with the reason.
   Result<std::optional<model::Process>> next(std::chrono::milliseconds wait);
+  // The same for subscribechannelmsg, whose events carry entries (in position order).
+  Result<std::optional<std::vector<model::ChannelEntry>>> next_entries(std::chrono::milliseconds wait);
   // Whether the last nullopt from next() was the subscription's timeout (a 408 frame).
   bool timed_out() const { return timed_out_; }
 
  private:
+  // The next event's payload (nullopt: ended normally), shared by next() and next_entries().
+  Result<std::optional<json::value>> next_payload(std::chrono::milliseconds wait);
+
   std::string msgtype_;
   std::unique_ptr<StreamConnection> stream_;
   std::string endpoint_;
@@ -223,6 +228,10 @@ class Client {
   Result<std::unique_ptr<Subscription>> open_process_subscription(const std::string& colonyname,
                                                                   const std::string& processid,
                                                                   model::ProcessState state, int timeout_s);
+  // subscribechannelmsg: stored entries after `afterseq`, then new ones; ends with the process.
+  Result<std::unique_ptr<Subscription>> open_channel_subscription(const std::string& processid,
+                                                                  const std::string& name, std::int64_t afterseq,
+                                                                  int timeout_s);
   // How long to wait for the next event of a subscription of `timeout_s` before giving up.
   std::chrono::milliseconds subscription_wait(int timeout_s) const;
 

@@ -21,13 +21,13 @@ constexpr int kNormalClose = 1000;
 Subscription::Subscription(std::string msgtype, std::unique_ptr<StreamConnection> stream, std::string endpoint)
     : msgtype_(std::move(msgtype)), stream_(std::move(stream)), endpoint_(std::move(endpoint)) {}
 
-Result<std::optional<model::Process>> Subscription::next(std::chrono::milliseconds wait) {
-  if (ended_) return std::optional<model::Process>{};
+Result<std::optional<json::value>> Subscription::next_payload(std::chrono::milliseconds wait) {
+  if (ended_) return std::optional<json::value>{};
   COLONIES_TRY(frame, stream_->read(wait));
   if (!frame) {
     ended_ = true;
     auto closed = stream_->closed();
-    if (closed.code == kNormalClose) return std::optional<model::Process>{};
+    if (closed.code == kNormalClose) return std::optional<json::value>{};
     return fail(ErrorCode::Unavailable, "{} ended by {}: {}", msgtype_, endpoint_,
                 closed.reason.empty() ? fmt::format("close code {}", closed.code) : closed.reason);
   }
@@ -43,13 +43,27 @@ Result<std::optional<model::Process>> Subscription::next(std::chrono::millisecon
     }
     if (status == 408) {
       timed_out_ = true;
-      return std::optional<model::Process>{};
+      return std::optional<json::value>{};
     }
     return fail(protocol::error_code_from_http(status), "{}", message);
   }
-  auto process = detail::decode_one(msgtype_, reply->payload, model::process_from_json, "process");
+  return std::optional<json::value>{std::move(reply->payload)};
+}
+
+Result<std::optional<model::Process>> Subscription::next(std::chrono::milliseconds wait) {
+  COLONIES_TRY(payload, next_payload(wait));
+  if (!payload) return std::optional<model::Process>{};
+  auto process = detail::decode_one(msgtype_, *payload, model::process_from_json, "process");
   if (!process) return std::unexpected(process.error());
   return std::optional<model::Process>{std::move(*process)};
+}
+
+Result<std::optional<std::vector<model::ChannelEntry>>> Subscription::next_entries(std::chrono::milliseconds wait) {
+  COLONIES_TRY(payload, next_payload(wait));
+  if (!payload) return std::optional<std::vector<model::ChannelEntry>>{};
+  auto entries = detail::decode_list(msgtype_, *payload, model::channel_entry_from_json, "entries");
+  if (!entries) return std::unexpected(entries.error());
+  return std::optional<std::vector<model::ChannelEntry>>{std::move(*entries)};
 }
 
 std::chrono::milliseconds Client::subscription_wait(int timeout_s) const {
@@ -89,6 +103,13 @@ Result<std::unique_ptr<Subscription>> Client::open_process_subscription(const st
       msg::kSubscribeProcess,
       {{"colonyname", colonyname}, {"processid", processid}, {"executortype", ""}, {"state", static_cast<int>(state)}},
       timeout_s);
+}
+
+Result<std::unique_ptr<Subscription>> Client::open_channel_subscription(const std::string& processid,
+                                                                        const std::string& name, std::int64_t afterseq,
+                                                                        int timeout_s) {
+  return open_subscription(msg::kSubscribeChannel, {{"processid", processid}, {"name", name}, {"afterseq", afterseq}},
+                           timeout_s);
 }
 
 Status Client::subscribe_processes(const std::string& colonyname, const std::string& executortype,

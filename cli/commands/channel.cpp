@@ -18,6 +18,7 @@ struct ChannelOptions {
   std::int64_t inreplyto = 0;
   std::int64_t after = 0;
   int count = 100;
+  bool follow = false;
 };
 
 int append(CommandContext& ctx, const ChannelOptions& o) {
@@ -29,8 +30,39 @@ int append(CommandContext& ctx, const ChannelOptions& o) {
   });
 }
 
+void print_entries(CommandContext& ctx, const std::vector<model::ChannelEntry>& entries) {
+  for (const auto& e : entries) {
+    if (ctx.settings.json) {
+      ctx.print_json(model::to_json(e));
+    } else {
+      ctx.out() << fmt::format("{:>6}  {:<5}  {}\n", e.position, e.payloadtype, e.payload) << std::flush;
+    }
+  }
+}
+
+// Prints the channel, then each new entry as it is committed, until the process ends. Re-subscribes
+// after the server's subscription timeout from the last position seen.
+int follow(CommandContext& ctx, client::Client& c, const ChannelOptions& o) {
+  std::int64_t after = o.after;
+  for (;;) {
+    auto subscription = c.open_channel_subscription(o.processid, o.name, after, 0);
+    if (!subscription) return ctx.report(subscription.error(), c);
+    for (;;) {
+      auto entries = (*subscription)->next_entries(c.subscription_wait(0));
+      if (!entries) return ctx.report(entries.error(), c);
+      if (!*entries) {
+        if ((*subscription)->timed_out()) break;  // subscribe again
+        return kExitOk;                           // the process ended
+      }
+      print_entries(ctx, **entries);
+      if (!(*entries)->empty()) after = (*entries)->back().position;
+    }
+  }
+}
+
 int read(CommandContext& ctx, const ChannelOptions& o) {
   return with_client(ctx, KeyRole::Member, [&](client::Client& c) {
+    if (o.follow) return follow(ctx, c, o);
     auto entries = c.channel_read(o.processid, o.name, o.after, o.count);
     if (!entries) return ctx.report(entries.error(), c);
     if (ctx.settings.json) return print_json_list(ctx, *entries);
@@ -64,6 +96,7 @@ void add_channel_commands(CLI::App& app, CommandContext& ctx) {
   read_cmd->add_option("--name", o->name, "channel name")->required();
   read_cmd->add_option("--after", o->after, "only entries after this position (0 = from the start)")->capture_default_str();
   read_cmd->add_option("--count", o->count, "at most this many entries")->capture_default_str();
+  read_cmd->add_flag("--follow", o->follow, "then print new entries as they come, until the process ends (WebSocket)");
   on_run(read_cmd, ctx, [&ctx, o] { return read(ctx, *o); });
 }
 

@@ -1,6 +1,8 @@
 // Channels end to end over loopback with the real coloniesd and SQLite: the submitter and the
 // executor exchange entries, an outsider is refused, and everything survives a restart (kill -9:
 // acknowledged entries were durable), with positions and sequences continuing afterwards.
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "tests/integration/server/colony_setup.hpp"
@@ -73,6 +75,36 @@ TEST_F(ChannelTest, ExchangeSurvivesARestart) {
   ASSERT_TRUE(next.has_value()) << next.error().message;
   EXPECT_EQ(next->position, 3);
   EXPECT_EQ(payloads(user2.channel_read(process->processid, "chat", 2)), (std::vector<std::string>{"thanks"}));
+}
+
+TEST_F(ChannelTest, SubscriptionDeliversBacklogThenLiveEntriesUntilTheProcessEnds) {
+  auto user = connect(server_->port(), setup_.user);
+  auto spec = make_spec(setup_.colony, "worker", "stream");
+  spec.channels = {"out"};
+  auto process = user.submit(spec);
+  ASSERT_TRUE(process.has_value()) << process.error().message;
+  auto executor = connect(server_->port(), executor_);
+  ASSERT_TRUE(executor.assign(setup_.colony, 5).has_value());
+  ASSERT_TRUE(executor.channel_append(process->processid, "out", 1, "first").has_value());
+
+  auto sub = user.open_channel_subscription(process->processid, "out", 0, 30);
+  ASSERT_TRUE(sub.has_value()) << sub.error().message;
+  std::thread producer([&] {
+    auto e = connect(server_->port(), executor_);
+    (void)e.channel_append(process->processid, "out", 2, "second");
+    (void)e.channel_append(process->processid, "out", 3, "third", "end");
+    (void)e.close_successful(process->processid);
+  });
+  std::vector<std::string> seen;
+  for (;;) {
+    auto batch = (*sub)->next_entries(10s);
+    ASSERT_TRUE(batch.has_value()) << batch.error().message;
+    if (!batch->has_value()) break;
+    for (const auto& e : **batch) seen.push_back(e.payload);
+  }
+  producer.join();
+  EXPECT_FALSE((*sub)->timed_out());
+  EXPECT_EQ(seen, (std::vector<std::string>{"first", "second", "third"}));
 }
 
 }  // namespace
