@@ -17,6 +17,7 @@
 #include "core/error/error.hpp"
 #include "core/model/entities.hpp"
 #include "core/model/executor.hpp"
+#include "core/model/files.hpp"
 #include "core/model/function_spec.hpp"
 #include "core/model/process.hpp"
 #include "core/ports/clock.hpp"
@@ -182,6 +183,33 @@ class Client {
   Result<std::vector<model::Location>> get_locations(const std::string& colonyname);
   Result<model::Location> get_location(const std::string& colonyname, const std::string& name);
   Status remove_location(const std::string& colonyname, const std::string& name);  // colony owner
+
+  // ---- Files and snapshots (client_files.cpp): metadata only. The bytes go to and from a
+  // ports::BlobStore directly; client/file_sync.hpp does both halves together.
+  // `file` needs colonyname, label, name, size, checksum and ref; the server assigns the rest.
+  Result<model::File> add_file(const model::File& file);
+  Result<model::File> get_file(const std::string& colonyname, const std::string& fileid);
+  // Every revision of (label, name), newest first; only the newest with `latest`.
+  Result<std::vector<model::File>> get_file_revisions(const std::string& colonyname, const std::string& label,
+                                                      const std::string& name, bool latest = false);
+  // The latest revision of every file under `label` (and its sub-labels with `recursive`).
+  Result<std::vector<model::File>> get_files(const std::string& colonyname, const std::string& label,
+                                             bool recursive = false, bool all_revisions = false);
+  // Labels with files: all when `label` is empty, else `label` (exact) or it and those below.
+  Result<std::vector<model::Label>> get_file_labels(const std::string& colonyname, const std::string& label = "",
+                                                    bool exact = false);
+  // Returns how many revisions were removed (1 by id).
+  Result<std::int64_t> remove_file(const std::string& colonyname, const std::string& fileid);
+  Result<std::int64_t> remove_file_revisions(const std::string& colonyname, const std::string& label,
+                                             const std::string& name);
+  Result<model::Snapshot> create_snapshot(const std::string& colonyname, const std::string& label,
+                                          const std::string& name);
+  Result<model::Snapshot> get_snapshot(const std::string& colonyname, const std::string& snapshotid);
+  Result<model::Snapshot> get_snapshot_by_name(const std::string& colonyname, const std::string& name);
+  Result<std::vector<model::Snapshot>> get_snapshots(const std::string& colonyname);
+  Status remove_snapshot(const std::string& colonyname, const std::string& snapshotid);
+  Status remove_snapshot_by_name(const std::string& colonyname, const std::string& name);
+  Result<std::int64_t> remove_all_snapshots(const std::string& colonyname);  // how many were removed
 
  private:
   Result<json::value> exchange(std::string_view msgtype, const std::string& body, std::chrono::milliseconds timeout);

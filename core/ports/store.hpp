@@ -15,6 +15,7 @@
 #include "core/error/error.hpp"
 #include "core/model/entities.hpp"
 #include "core/model/executor.hpp"
+#include "core/model/files.hpp"
 #include "core/model/process.hpp"
 
 namespace colonies::ports {
@@ -23,7 +24,7 @@ namespace mutation {
 struct SetServerId { std::string id; };
 struct PutColony { model::Colony colony; };  // insert or replace by name
 // Removes the colony and everything in it: users, executors, locations, functions, processes,
-// attributes, logs, pause flag.
+// attributes, logs, pause flag, file metadata and snapshots.
 struct RemoveColony { std::string name; };
 struct PutUser { model::User user; };  // by (colonyname, name)
 struct RemoveUser { std::string colonyname; std::string name; };
@@ -40,6 +41,15 @@ struct RemoveProcess { std::string processid; };  // and its attributes
 struct RemoveProcesses { std::string colonyname; std::optional<model::ProcessState> state; };
 struct AppendLog { model::Log log; };
 struct SetPaused { std::string colonyname; bool paused = false; };
+// ColonyFS metadata. A file is never replaced: every AddFile is a new revision (new fileid, the
+// server's next sequencenr).
+struct AddFile { model::File file; };
+struct RemoveFile { std::string colonyname; std::string fileid; };  // one revision
+// Every revision of one file name under one label.
+struct RemoveFileRevisions { std::string colonyname; std::string label; std::string name; };
+struct PutSnapshot { model::Snapshot snapshot; };  // a new snapshot; (colonyname, name) is unique
+struct RemoveSnapshot { std::string colonyname; std::string snapshotid; };
+struct RemoveSnapshots { std::string colonyname; };  // every snapshot of the colony
 }  // namespace mutation
 
 using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutation::RemoveColony,
@@ -47,7 +57,16 @@ using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutati
                               mutation::RemoveExecutor, mutation::PutLocation, mutation::RemoveLocation,
                               mutation::PutFunction, mutation::RemoveFunction, mutation::PutProcess,
                               mutation::RemoveProcess, mutation::RemoveProcesses, mutation::AppendLog,
-                              mutation::SetPaused>;
+                              mutation::SetPaused, mutation::AddFile, mutation::RemoveFile,
+                              mutation::RemoveFileRevisions, mutation::PutSnapshot, mutation::RemoveSnapshot,
+                              mutation::RemoveSnapshots>;
+
+// A snapshot's identity, enough for the server to keep names unique per colony in memory.
+struct SnapshotName {
+  std::string colonyname;
+  std::string name;
+  std::string snapshotid;
+};
 
 // Everything the server rebuilds its memory from at start.
 struct Snapshot {
@@ -59,6 +78,15 @@ struct Snapshot {
   std::vector<model::Function> functions;
   std::vector<model::Process> active_processes;  // WAITING and RUNNING
   std::vector<std::string> paused_colonies;
+  std::int64_t last_file_sequencenr = 0;  // the highest sequencenr of any stored file, 0 if none
+  std::vector<SnapshotName> snapshots;
+};
+
+struct FileQuery {
+  std::string colonyname;   // required
+  std::string label;        // required, normalised (model::normalize_label)
+  bool recursive = false;   // also files under sub-labels of `label`
+  bool all_revisions = false;  // every revision instead of only the latest of each name
 };
 
 struct ProcessFilter {
@@ -104,6 +132,25 @@ class Store {
                                                       std::int64_t since, int count) = 0;
   // Number of processes per state, for one colony or (empty name) the whole server.
   virtual Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) = 0;
+
+  // ColonyFS metadata. A file or snapshot of another colony is "not found" (nullopt / absent).
+  virtual Result<std::optional<model::File>> get_file(const std::string& colonyname, const std::string& fileid) = 0;
+  // Every revision of (label, name), newest (highest sequencenr) first.
+  virtual Result<std::vector<model::File>> get_file_revisions(const std::string& colonyname, const std::string& label,
+                                                              const std::string& name) = 0;
+  // Files of a label (and its sub-labels when recursive), ordered by label, name, then newest
+  // revision first.
+  virtual Result<std::vector<model::File>> list_files(const FileQuery& query) = 0;
+  // Labels holding files, ordered by name: all of the colony when `label` is empty, else `label`
+  // itself (exact) or `label` and every label below it.
+  virtual Result<std::vector<model::Label>> list_labels(const std::string& colonyname, const std::string& label,
+                                                        bool exact) = 0;
+  virtual Result<std::optional<model::Snapshot>> get_snapshot(const std::string& colonyname,
+                                                              const std::string& snapshotid) = 0;
+  virtual Result<std::optional<model::Snapshot>> get_snapshot_by_name(const std::string& colonyname,
+                                                                      const std::string& name) = 0;
+  // Every snapshot of the colony, oldest first.
+  virtual Result<std::vector<model::Snapshot>> list_snapshots(const std::string& colonyname) = 0;
 };
 
 }  // namespace colonies::ports

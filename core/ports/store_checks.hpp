@@ -63,9 +63,30 @@ inline Status check_mutation(const Mutation& m) {
           return require(v.colonyname, "colonyname", "RemoveProcesses");
         } else if constexpr (std::is_same_v<T, mutation::AppendLog>) {
           return require(v.log.colonyname, "colonyname", "AppendLog");
-        } else {
-          static_assert(std::is_same_v<T, mutation::SetPaused>, "every mutation needs a check");
+        } else if constexpr (std::is_same_v<T, mutation::SetPaused>) {
           return require(v.colonyname, "colonyname", "SetPaused");
+        } else if constexpr (std::is_same_v<T, mutation::AddFile>) {
+          COLONIES_CHECK(require(v.file.fileid, "fileid", "AddFile"));
+          COLONIES_CHECK(require(v.file.colonyname, "colonyname", "AddFile"));
+          COLONIES_CHECK(require(v.file.label, "label", "AddFile"));
+          return require(v.file.name, "name", "AddFile");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveFile>) {
+          COLONIES_CHECK(require(v.colonyname, "colonyname", "RemoveFile"));
+          return require(v.fileid, "fileid", "RemoveFile");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveFileRevisions>) {
+          COLONIES_CHECK(require(v.colonyname, "colonyname", "RemoveFileRevisions"));
+          COLONIES_CHECK(require(v.label, "label", "RemoveFileRevisions"));
+          return require(v.name, "name", "RemoveFileRevisions");
+        } else if constexpr (std::is_same_v<T, mutation::PutSnapshot>) {
+          COLONIES_CHECK(require(v.snapshot.snapshotid, "snapshotid", "PutSnapshot"));
+          COLONIES_CHECK(require(v.snapshot.colonyname, "colonyname", "PutSnapshot"));
+          return require(v.snapshot.name, "name", "PutSnapshot");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveSnapshot>) {
+          COLONIES_CHECK(require(v.colonyname, "colonyname", "RemoveSnapshot"));
+          return require(v.snapshotid, "snapshotid", "RemoveSnapshot");
+        } else {
+          static_assert(std::is_same_v<T, mutation::RemoveSnapshots>, "every mutation needs a check");
+          return require(v.colonyname, "colonyname", "RemoveSnapshots");
         }
       },
       m);

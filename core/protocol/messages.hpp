@@ -69,6 +69,17 @@ inline constexpr std::string_view kAddLocation = "addlocationmsg";
 inline constexpr std::string_view kGetLocations = "getlocationsmsg";
 inline constexpr std::string_view kGetLocation = "getlocationmsg";
 inline constexpr std::string_view kRemoveLocation = "removelocationmsg";
+// Files and snapshots (ColonyFS metadata; the bytes never pass through the server)
+inline constexpr std::string_view kAddFile = "addfilemsg";
+inline constexpr std::string_view kGetFile = "getfilemsg";
+inline constexpr std::string_view kGetFiles = "getfilesmsg";
+inline constexpr std::string_view kGetFileLabels = "getfilelabelsmsg";
+inline constexpr std::string_view kRemoveFile = "removefilemsg";
+inline constexpr std::string_view kCreateSnapshot = "createsnapshotmsg";
+inline constexpr std::string_view kGetSnapshot = "getsnapshotmsg";
+inline constexpr std::string_view kGetSnapshots = "getsnapshotsmsg";
+inline constexpr std::string_view kRemoveSnapshot = "removesnapshotmsg";
+inline constexpr std::string_view kRemoveAllSnapshots = "removeallsnapshotmsg";
 
 inline constexpr std::string_view kError = "error";
 

@@ -82,6 +82,16 @@ void Broker::register_handlers() {
       {msg::kGetLocations, &Broker::on_get_locations},
       {msg::kGetLocation, &Broker::on_get_location},
       {msg::kRemoveLocation, &Broker::on_remove_location},
+      {msg::kAddFile, &Broker::on_add_file},
+      {msg::kGetFile, &Broker::on_get_file},
+      {msg::kGetFiles, &Broker::on_get_files},
+      {msg::kGetFileLabels, &Broker::on_get_file_labels},
+      {msg::kRemoveFile, &Broker::on_remove_file},
+      {msg::kCreateSnapshot, &Broker::on_create_snapshot},
+      {msg::kGetSnapshot, &Broker::on_get_snapshot},
+      {msg::kGetSnapshots, &Broker::on_get_snapshots},
+      {msg::kRemoveSnapshot, &Broker::on_remove_snapshot},
+      {msg::kRemoveAllSnapshots, &Broker::on_remove_all_snapshots},
   };
   for (const auto& [name, handler] : table) {
     handlers_.emplace(std::string(name), handler);
@@ -95,6 +105,9 @@ Status Broker::load(const std::string& initial_server_id) {
   registry_ = registry::Registry{};
   scheduler_ = scheduler::Scheduler{};
   paused_.clear();
+  snapshot_names_.clear();
+  file_sequencenr_ = snapshot.last_file_sequencenr;
+  for (const auto& s : snapshot.snapshots) snapshot_names_[s.colonyname][s.name] = s.snapshotid;
   registry_.server_id = snapshot.server_id;
   started_at_ = now();
   auth_->not_before(started_at_ / 1'000'000'000);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -191,6 +192,21 @@ class Broker {
   void on_get_locations(Call& call);
   void on_get_location(Call& call);
   void on_remove_location(Call& call);
+  // handlers_files.cpp: ColonyFS metadata.
+  void on_add_file(Call& call);
+  void on_get_file(Call& call);
+  void on_get_files(Call& call);
+  void on_get_file_labels(Call& call);
+  void on_remove_file(Call& call);
+  void on_create_snapshot(Call& call);
+  void on_get_snapshot(Call& call);
+  void on_get_snapshots(Call& call);
+  void on_remove_snapshot(Call& call);
+  void on_remove_all_snapshots(Call& call);
+  // Runs `query` (store reads) on the blocking pool, then `apply` with its result under the
+  // lock; apply's mutations are committed and the reply sent once durable.
+  template <class T>
+  void read_then_write(Call& call, std::function<Result<T>()> query, std::function<Result<Outcome>(T&)> apply);
 
   // Shared by close successful / close failed: the final state of a process the caller holds,
   // or of one only the store knows (then a 409 or 404).
@@ -219,6 +235,11 @@ class Broker {
   registry::Registry registry_;
   scheduler::Scheduler scheduler_;
   std::unordered_map<std::string, bool> paused_;
+  // ColonyFS: the last sequencenr handed out (files are metadata in the store only), and every
+  // snapshot's name per colony (name -> snapshotid), so names stay unique per colony although
+  // two creates race through the group commit.
+  std::int64_t file_sequencenr_ = 0;
+  std::unordered_map<std::string, std::map<std::string, std::string>> snapshot_names_;
   model::TimeNs last_stale_check_ = 0;
   model::TimeNs started_at_ = 0;
   bool shutting_down_ = false;

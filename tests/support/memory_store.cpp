@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <iterator>
+#include <tuple>
 
 #include "core/ports/store_checks.hpp"
 
@@ -62,6 +63,8 @@ void MemoryStore::apply_one(const mutation::RemoveColony& m) {
   std::erase_if(functions_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
   std::erase_if(logs_, [&](const model::Log& l) { return l.colonyname == m.name; });
   paused_.erase(m.name);
+  std::erase_if(files_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(snapshots_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
   colonies_.erase(m.name);
 }
 
@@ -105,6 +108,31 @@ void MemoryStore::apply_one(const mutation::SetPaused& m) {
   }
 }
 
+void MemoryStore::apply_one(const mutation::AddFile& m) { files_[m.file.fileid] = m.file; }
+
+void MemoryStore::apply_one(const mutation::RemoveFile& m) {
+  auto f = files_.find(m.fileid);
+  if (f != files_.end() && f->second.colonyname == m.colonyname) files_.erase(f);
+}
+
+void MemoryStore::apply_one(const mutation::RemoveFileRevisions& m) {
+  std::erase_if(files_, [&](const auto& entry) {
+    const model::File& f = entry.second;
+    return f.colonyname == m.colonyname && f.label == m.label && f.name == m.name;
+  });
+}
+
+void MemoryStore::apply_one(const mutation::PutSnapshot& m) { snapshots_[m.snapshot.snapshotid] = m.snapshot; }
+
+void MemoryStore::apply_one(const mutation::RemoveSnapshot& m) {
+  auto s = snapshots_.find(m.snapshotid);
+  if (s != snapshots_.end() && s->second.colonyname == m.colonyname) snapshots_.erase(s);
+}
+
+void MemoryStore::apply_one(const mutation::RemoveSnapshots& m) {
+  std::erase_if(snapshots_, [&](const auto& entry) { return entry.second.colonyname == m.colonyname; });
+}
+
 void MemoryStore::remove_attributes_of(const std::string& processid) {
   auto p = processes_.find(processid);
   if (p == processes_.end()) return;
@@ -135,6 +163,11 @@ Result<ports::Snapshot> MemoryStore::load() {
     }
   }
   s.paused_colonies.assign(paused_.begin(), paused_.end());
+  for (const auto& [id, f] : files_) s.last_file_sequencenr = std::max(s.last_file_sequencenr, f.sequencenr);
+  for (const auto& [id, snap] : snapshots_) s.snapshots.push_back({snap.colonyname, snap.name, snap.snapshotid});
+  std::sort(s.snapshots.begin(), s.snapshots.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.colonyname, a.name) < std::tie(b.colonyname, b.name);
+  });
   return s;
 }
 
@@ -224,6 +257,95 @@ Result<std::map<model::ProcessState, std::int64_t>> MemoryStore::count_processes
     if (colonyname.empty() || p.spec.conditions.colonyname == colonyname) ++counts[p.state];
   }
   return counts;
+}
+
+Result<std::optional<model::File>> MemoryStore::get_file(const std::string& colonyname, const std::string& fileid) {
+  std::lock_guard lock(mutex_);
+  auto f = files_.find(fileid);
+  if (f == files_.end() || f->second.colonyname != colonyname) return std::optional<model::File>{};
+  return std::optional<model::File>(f->second);
+}
+
+namespace {
+// Label, name, newest revision first: the order of SqliteStore's file listings.
+bool file_order(const model::File& a, const model::File& b) {
+  if (a.label != b.label) return a.label < b.label;
+  if (a.name != b.name) return a.name < b.name;
+  return a.sequencenr > b.sequencenr;
+}
+}  // namespace
+
+Result<std::vector<model::File>> MemoryStore::get_file_revisions(const std::string& colonyname,
+                                                                 const std::string& label, const std::string& name) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::File> out;
+  for (const auto& [id, f] : files_) {
+    if (f.colonyname == colonyname && f.label == label && f.name == name) out.push_back(f);
+  }
+  std::sort(out.begin(), out.end(), file_order);
+  return out;
+}
+
+Result<std::vector<model::File>> MemoryStore::list_files(const ports::FileQuery& q) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::File> out;
+  for (const auto& [id, f] : files_) {
+    if (f.colonyname != q.colonyname) continue;
+    if (q.recursive ? !model::label_within(f.label, q.label) : f.label != q.label) continue;
+    out.push_back(f);
+  }
+  std::sort(out.begin(), out.end(), file_order);
+  if (!q.all_revisions) {
+    // Sorted newest first within a name, so the first of each (label, name) is the latest.
+    auto last = std::unique(out.begin(), out.end(), [](const model::File& a, const model::File& b) {
+      return a.label == b.label && a.name == b.name;
+    });
+    out.erase(last, out.end());
+  }
+  return out;
+}
+
+Result<std::vector<model::Label>> MemoryStore::list_labels(const std::string& colonyname, const std::string& label,
+                                                           bool exact) {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::set<std::string>> names;
+  for (const auto& [id, f] : files_) {
+    if (f.colonyname != colonyname) continue;
+    if (!label.empty() && (exact ? f.label != label : !model::label_within(f.label, label))) continue;
+    names[f.label].insert(f.name);
+  }
+  std::vector<model::Label> out;
+  for (const auto& [name, set] : names) out.push_back(model::Label{name, static_cast<std::int64_t>(set.size())});
+  return out;
+}
+
+Result<std::optional<model::Snapshot>> MemoryStore::get_snapshot(const std::string& colonyname,
+                                                                 const std::string& snapshotid) {
+  std::lock_guard lock(mutex_);
+  auto s = snapshots_.find(snapshotid);
+  if (s == snapshots_.end() || s->second.colonyname != colonyname) return std::optional<model::Snapshot>{};
+  return std::optional<model::Snapshot>(s->second);
+}
+
+Result<std::optional<model::Snapshot>> MemoryStore::get_snapshot_by_name(const std::string& colonyname,
+                                                                         const std::string& name) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, s] : snapshots_) {
+    if (s.colonyname == colonyname && s.name == name) return std::optional<model::Snapshot>(s);
+  }
+  return std::optional<model::Snapshot>{};
+}
+
+Result<std::vector<model::Snapshot>> MemoryStore::list_snapshots(const std::string& colonyname) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::Snapshot> out;
+  for (const auto& [id, s] : snapshots_) {
+    if (s.colonyname == colonyname) out.push_back(s);
+  }
+  std::sort(out.begin(), out.end(), [](const model::Snapshot& a, const model::Snapshot& b) {
+    return std::tie(a.added, a.snapshotid) < std::tie(b.added, b.snapshotid);
+  });
+  return out;
 }
 
 }  // namespace colonies::testing

@@ -27,6 +27,17 @@ class MemoryStore final : public ports::Store {
   Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text,
                                               std::int64_t since, int count) override;
   Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) override;
+  Result<std::optional<model::File>> get_file(const std::string& colonyname, const std::string& fileid) override;
+  Result<std::vector<model::File>> get_file_revisions(const std::string& colonyname, const std::string& label,
+                                                      const std::string& name) override;
+  Result<std::vector<model::File>> list_files(const ports::FileQuery& query) override;
+  Result<std::vector<model::Label>> list_labels(const std::string& colonyname, const std::string& label,
+                                                bool exact) override;
+  Result<std::optional<model::Snapshot>> get_snapshot(const std::string& colonyname,
+                                                      const std::string& snapshotid) override;
+  Result<std::optional<model::Snapshot>> get_snapshot_by_name(const std::string& colonyname,
+                                                              const std::string& name) override;
+  Result<std::vector<model::Snapshot>> list_snapshots(const std::string& colonyname) override;
 
   // Test hook: the next apply() fails with Unavailable and applies nothing, as a store whose
   // disk went away would.
@@ -56,6 +67,12 @@ class MemoryStore final : public ports::Store {
   void apply_one(const ports::mutation::RemoveProcesses& m);
   void apply_one(const ports::mutation::AppendLog& m);
   void apply_one(const ports::mutation::SetPaused& m);
+  void apply_one(const ports::mutation::AddFile& m);
+  void apply_one(const ports::mutation::RemoveFile& m);
+  void apply_one(const ports::mutation::RemoveFileRevisions& m);
+  void apply_one(const ports::mutation::PutSnapshot& m);
+  void apply_one(const ports::mutation::RemoveSnapshot& m);
+  void apply_one(const ports::mutation::RemoveSnapshots& m);
 
   void remove_attributes_of(const std::string& processid);
   void remove_process(const std::string& processid);
@@ -72,6 +89,8 @@ class MemoryStore final : public ports::Store {
   std::map<std::string, StoredAttribute> attributes_;
   std::vector<model::Log> logs_;  // in append order, which breaks timestamp ties as SQLite's id does
   std::set<std::string> paused_;
+  std::map<std::string, model::File> files_;          // by fileid
+  std::map<std::string, model::Snapshot> snapshots_;  // by snapshotid
 };
 
 }  // namespace colonies::testing

@@ -124,6 +124,7 @@ Result<ports::Snapshot> SqliteStore::read_snapshot(Connection& c) {
   }
   ports::Snapshot snapshot;
   Status read = read_snapshot_tables(c, snapshot);
+  if (read) read = read_file_state(c, snapshot);
   COLONIES_TRY(end, c.prepare(read ? "COMMIT" : "ROLLBACK"));
   Status ended = end.run();
   if (!read) return std::unexpected(std::move(read.error()));

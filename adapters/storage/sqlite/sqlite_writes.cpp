@@ -57,7 +57,8 @@ class Writer {
     for (std::string_view sql : {"DELETE FROM processes WHERE colonyname = ?", "DELETE FROM users WHERE colonyname = ?",
                                  "DELETE FROM executors WHERE colonyname = ?", "DELETE FROM locations WHERE colonyname = ?",
                                  "DELETE FROM functions WHERE colonyname = ?", "DELETE FROM logs WHERE colonyname = ?",
-                                 "DELETE FROM paused WHERE colonyname = ?", "DELETE FROM colonies WHERE name = ?"}) {
+                                 "DELETE FROM paused WHERE colonyname = ?", "DELETE FROM files WHERE colonyname = ?",
+                                 "DELETE FROM snapshots WHERE colonyname = ?", "DELETE FROM colonies WHERE name = ?"}) {
       COLONIES_CHECK(run(c_, sql, name));
     }
     return ok();
@@ -152,6 +153,33 @@ class Writer {
   Status operator()(const mutation::SetPaused& m) {
     if (m.paused) return run(c_, "INSERT OR IGNORE INTO paused (colonyname) VALUES (?)", std::string_view(m.colonyname));
     return run(c_, "DELETE FROM paused WHERE colonyname = ?", std::string_view(m.colonyname));
+  }
+  Status operator()(const mutation::AddFile& m) {
+    const model::File& f = m.file;
+    return run(c_, "INSERT INTO files (fileid, colonyname, label, name, sequencenr, data) VALUES (?, ?, ?, ?, ?, ?)",
+               std::string_view(f.fileid), std::string_view(f.colonyname), std::string_view(f.label),
+               std::string_view(f.name), std::int64_t{f.sequencenr}, to_text(f));
+  }
+  Status operator()(const mutation::RemoveFile& m) {
+    return run(c_, "DELETE FROM files WHERE colonyname = ? AND fileid = ?", std::string_view(m.colonyname),
+               std::string_view(m.fileid));
+  }
+  Status operator()(const mutation::RemoveFileRevisions& m) {
+    return run(c_, "DELETE FROM files WHERE colonyname = ? AND label = ? AND name = ?", std::string_view(m.colonyname),
+               std::string_view(m.label), std::string_view(m.name));
+  }
+  Status operator()(const mutation::PutSnapshot& m) {
+    const model::Snapshot& s = m.snapshot;
+    return run(c_, "INSERT INTO snapshots (snapshotid, colonyname, name, added, data) VALUES (?, ?, ?, ?, ?)",
+               std::string_view(s.snapshotid), std::string_view(s.colonyname), std::string_view(s.name),
+               std::int64_t{s.added}, to_text(s));
+  }
+  Status operator()(const mutation::RemoveSnapshot& m) {
+    return run(c_, "DELETE FROM snapshots WHERE colonyname = ? AND snapshotid = ?", std::string_view(m.colonyname),
+               std::string_view(m.snapshotid));
+  }
+  Status operator()(const mutation::RemoveSnapshots& m) {
+    return run(c_, "DELETE FROM snapshots WHERE colonyname = ?", std::string_view(m.colonyname));
   }
 
  private:
