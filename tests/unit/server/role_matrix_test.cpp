@@ -134,6 +134,24 @@ json::object nothing(World&, Role) { return {}; }
 // For messages an executor sends about itself: it names itself; anyone else names "exec".
 std::string self_name(Role r) { return r == Role::Pending ? "pending" : "exec"; }
 
+// ColonyFS fixtures, created inside a payload function (each role gets a fresh World).
+json::object file_json() {
+  const std::string sum(64, 'a');
+  return {{"colonyname", "alpha"}, {"label", "/data"}, {"name", "x.txt"}, {"size", 3}, {"checksum", sum},
+          {"checksumalg", "SHA256"}, {"ref", json::object{{"protocol", "dir"}, {"s3object", json::object{{"object", sum}}}}}};
+}
+std::string add_file(World& w) {
+  auto r = w.h.call(w.user, protocol::msg::kAddFile, {{"file", file_json()}});
+  World::expect_ok(r);
+  return World::string_field(r, "fileid");
+}
+std::string add_snapshot(World& w) {
+  add_file(w);
+  auto r = w.h.call(w.user, protocol::msg::kCreateSnapshot, {{"colonyname", "alpha"}, {"label", "/data"}, {"name", "snap"}});
+  World::expect_ok(r);
+  return World::string_field(r, "snapshotid");
+}
+
 // Roles per spec §1/§2.3 ("member" = approved executor or user; the colony owner and the server
 // owner are not members).
 const std::map<std::string, Rule>& rules() {
@@ -265,6 +283,41 @@ const std::map<std::string, Rule>& rules() {
       {"getlocationmsg", {kMemberInclPending, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"name", w.location}}; }}},
       {"removelocationmsg",
        {kOwner, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"name", w.location}}; }}},
+      // ColonyFS (spec §2.3: approved members of the named colony).
+      {"addfilemsg", {kMember, [](World&, Role) { return json::object{{"file", file_json()}}; }}},
+      {"getfilemsg",
+       {kMember, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"fileid", add_file(w)}}; }}},
+      {"getfilesmsg",
+       {kMember, [](World& w, Role) {
+          add_file(w);
+          return json::object{{"colonyname", "alpha"}, {"label", "/data"}};
+        }}},
+      {"getfilelabelsmsg",
+       {kMember, [](World& w, Role) {
+          add_file(w);
+          return json::object{{"colonyname", "alpha"}, {"name", ""}, {"exact", false}};
+        }}},
+      {"removefilemsg",
+       {kMember, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"fileid", add_file(w)}}; }}},
+      {"createsnapshotmsg",
+       {kMember, [](World& w, Role) {
+          add_file(w);
+          return json::object{{"colonyname", "alpha"}, {"label", "/data"}, {"name", "new-snap"}};
+        }}},
+      {"getsnapshotmsg",
+       {kMember, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"snapshotid", add_snapshot(w)}}; }}},
+      {"getsnapshotsmsg",
+       {kMember, [](World& w, Role) {
+          add_snapshot(w);
+          return json::object{{"colonyname", "alpha"}};
+        }}},
+      {"removesnapshotmsg",
+       {kMember, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"snapshotid", add_snapshot(w)}}; }}},
+      {"removeallsnapshotmsg",
+       {kMember, [](World& w, Role) {
+          add_snapshot(w);
+          return json::object{{"colonyname", "alpha"}};
+        }}},
   };
   return table;
 }
