@@ -179,8 +179,13 @@ Result<ports::BlobInfo> DirectoryBlobStore::put(const fs::path& source) {
   COLONIES_TRY(copied, copy_hashing(in.get(), source.string(), temp.fd(), temp.path()));
   const fs::path target = path_of(copied.sha256);
   COLONIES_CHECK(make_dirs(target.parent_path()));
-  // Already stored: same key, same bytes; rewriting it would only cost I/O.
-  if (!fs::exists(target, ec)) COLONIES_CHECK(temp.commit(target));
+  if (fs::exists(target, ec)) {
+    // Already stored: same key, same bytes; rewriting it would only cost I/O. Its time is
+    // refreshed so that garbage collection's grace period covers this new use of it.
+    ::utimensat(AT_FDCWD, target.c_str(), nullptr, 0);
+  } else {
+    COLONIES_CHECK(temp.commit(target));
+  }
   return ports::BlobInfo{copied.sha256, copied.size};
 }
 
