@@ -13,6 +13,20 @@ namespace colonies::client {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// A remote file's label and name become local paths: refuse any that could climb out of the
+// directory, whatever the server sent.
+Status safe_remote(const model::File& f) {
+  auto label = model::normalize_label(f.label);
+  if (!label || *label != f.label || !model::valid_file_name(f.name)) {
+    return fail(ErrorCode::Internal, "the server sent a file with an unusable label or name: '{}' '{}'", f.label, f.name);
+  }
+  return ok();
+}
+
+}  // namespace
+
 Result<std::pair<std::string, std::string>> label_and_name(const std::string& root_label, const std::string& path) {
   const auto slash = path.rfind('/');
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -39,6 +53,7 @@ Result<SyncPlan> compute_sync_plan(const std::string& label, const std::vector<L
   plan.keeplocal = keeplocal;
   std::map<std::string, const model::File*> remote_by_path;
   for (const auto& f : remote) {
+    COLONIES_CHECK(safe_remote(f));
     if (!model::label_within(f.label, root)) continue;  // not ours to sync
     // The latest revision wins if a listing holds several.
     auto [it, inserted] = remote_by_path.emplace(path_under(root, f), &f);
@@ -166,6 +181,7 @@ Result<int> FileSync::download_snapshot(const model::Snapshot& snapshot, const f
   }
   int n = 0;
   for (const auto& f : snapshot.files) {
+    COLONIES_CHECK(safe_remote(f));
     if (!model::label_within(f.label, snapshot.label)) {
       return fail(ErrorCode::Internal, "snapshot {}: file {} is outside its label {}", snapshot.name, f.fileid,
                   snapshot.label);

@@ -41,6 +41,10 @@ Result<std::unique_ptr<blob::DirectoryBlobStore>> open_blobs(const FsOptions& o,
                 "file storage is not configured: set COLONIES_FS_DIR or pass --fs-dir (a directory shared with the "
                 "executors, where file contents are kept)");
   }
+  std::error_code ec;
+  if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
+    return fail(ErrorCode::BadRequest, "file storage directory {} is not a directory (COLONIES_FS_DIR / --fs-dir)", root);
+  }
   auto opened = blob::DirectoryBlobStore::open(blob::DirectoryBlobStore::colony_root(root, colony));
   if (!opened) return fail(ErrorCode::BadRequest, "file storage directory: {}", opened.error().message);
   return opened;

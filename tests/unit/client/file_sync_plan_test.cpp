@@ -94,6 +94,11 @@ TEST(FileSyncPlanTest, RefusesPathsThatCannotBeLabelsAndBadLabels) {
   EXPECT_FALSE(compute_sync_plan("/a//b", {}, {}, false));
 }
 
+TEST(FileSyncPlanTest, RefusesRemoteFilesWhosePathsWouldClimbOut) {
+  EXPECT_FALSE(compute_sync_plan("/d", {}, {remote("/d", "..", 'x')}, false));
+  EXPECT_FALSE(compute_sync_plan("/d", {}, {remote("/d/../..", "x", 'x')}, false));
+}
+
 TEST(FileSyncPlanTest, MapsPathsAndLabelsBothWays) {
   auto ln = label_and_name("/r", "x/y/z.txt");
   ASSERT_TRUE(ln);
