@@ -108,8 +108,10 @@ std::vector<std::string> describe(const SyncPlan& plan) {
     lines.push_back(fmt::format("download  {} <- {} ({} bytes)", i.path, i.label, i.size));
   }
   for (const auto& i : plan.conflicts) {
-    lines.push_back(fmt::format("conflict  {} ({}: {})", i.path, plan.keeplocal ? "keep local, upload" : "keep remote, download",
-                                plan.keeplocal ? i.label : i.path));
+    lines.push_back(plan.keeplocal
+                        ? fmt::format("conflict  {}: differs on both sides, keeping local (upload to {})", i.path, i.label)
+                        : fmt::format("conflict  {}: differs on both sides, keeping remote (download from {})", i.path,
+                                      i.label));
   }
   return lines;
 }

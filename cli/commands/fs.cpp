@@ -96,9 +96,8 @@ int sync(CommandContext& ctx, const FsOptions& o) {
     if (plan->in_sync()) {
       text += fmt::format("{} and {} are in sync ({} files)\n", o.dir, plan->label, plan->unchanged);
     } else {
-      text += fmt::format("{}{} uploads, {} downloads, {} conflicts ({}), {} unchanged\n", o.dry ? "dry run: " : "",
-                          plan->upload.size(), plan->download.size(), plan->conflicts.size(),
-                          plan->keeplocal ? "local kept" : "remote kept", plan->unchanged);
+      text += fmt::format("{}{} uploads, {} downloads, {} conflicts, {} unchanged\n", o.dry ? "dry run: " : "",
+                          plan->upload.size(), plan->download.size(), plan->conflicts.size(), plan->unchanged);
     }
     return ctx.print(text);
   });

@@ -64,7 +64,7 @@ TEST(FileSyncPlanTest, ConflictsFollowTheKeeplocalRule) {
   EXPECT_EQ(keep_local->conflicts.size(), 1u);
   auto lines = describe(*keep_local);
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_NE(lines[0].find("keep local"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("keeping local"), std::string::npos) << lines[0];
 }
 
 TEST(FileSyncPlanTest, ComparesAgainstTheLatestRevision) {
