@@ -1,6 +1,8 @@
 // Broker behaviours of the ColonyFS messages: revisions and sequence numbers, lookups by id or
 // label+name, labels, input checks (checksums, credentials, names), snapshots (what they
 // freeze, names unique per colony, also across a restart) and removals.
+#include <algorithm>
+
 #include "tests/unit/server/broker_fixture.hpp"
 
 namespace colonies::server::api {
@@ -158,6 +160,17 @@ TEST_F(BrokerFilesTest, SnapshotNamesAreUniquePerColonyAlsoAfterARestart) {
   ASSERT_EQ(restarted->call(beta_user, msg::kAddFile, {{"file", f}}).status, 200);
   auto other = restarted->call(beta_user, msg::kCreateSnapshot, {{"colonyname", "beta"}, {"label", "/d"}, {"name", "s"}});
   EXPECT_EQ(other.status, 200) << describe(other);
+}
+
+TEST_F(BrokerFilesTest, TwoCreatesOfTheSameNameInFlightYieldOneSnapshot) {
+  added("/d", "x");
+  json::object payload{{"colonyname", "alpha"}, {"label", "/d"}, {"name", "race"}};
+  auto first = h_.send(user_, msg::kCreateSnapshot, payload);
+  auto second = h_.send(executor_, msg::kCreateSnapshot, payload);
+  std::vector<int> statuses{first.get().status, second.get().status};
+  std::sort(statuses.begin(), statuses.end());
+  EXPECT_EQ(statuses, (std::vector<int>{200, 409}));
+  EXPECT_EQ(size_of(h_.call(user_, msg::kGetSnapshots, {{"colonyname", "alpha"}})), 1u);
 }
 
 TEST_F(BrokerFilesTest, RemovesSnapshotsByIdByNameOrAll) {
