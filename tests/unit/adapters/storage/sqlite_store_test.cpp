@@ -129,6 +129,38 @@ TEST_F(SqliteStoreTest, RefusesADatabaseWithANewerSchemaVersion) {
       << opened.error().message;
 }
 
+// A database made before ColonyFS (schema 1, with data) is upgraded in place at open: the data
+// stays and files and snapshots work.
+TEST_F(SqliteStoreTest, UpgradesAVersionOneDatabaseToFiles) {
+  std::filesystem::create_directories(db_path().parent_path());
+  const auto& first = sqlite::embedded_migrations().front();
+  ASSERT_EQ(first.version, 1);
+  raw_query(db_path(), "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at "
+                       "INTEGER NOT NULL)");
+  raw_query(db_path(), std::string(first.sql));
+  raw_query(db_path(), "INSERT INTO schema_version VALUES (1, '0001_initial.sql', 0)");
+  raw_query(db_path(), "INSERT INTO colonies (name, data) VALUES ('old', '{\"colonyid\": \"" + hex_id(1) +
+                           "\", \"name\": \"old\"}')");
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto snapshot = store->load();
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  ASSERT_EQ(snapshot->colonies.size(), 1u);
+  EXPECT_EQ(snapshot->colonies[0].name, "old");
+  model::File f;
+  f.fileid = hex_id(2);
+  f.colonyname = "old";
+  f.label = "/l";
+  f.name = "n";
+  f.sequencenr = 1;
+  f.checksum = std::string(64, 'a');
+  ASSERT_TRUE(store->apply(std::vector<ports::Mutation>{m::AddFile{f}}));
+  auto got = store->get_file("old", hex_id(2));
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ(raw_query(db_path(), "SELECT max(version) FROM schema_version"),
+            std::to_string(sqlite::latest_schema_version()));
+}
+
 TEST_F(SqliteStoreTest, DoesNotReapplyMigrationsOnReopen) {
   ASSERT_TRUE(open());
   ASSERT_TRUE(open());
