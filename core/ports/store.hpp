@@ -16,6 +16,7 @@
 #include "core/model/entities.hpp"
 #include "core/model/executor.hpp"
 #include "core/model/process.hpp"
+#include "core/model/trigger.hpp"
 
 namespace colonies::ports {
 
@@ -23,7 +24,7 @@ namespace mutation {
 struct SetServerId { std::string id; };
 struct PutColony { model::Colony colony; };  // insert or replace by name
 // Removes the colony and everything in it: users, executors, locations, functions, processes,
-// attributes, logs, pause flag.
+// attributes, logs, pause flag, crons, generators and their queued args.
 struct RemoveColony { std::string name; };
 struct PutUser { model::User user; };  // by (colonyname, name)
 struct RemoveUser { std::string colonyname; std::string name; };
@@ -40,6 +41,13 @@ struct RemoveProcess { std::string processid; };  // and its attributes
 struct RemoveProcesses { std::string colonyname; std::optional<model::ProcessState> state; };
 struct AppendLog { model::Log log; };
 struct SetPaused { std::string colonyname; bool paused = false; };
+struct PutCron { model::Cron cron; };  // by cronid
+struct RemoveCron { std::string cronid; };
+struct PutGenerator { model::Generator generator; };  // by generatorid
+struct RemoveGenerator { std::string generatorid; };  // and its queued args
+struct AppendGeneratorArg { model::GeneratorArg arg; };  // by (generatorid, seq)
+// Removes the queued args of a generator with seq <= up_to_seq (a release consumed them).
+struct ConsumeGeneratorArgs { std::string generatorid; std::int64_t up_to_seq = 0; };
 }  // namespace mutation
 
 using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutation::RemoveColony,
@@ -47,7 +55,9 @@ using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutati
                               mutation::RemoveExecutor, mutation::PutLocation, mutation::RemoveLocation,
                               mutation::PutFunction, mutation::RemoveFunction, mutation::PutProcess,
                               mutation::RemoveProcess, mutation::RemoveProcesses, mutation::AppendLog,
-                              mutation::SetPaused>;
+                              mutation::SetPaused, mutation::PutCron, mutation::RemoveCron, mutation::PutGenerator,
+                              mutation::RemoveGenerator, mutation::AppendGeneratorArg,
+                              mutation::ConsumeGeneratorArgs>;
 
 // Everything the server rebuilds its memory from at start.
 struct Snapshot {
@@ -59,6 +69,9 @@ struct Snapshot {
   std::vector<model::Function> functions;
   std::vector<model::Process> active_processes;  // WAITING and RUNNING
   std::vector<std::string> paused_colonies;
+  std::vector<model::Cron> crons;
+  std::vector<model::Generator> generators;
+  std::vector<model::GeneratorArg> generator_args;  // queued, by generatorid then seq
 };
 
 struct ProcessFilter {

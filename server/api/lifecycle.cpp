@@ -177,6 +177,11 @@ void Broker::tick() {
   // Commit the re-queues before offering them to waiters, so the store ends with RUNNING.
   if (!out.empty()) commits_.submit(std::move(out), nullptr);
   for (auto* p : requeued) dispatch(p);
+  if (leadership_.is_leader()) {
+    std::vector<Mutation> triggered;
+    run_triggers(t, triggered);
+    if (!triggered.empty()) commits_.submit(std::move(triggered), nullptr);
+  }
 }
 
 void Broker::expire_stale_executors() {

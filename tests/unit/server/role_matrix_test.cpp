@@ -74,7 +74,26 @@ struct World {
     if (!attributes.empty()) attribute_id = std::string(attributes[0].at("attributeid").as_string());
     waiting = string_field_of(h.submit(user, BrokerHarness::spec("alpha")), "processid");
     expect_ok(h.call(executor, protocol::msg::kAddLog, {{"processid", running}, {"message", "hello log"}}));
-    EXPECT_FALSE(running.empty() || waiting.empty() || function_id.empty() || attribute_id.empty());
+    auto cron = h.call(user, protocol::msg::kAddCron, {{"cron", cron_payload("nightly")}});
+    expect_ok(cron);
+    cron_id = string_field(cron, "cronid");
+    auto generator = h.call(user, protocol::msg::kAddGenerator, {{"generator", generator_payload("batcher")}});
+    expect_ok(generator);
+    generator_id = string_field(generator, "generatorid");
+    EXPECT_FALSE(running.empty() || waiting.empty() || function_id.empty() || attribute_id.empty() ||
+                 cron_id.empty() || generator_id.empty());
+  }
+
+  static std::string workflow_text() {
+    json::object node = BrokerHarness::spec("alpha");
+    node["nodename"] = "only";
+    return json::serialize(json::object{{"colonyname", "alpha"}, {"functionspecs", json::array{node}}});
+  }
+  static json::object cron_payload(const std::string& name) {
+    return {{"colonyname", "alpha"}, {"name", name}, {"interval", 3600}, {"workflowspec", workflow_text()}};
+  }
+  static json::object generator_payload(const std::string& name) {
+    return {{"colonyname", "alpha"}, {"name", name}, {"trigger", 5}, {"workflowspec", workflow_text()}};
   }
 
   static void expect_ok(const ApiReply& r) { EXPECT_EQ(r.status, 200) << "world set-up: " << describe(r); }
@@ -112,7 +131,7 @@ struct World {
   BrokerHarness::Colony alpha;
   BrokerHarness::Colony beta;
   Identity unknown, executor, pending, user, other_executor, other_user;
-  std::string location, function_id, running, waiting, attribute_id;
+  std::string location, function_id, running, waiting, attribute_id, cron_id, generator_id;
 };
 
 using Payload = std::function<json::object(World&, Role)>;
@@ -265,6 +284,21 @@ const std::map<std::string, Rule>& rules() {
       {"getlocationmsg", {kMemberInclPending, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"name", w.location}}; }}},
       {"removelocationmsg",
        {kOwner, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"name", w.location}}; }}},
+      // Crons and generators: approved members of the colony they belong to.
+      {"addcronmsg", {kMember, [](World&, Role r) { return json::object{{"cron", World::cron_payload("c-" + name_of(r))}}; }}},
+      {"getcronmsg", {kMember, [](World& w, Role) { return json::object{{"cronid", w.cron_id}}; }}},
+      {"getcronsmsg", {kMember, colony_only}},
+      {"runcronmsg", {kMember, [](World& w, Role) { return json::object{{"cronid", w.cron_id}}; }}},
+      {"removecronmsg", {kMember, [](World& w, Role) { return json::object{{"cronid", w.cron_id}}; }}},
+      {"addgeneratormsg",
+       {kMember, [](World&, Role r) { return json::object{{"generator", World::generator_payload("g-" + name_of(r))}}; }}},
+      {"getgeneratormsg", {kMember, [](World& w, Role) { return json::object{{"generatorid", w.generator_id}}; }}},
+      {"resolvegeneratormsg",
+       {kMember, [](World&, Role) { return json::object{{"colonyname", "alpha"}, {"generatorname", "batcher"}}; }}},
+      {"getgeneratorsmsg", {kMember, colony_only}},
+      {"packgeneratormsg",
+       {kMember, [](World& w, Role) { return json::object{{"generatorid", w.generator_id}, {"arg", "x"}}; }}},
+      {"removegeneratormsg", {kMember, [](World& w, Role) { return json::object{{"generatorid", w.generator_id}}; }}},
   };
   return table;
 }

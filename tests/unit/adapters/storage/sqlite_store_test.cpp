@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "adapters/storage/sqlite/migrations.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
 #include "tests/unit/adapters/storage/store_test_data.hpp"
 
@@ -55,7 +56,8 @@ TEST_F(SqliteStoreTest, CreatesMissingParentDirectories) {
 TEST_F(SqliteStoreTest, UsesWalModeAndRecordsTheSchemaVersion) {
   ASSERT_TRUE(open());
   EXPECT_EQ(raw_query(db_path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw_query(db_path(), "SELECT max(version) FROM schema_version"), "1");
+  EXPECT_EQ(raw_query(db_path(), "SELECT max(version) FROM schema_version"),
+            std::to_string(sqlite::latest_schema_version()));
 }
 
 TEST_F(SqliteStoreTest, PersistsEverythingAcrossReopen) {
@@ -121,7 +123,8 @@ TEST_F(SqliteStoreTest, RefusesADatabaseWithANewerSchemaVersion) {
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code, ErrorCode::Unavailable);
   EXPECT_NE(opened.error().message.find(
-                "database schema version 9999 is newer than this coloniesd supports (1); upgrade coloniesd"),
+                fmt::format("database schema version 9999 is newer than this coloniesd supports ({}); upgrade coloniesd",
+                            sqlite::latest_schema_version())),
             std::string::npos)
       << opened.error().message;
 }
@@ -129,7 +132,8 @@ TEST_F(SqliteStoreTest, RefusesADatabaseWithANewerSchemaVersion) {
 TEST_F(SqliteStoreTest, DoesNotReapplyMigrationsOnReopen) {
   ASSERT_TRUE(open());
   ASSERT_TRUE(open());
-  EXPECT_EQ(raw_query(db_path(), "SELECT count(*) FROM schema_version"), "1");
+  EXPECT_EQ(raw_query(db_path(), "SELECT count(*) FROM schema_version"),
+            std::to_string(sqlite::latest_schema_version()));
 }
 
 TEST_F(SqliteStoreTest, WorksWithNormalSynchronousMode) {
