@@ -10,6 +10,7 @@ BUILD_PKGS=(
   libsodium-dev libssl-dev libsqlite3-dev sqlite3
   libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libhowardhinnant-date-dev tzdata
 )
 # Tools the test tiers use at run time (process inspection in the kill -9 test, python for
 # small test helpers).
