@@ -48,6 +48,34 @@ bool plausible_zone_name(std::string_view name) {
   return true;
 }
 
+// The offset span [begin, end) around an instant, as the database states it.
+struct Span {
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+  std::int64_t offset = 0;
+};
+
+// Zone files carry explicit transitions only up to 2037; later ones are a POSIX rule in the
+// file's footer, which date/tz (USE_OS_TZDB) ignores, so it reports the 2037 winter offset forever.
+// A zone whose last transition is in 2037 or later still has rules: we extrapolate them with the
+// 28-year Gregorian cycle (same weekdays and leap days; exact through 2099), mapping an instant
+// past the last transition back by whole cycles and the answer forward again. A zone whose last
+// transition is older really has a fixed offset now and needs nothing.
+constexpr std::int64_t kFirstRuleYearStart = 2'114'380'800;    // 2037-01-01T00:00:00Z
+constexpr std::int64_t kCycle = 10'227 * kSecondsPerDay;        // 28 years = 1461 weeks exactly
+
+Span span_at(const date::time_zone& zone, std::int64_t t) {
+  const date::sys_info info = zone.get_info(date::sys_seconds{std::chrono::seconds{t}});
+  Span span{info.begin.time_since_epoch().count(), info.end.time_since_epoch().count(), info.offset.count()};
+  const bool open_ended = span.end > t + 100LL * 366 * kSecondsPerDay;
+  if (!open_ended || span.begin < kFirstRuleYearStart || t < span.begin) return span;
+  const std::int64_t cycles = (t - span.begin) / kCycle + 1;
+  const std::int64_t shift = cycles * kCycle;
+  const date::sys_info early = zone.get_info(date::sys_seconds{std::chrono::seconds{t - shift}});
+  return Span{early.begin.time_since_epoch().count() + shift, early.end.time_since_epoch().count() + shift,
+              early.offset.count()};
+}
+
 // One span of constant UTC offset around an instant, clamped to what the search needs.
 struct Segment {
   std::int64_t offset = 0;  // local = UTC + offset, seconds
@@ -63,15 +91,14 @@ Segment segment_at(const date::time_zone* zone, std::int64_t t, std::int64_t lim
     seg.end = limit;
     return seg;
   }
-  const date::sys_info info = zone->get_info(date::sys_seconds{std::chrono::seconds{t}});
-  seg.offset = info.offset.count();
-  seg.end = std::min(info.end.time_since_epoch().count(), limit);
-  const std::int64_t begin = info.begin.time_since_epoch().count();
+  const Span span = span_at(*zone, t);
+  seg.offset = span.offset;
+  seg.end = std::min(span.end, limit);
   // Only a transition less than a day old can still repeat local times at `t`; older ones (and
-  // the open-ended first segment) are skipped, which also keeps the arithmetic in range.
-  if (begin > t - kSecondsPerDay) {
-    const date::sys_info prev = zone->get_info(date::sys_seconds{std::chrono::seconds{begin - 1}});
-    if (prev.offset > info.offset) seg.first_new_local = begin + prev.offset.count();
+  // the open-ended first span) are skipped, which also keeps the arithmetic in range.
+  if (span.begin > t - kSecondsPerDay) {
+    const Span prev = span_at(*zone, span.begin - 1);
+    if (prev.offset > span.offset) seg.first_new_local = span.begin + prev.offset;
   }
   return seg;
 }

@@ -63,5 +63,21 @@ INSTANTIATE_TEST_SUITE_P(NewYork, CronDstTest, ::testing::Values(
     Case{"TZ=America/New_York 0 30 1 * * *", "2026-10-31T12:00:00-04:00",
          {"2026-11-01T01:30:00-04:00", "2026-11-02T01:30:00-05:00"}}));
 
+// Zone files list transitions only up to 2037; later ones follow the zone's rules (extrapolated
+// with the 28-year calendar cycle, see cron_schedule.cpp). Dates checked against zdump.
+INSTANTIATE_TEST_SUITE_P(After2037, CronDstTest, ::testing::Values(
+    Case{"0 0 9 * * *", "2045-07-01T00:00:00Z", {"2045-07-01T09:00:00+02:00"}, "Europe/Stockholm"},
+    Case{"0 0 9 * * *", "2045-12-01T00:00:00Z", {"2045-12-01T09:00:00+01:00"}, "Europe/Stockholm"},
+    Case{"0 30 2 * * *", "2045-03-25T12:00:00+01:00", {"2045-03-27T02:30:00+02:00"}, "Europe/Stockholm"},
+    Case{"0 30 2 * * *", "2045-10-28T12:00:00+02:00",
+         {"2045-10-29T02:30:00+02:00", "2045-10-30T02:30:00+01:00"}, "Europe/Stockholm"},
+    Case{"0 0 * * * *", "2045-03-12T00:30:00-05:00",
+         {"2045-03-12T01:00:00-05:00", "2045-03-12T03:00:00-04:00"}, "America/New_York"},
+    Case{"0 30 1 * * *", "2045-11-04T12:00:00-04:00",
+         {"2045-11-05T01:30:00-04:00", "2045-11-06T01:30:00-05:00"}, "America/New_York"},
+    Case{"0 30 2 * * *", "2099-03-28T12:00:00+01:00", {"2099-03-30T02:30:00+02:00"}, "Europe/Stockholm"},
+    // A zone without DST since 2016 stays on its fixed offset.
+    Case{"0 0 9 * * *", "2045-07-01T00:00:00Z", {"2045-07-01T09:00:00+03:00"}, "Europe/Istanbul"}));
+
 }  // namespace
 }  // namespace colonies::model
