@@ -29,6 +29,8 @@ INSTANTIATE_TEST_SUITE_P(Fields, CronScheduleTest, ::testing::Values(
     Case{"0 0 12 * * *", "2026-01-01T12:00:00Z", {"2026-01-02T12:00:00Z", "2026-01-03T12:00:00Z"}},
     Case{"59 59 23 31 12 *", "2026-06-01T00:00:00Z", {"2026-12-31T23:59:59Z", "2027-12-31T23:59:59Z"}},
     Case{"0 0 0 * * *", "2026-12-31T23:59:59Z", {"2027-01-01T00:00:00Z"}},
+    // Fields are separated by any run of spaces and tabs; surrounding whitespace is ignored.
+    Case{"  0\t0  12 *\t* *\n", "2026-01-01T00:00:00Z", {"2026-01-01T12:00:00Z"}},
     // Instants before 1970 work like any other.
     Case{"0 0 0 1 1 *", "1969-06-01T00:00:00Z", {"1970-01-01T00:00:00Z", "1971-01-01T00:00:00Z"}}));
 
