@@ -22,8 +22,8 @@ Broker::Broker(BrokerDeps deps, BrokerOptions options)
       ids_(deps.ids),
       blocking_(std::move(deps.blocking)),
       leadership_(deps.leadership),
-      options_(std::move(options)),
-      random_(options_.random_seed ? *options_.random_seed : std::random_device{}()) {
+      random_(deps.random),
+      options_(std::move(options)) {
   register_handlers();
   std::unordered_set<std::string> known(message_types_.begin(), message_types_.end());
   auth_ = std::make_unique<auth::Authenticator>(crypto_, clock_, options_.replay_window_s, std::move(known));

@@ -8,17 +8,18 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/model/cron_schedule.hpp"
 #include "core/model/json.hpp"
 #include "core/ports/clock.hpp"
 #include "core/ports/crypto.hpp"
 #include "core/ports/id_generator.hpp"
 #include "core/ports/leader_election.hpp"
+#include "core/ports/random.hpp"
 #include "core/ports/store.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/commit/commit_queue.hpp"
@@ -51,8 +52,8 @@ struct BrokerOptions {
   std::int64_t stale_executor_s = 600;  // <= 0 disables stale-executor cleanup
   int cron_checker_period_ms = 1000;       // how often the leader looks for due crons
   int generator_checker_period_ms = 1000;  // how often the leader looks at generator queues
-  // Seeds the randomness of `random` crons; empty: seeded from std::random_device.
-  std::optional<std::uint64_t> random_seed;
+  // Zone of cron expressions without a CRON_TZ=/TZ= prefix.
+  model::CronZone cron_default_zone = model::CronZone::local_or_utc();
 };
 
 struct BrokerDeps {
@@ -64,6 +65,7 @@ struct BrokerDeps {
   BlockingRunner blocking;
   // Whether this server runs the leader-only work (crons, generators).
   const ports::LeaderElection& leadership;
+  ports::Random& random;  // `random` crons
 };
 
 class Broker {
@@ -255,6 +257,7 @@ class Broker {
   ports::IdGenerator& ids_;
   BlockingRunner blocking_;
   const ports::LeaderElection& leadership_;
+  ports::Random& random_;
   BrokerOptions options_;
   std::unique_ptr<auth::Authenticator> auth_;
   std::unordered_map<std::string, Handler> handlers_;
@@ -270,7 +273,6 @@ class Broker {
   triggers::Triggers triggers_;
   model::TimeNs next_cron_check_ = 0;
   model::TimeNs next_generator_check_ = 0;
-  std::mt19937_64 random_;
 };
 
 }  // namespace colonies::server::api

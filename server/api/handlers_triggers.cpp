@@ -1,6 +1,7 @@
 // Handlers of crons and generators: add, get, list, remove, run a cron now, pack a generator.
 // Starting their workflows on time is the leader's job (triggers.cpp); these handlers only keep
 // the definitions and the generator queues, checked and durable.
+#include "core/model/cron_rule.hpp"
 #include "core/protocol/messages.hpp"
 #include "server/api/broker.hpp"
 #include "server/api/validation.hpp"
@@ -63,14 +64,8 @@ void Broker::on_add_cron(Call& call) {
     }
     COLONIES_TRY(spec, check_workflowspec(cron.workflowspec, cron.colonyname, "cron.workflowspec"));
     cron.workflowspec = std::move(spec);
-    if (cron.interval == 0 || cron.interval < -1) {
-      return fail(ErrorCode::BadRequest,
-                  "cron.interval must be -1 (run on cron.cronexpression) or a number of seconds > 0, not {}",
-                  cron.interval);
-    }
-    if (cron.interval == -1 && cron.random) {
-      return fail(ErrorCode::BadRequest, "cron.random needs cron.interval > 0: it picks a random time in each interval");
-    }
+    COLONIES_CHECK(model::validate_cron_timing({cron.cronexpression, cron.interval, cron.random},
+                                               options_.cron_default_zone));
     cron.cronid = ids_.new_id();
     cron.initiatorid = call.caller;
     cron.initiatorname = auth::member_name(registry_, call.caller, cron.colonyname);

@@ -2,6 +2,7 @@
 // packed (or the oldest waited long enough). Runs under the broker's lock from tick().
 #include <spdlog/spdlog.h>
 
+#include "core/model/cron_rule.hpp"
 #include "server/api/broker.hpp"
 #include "server/api/validation.hpp"
 
@@ -33,14 +34,14 @@ Result<std::string> Broker::check_workflowspec(const std::string& text, const st
 }
 
 Result<model::TimeNs> Broker::next_cron_run(const model::Cron& cron, model::TimeNs now) {
-  if (cron.interval > 0) {
-    const model::TimeNs interval = std::int64_t{cron.interval} * kSecondNs;
-    if (!cron.random) return now + interval;
-    std::uniform_int_distribution<model::TimeNs> pick(0, interval);
-    return now + pick(random_);
+  COLONIES_TRY(plan, model::CronPlan::make({cron.cronexpression, cron.interval, cron.random},
+                                           options_.cron_default_zone));
+  auto next = plan.next_run(now, random_);
+  if (!next) {
+    return fail(ErrorCode::BadRequest, "cron '{}' has no further run: '{}' never matches again", cron.name,
+                cron.cronexpression);
   }
-  // PENDING-CRON-ENGINE: cron expressions.
-  return fail(ErrorCode::BadRequest, "cron expressions are not supported yet: '{}'", cron.cronexpression);
+  return *next;
 }
 
 Status Broker::start_cron(const std::string& cronid, model::TimeNs now, bool manual, std::vector<Mutation>& out) {

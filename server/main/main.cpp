@@ -69,11 +69,12 @@ int run(const server::Config& config) {
   broker_options.stale_executor_s = config.stale_executor_s;
   broker_options.cron_checker_period_ms = config.cron_checker_period_ms;
   broker_options.generator_checker_period_ms = config.generator_checker_period_ms;
+  ports::SystemRandom random;
   cluster::SingleServer leadership;  // until high availability: this server alone, always leading
   server::api::Broker broker(
       server::api::BrokerDeps{**store, commits, crypto, clock, ids,
                               [&blocking](std::function<void()> work) { asio::post(blocking, std::move(work)); },
-                              leadership},
+                              leadership, random},
       broker_options);
   if (auto loaded = broker.load(config.server_id); !loaded) {
     spdlog::error("cannot load state: {}", loaded.error().message);

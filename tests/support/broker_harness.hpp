@@ -17,6 +17,7 @@
 #include "server/commit/commit_queue.hpp"
 #include "tests/support/fake_clock.hpp"
 #include "tests/support/fake_leadership.hpp"
+#include "tests/support/fake_random.hpp"
 #include "tests/support/memory_store.hpp"
 #include "tests/support/sequential_ids.hpp"
 
@@ -59,6 +60,7 @@ class BrokerHarness {
   server::api::Broker& broker() { return *broker_; }
   FakeClock& clock() { return *clock_; }
   FakeLeadership& leadership() { return *leadership_; }
+  ScriptedRandom& random() { return *random_; }
   MemoryStore& store() { return *store_; }
   const crypto::SodiumCrypto& crypto() const { return crypto_; }
   const Identity& server_owner() const { return server_owner_; }
@@ -122,6 +124,7 @@ class BrokerHarness {
   std::shared_ptr<FakeClock> clock_;
   SequentialIds ids_;
   std::shared_ptr<FakeLeadership> leadership_ = std::make_shared<FakeLeadership>();
+  std::shared_ptr<ScriptedRandom> random_ = std::make_shared<ScriptedRandom>();
   Identity server_owner_;
   std::unique_ptr<server::commit::CommitQueue> commits_;
   std::unique_ptr<server::api::Broker> broker_;

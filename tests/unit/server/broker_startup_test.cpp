@@ -6,6 +6,7 @@
 #include "server/api/broker.hpp"
 #include "tests/support/fake_clock.hpp"
 #include "tests/support/fake_leadership.hpp"
+#include "tests/support/fake_random.hpp"
 #include "tests/support/memory_store.hpp"
 #include "tests/support/sequential_ids.hpp"
 
@@ -19,8 +20,10 @@ struct Parts {
   colonies::testing::FakeClock clock;
   colonies::testing::SequentialIds ids{"st"};
   colonies::testing::FakeLeadership leadership;
+  colonies::testing::ScriptedRandom random;
   Broker make() {
-    return Broker(BrokerDeps{store, commits, crypto, clock, ids, [](std::function<void()> w) { w(); }, leadership}, {});
+    return Broker(
+        BrokerDeps{store, commits, crypto, clock, ids, [](std::function<void()> w) { w(); }, leadership, random}, {});
   }
 };
 
