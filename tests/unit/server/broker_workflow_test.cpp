@@ -191,6 +191,21 @@ TEST_F(BrokerWorkflowTest, ANodeOutOfRetriesFailsItsDescendants) {
   EXPECT_EQ(h_.broker().counters().active_processes, 0u);
 }
 
+TEST_F(BrokerWorkflowTest, MaxWaitTimeCountsFromTheRelease) {
+  json::object b = node("b", {"a"});
+  b["maxwaittime"] = 10;
+  submit_graph({node("a"), b});
+  ASSERT_EQ(assign_node(), "a");
+  h_.advance_and_tick(30);  // a runs for 30 s; b waits for its parent, not for an executor
+  EXPECT_EQ(node_process("b").at("state").to_number<int>(), 0);
+  ASSERT_EQ(close("a", {}).status, 200);
+  h_.advance_and_tick(11);
+  auto failed = node_process("b");
+  EXPECT_EQ(failed.at("state").to_number<int>(), 3);
+  EXPECT_EQ(failed.at("errors").as_array().back().as_string(), "maximum waiting time (10 s) exceeded");
+  EXPECT_EQ(graph_state(), 3);
+}
+
 TEST_F(BrokerWorkflowTest, CancelCancelsWaitingAndRunningNodes) {
   submit_graph({node("a"), node("b", {"a"})});
   ASSERT_EQ(assign_node(), "a");
