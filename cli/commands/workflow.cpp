@@ -87,6 +87,28 @@ Result<model::ProcessGraph> wait_for_graph(CommandContext& ctx, client::Client& 
   }
 }
 
+// For a failed workflow of at most kExplainNodes nodes: the nodes that failed by themselves (not
+// because a parent failed) with their errors, so the cause is on screen without more commands.
+constexpr int kExplainNodes = 100;
+void explain_failure(CommandContext& ctx, client::Client& client, const model::ProcessGraph& g) {
+  if (g.progress.total > kExplainNodes) return;
+  for (const auto& id : g.processids) {
+    auto p = client.get_process(id);
+    if (!p || p->state != model::ProcessState::Failed) continue;
+    const bool consequence = !p->errors.empty() && (p->errors.back().starts_with("parent '") ||
+                                                    p->errors.back().starts_with("ancestor '") ||
+                                                    p->errors.back().starts_with("workflow stopped:"));
+    if (consequence) continue;
+    ctx.err() << fmt::format("  node '{}' (process {}) failed", p->spec.nodename, p->processid);
+    if (p->errors.empty()) {
+      ctx.err() << '\n';
+      continue;
+    }
+    ctx.err() << ":\n";
+    for (const auto& error : p->errors) ctx.err() << "    " << error << '\n';
+  }
+}
+
 int submit(CommandContext& ctx, const WorkflowOptions& o) {
   auto spec = load_workflow_file(o.spec_file);
   if (!spec) return ctx.usage(spec.error());
@@ -111,10 +133,9 @@ int submit(CommandContext& ctx, const WorkflowOptions& o) {
     } else if (success) {
       ctx.print(fmt::format("workflow {} SUCCESS: {}\n", final_graph->processgraphid, progress_text(*final_graph)));
     } else {
-      ctx.err() << fmt::format("workflow {} {}: {}\n(see `colonies workflow get --workflowid {}` and the FAILED "
-                               "processes' errors)\n",
-                               final_graph->processgraphid, state_word(final_graph->state), progress_text(*final_graph),
-                               final_graph->processgraphid);
+      ctx.err() << fmt::format("workflow {} {}: {}\n", final_graph->processgraphid, state_word(final_graph->state),
+                               progress_text(*final_graph));
+      if (final_graph->state == model::ProcessState::Failed) explain_failure(ctx, c, *final_graph);
     }
     return success ? kExitOk : kExitFailed;
   });

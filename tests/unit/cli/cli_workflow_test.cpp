@@ -15,6 +15,21 @@ class CliWorkflowTest : public CliHarness {
     if (type == "submitworkflowspecmsg") return reply(model::to_json(graph(0)));
     if (type == "getprocessgraphmsg") return reply(model::to_json(graph(++polls_)));
     if (type == "getprocessgraphsmsg") return reply(boost::json::array{model::to_json(graph(4))});
+    if (type == "getprocessmsg") {
+      // n1 failed by itself, n2 because of it; the others succeeded.
+      model::Process p;
+      p.processid = std::string(colonies::testing::sent_payload(body).at("processid").as_string());
+      p.spec.nodename = "node-" + p.processid;
+      p.state = model::ProcessState::Success;
+      if (p.processid == "n1") {
+        p.state = model::ProcessState::Failed;
+        p.errors = {"exit code 3"};
+      } else if (p.processid == "n2") {
+        p.state = model::ProcessState::Failed;
+        p.errors = {"parent 'node-n1' (process n1) failed"};
+      }
+      return reply(model::to_json(p));
+    }
     return reply(boost::json::object{});
   }
 
@@ -24,6 +39,7 @@ class CliWorkflowTest : public CliHarness {
     g.processgraphid = "g1";
     g.colonyname = "dev";
     g.initiatorname = "user";
+    g.processids = {"n1", "n2", "n3", "n4"};
     const int done = std::min(poll, 4);
     g.progress = {.total = 4, .waiting = 4 - done - (done < 4 ? 1 : 0), .running = done < 4 ? 1 : 0,
                   .successful = done, .failed = 0, .cancelled = 0};
@@ -75,6 +91,8 @@ TEST_F(CliWorkflowTest, WaitExitsOneWhenTheWorkflowFailed) {
   final_state_ = model::ProcessState::Failed;
   EXPECT_EQ(run({"workflow", "submit", "--spec", write_spec(kSpec), "--wait"}), 1);
   EXPECT_NE(err_.str().find("workflow g1 FAILED"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("node 'node-n1' (process n1) failed:\n    exit code 3"), std::string::npos) << err_.str();
+  EXPECT_EQ(err_.str().find("node-n2"), std::string::npos) << "failed only because of n1: " << err_.str();
 }
 
 TEST_F(CliWorkflowTest, SpecFileWithoutFunctionSpecsIsAUsageError) {
