@@ -162,13 +162,13 @@ void Broker::on_remove_all_process_graphs(Call& call) {
       return fail(ErrorCode::BadRequest, "RUNNING process graphs cannot be removed: cancel them first");
     }
     std::vector<Mutation> out;
-    // Active graphs without a running node (WAITING ones) are in memory.
+    // WAITING graphs are active, so in memory; a RUNNING one (even with no node running at the
+    // moment) is never removed, as for processes.
     if (!state || state == ProcessState::Waiting) {
       std::vector<std::string> doomed;
       for (const auto& [id, g] : graphs_) {
         const auto& record = g->record();
-        if (record.colonyname == colony && record.progress.running == 0 &&
-            (!state || record.state == ProcessState::Waiting)) {
+        if (record.colonyname == colony && record.state == ProcessState::Waiting && record.progress.running == 0) {
           doomed.push_back(id);
         }
       }

@@ -376,6 +376,25 @@ TEST_F(BrokerWorkflowTest, RemovesAGraphUnlessANodeRuns) {
   EXPECT_EQ(h_.get_process(user_, ids_["a"]).status, 404);
 }
 
+TEST_F(BrokerWorkflowTest, RemoveAllKeepsRunningGraphs) {
+  submit_graph({node("done")});
+  const std::string finished = graph_;
+  ASSERT_EQ(assign_node(), "done");
+  ASSERT_EQ(close("done", {}).status, 200);
+  submit_graph({node("run"), node("after", {"run"})});
+  const std::string running = graph_;
+  ASSERT_EQ(assign_node(), "run");
+  submit_graph({node("wait")});
+  const std::string waiting = graph_;
+  auto r = h_.call(colony_.owner, msg::kRemoveAllProcessGraphs, {{"colonyname", colony_.name}, {"state", -1}});
+  ASSERT_EQ(r.status, 200) << describe(r);
+  EXPECT_EQ(h_.call(user_, msg::kGetProcessGraph, {{"processgraphid", finished}}).status, 404);
+  EXPECT_EQ(h_.call(user_, msg::kGetProcessGraph, {{"processgraphid", waiting}}).status, 404);
+  EXPECT_EQ(h_.call(user_, msg::kGetProcessGraph, {{"processgraphid", running}}).status, 200);
+  EXPECT_EQ(h_.call(colony_.owner, msg::kRemoveAllProcessGraphs, {{"colonyname", colony_.name}, {"state", 1}}).status,
+            400);
+}
+
 TEST_F(BrokerWorkflowTest, RemovingTheColonyRemovesItsGraphs) {
   submit_graph({node("a"), node("b", {"a"})});
   ASSERT_EQ(h_.call(h_.server_owner(), msg::kRemoveColony, {{"colonyname", colony_.name}}).status, 200);
