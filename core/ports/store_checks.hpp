@@ -63,9 +63,16 @@ inline Status check_mutation(const Mutation& m) {
           return require(v.colonyname, "colonyname", "RemoveProcesses");
         } else if constexpr (std::is_same_v<T, mutation::AppendLog>) {
           return require(v.log.colonyname, "colonyname", "AppendLog");
-        } else {
-          static_assert(std::is_same_v<T, mutation::SetPaused>, "every mutation needs a check");
+        } else if constexpr (std::is_same_v<T, mutation::SetPaused>) {
           return require(v.colonyname, "colonyname", "SetPaused");
+        } else if constexpr (std::is_same_v<T, mutation::PutProcessGraph>) {
+          COLONIES_CHECK(require(v.graph.processgraphid, "processgraphid", "PutProcessGraph"));
+          return require(v.graph.colonyname, "colonyname", "PutProcessGraph");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveProcessGraph>) {
+          return require(v.processgraphid, "processgraphid", "RemoveProcessGraph");
+        } else {
+          static_assert(std::is_same_v<T, mutation::RemoveProcessGraphs>, "every mutation needs a check");
+          return require(v.colonyname, "colonyname", "RemoveProcessGraphs");
         }
       },
       m);

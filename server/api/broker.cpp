@@ -82,6 +82,13 @@ void Broker::register_handlers() {
       {msg::kGetLocations, &Broker::on_get_locations},
       {msg::kGetLocation, &Broker::on_get_location},
       {msg::kRemoveLocation, &Broker::on_remove_location},
+      {msg::kSubmitWorkflowSpec, &Broker::on_submit_workflow},
+      {msg::kGetProcessGraph, &Broker::on_get_process_graph},
+      {msg::kGetProcessGraphs, &Broker::on_get_process_graphs},
+      {msg::kRemoveProcessGraph, &Broker::on_remove_process_graph},
+      {msg::kRemoveAllProcessGraphs, &Broker::on_remove_all_process_graphs},
+      {msg::kCancelProcessGraph, &Broker::on_cancel_process_graph},
+      {msg::kAddChild, &Broker::on_add_child},
   };
   for (const auto& [name, handler] : table) {
     handlers_.emplace(std::string(name), handler);
@@ -95,6 +102,8 @@ Status Broker::load(const std::string& initial_server_id) {
   registry_ = registry::Registry{};
   scheduler_ = scheduler::Scheduler{};
   paused_.clear();
+  graphs_.clear();
+  released_.clear();
   registry_.server_id = snapshot.server_id;
   started_at_ = now();
   auth_->not_before(started_at_ / 1'000'000'000);
@@ -143,8 +152,10 @@ Status Broker::load(const std::string& initial_server_id) {
     }
     ++restored;
   }
-  spdlog::info("loaded {} colonies, {} executors, {} active processes ({} queued)", registry_.colonies().size(),
-               registry_.all_executors().size(), restored, scheduler_.queued_count());
+  COLONIES_CHECK(restore_graphs(snapshot));
+  spdlog::info("loaded {} colonies, {} executors, {} active processes ({} queued), {} active workflows",
+               registry_.colonies().size(), registry_.all_executors().size(), restored, scheduler_.queued_count(),
+               graphs_.size());
   return ok();
 }
 
@@ -189,6 +200,7 @@ void Broker::reply_after_commit(ReplyFn reply, std::string payloadtype, Result<O
     commits_.submit({}, [reply = std::move(reply), error = std::move(outcome.error())](Status) {
       reply(error_reply(error));
     });
+    dispatch_released();
     return;
   }
   std::string type = outcome->payloadtype.empty() ? std::move(payloadtype) : std::move(outcome->payloadtype);
@@ -198,6 +210,9 @@ void Broker::reply_after_commit(ReplyFn reply, std::string payloadtype, Result<O
                     if (!status) reply(error_reply(status.error()));
                     else reply(ok_reply(std::move(type), std::move(payload)));
                   });
+  // Nodes released by these mutations are offered only now, so their assignment is committed
+  // after their release.
+  dispatch_released();
 }
 
 void Broker::write(Call& call, const std::function<Result<Outcome>()>& body) {
@@ -256,6 +271,7 @@ json::value Broker::assign_to(scheduler::ActiveProcess* p, const scheduler::Exec
   }
   set_attribute_states(proc);
   persist(*p, out);
+  if (!proc.processgraphid.empty()) graph_node_moved(proc, out);
   return model::to_json(proc);
 }
 
