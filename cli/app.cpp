@@ -45,6 +45,7 @@ int run(const std::vector<std::string>& args, CliEnvironment& env) {
   add_attribute_commands(app, ctx);
   add_location_commands(app, ctx);
   add_trigger_commands(app, ctx);
+  add_workflow_commands(app, ctx);
 
   try {
     // CLI11 wants the arguments in reverse order when given as a vector.

@@ -20,6 +20,7 @@
 #include "core/model/function_spec.hpp"
 #include "core/model/process.hpp"
 #include "core/model/trigger.hpp"
+#include "core/model/workflow.hpp"
 #include "core/ports/clock.hpp"
 #include "core/ports/crypto.hpp"
 
@@ -165,6 +166,24 @@ class Client {
   Status pause_assignments(const std::string& colonyname);   // colony owner
   Status resume_assignments(const std::string& colonyname);  // colony owner
   Result<PauseStatus> pause_status(const std::string& colonyname);
+
+  // ---- Workflows (client_workflows.cpp)
+  Result<model::ProcessGraph> submit_workflow(const model::WorkflowSpec& spec);
+  Result<model::ProcessGraph> get_process_graph(const std::string& processgraphid);
+  // The newest `count` (<= 100) graphs of the colony, in `state` or in any state when nullopt.
+  Result<std::vector<model::ProcessGraph>> get_process_graphs(const std::string& colonyname, int count,
+                                                              std::optional<model::ProcessState> state);
+  // A graph must have no RUNNING node to be removed (cancel it first).
+  Status remove_process_graph(const std::string& processgraphid);
+  // Finished graphs in `state` (any but RUNNING when nullopt) and WAITING ones. Colony owner.
+  Status remove_all_process_graphs(const std::string& colonyname, std::optional<model::ProcessState> state);
+  Result<model::ProcessGraph> cancel_process_graph(const std::string& processgraphid);
+  // The executor running `parentprocessid` adds a node below it. Append mode (insert=false):
+  // a new child of the parent, also a parent of `childprocessid` when that is given. Insert mode:
+  // the new node takes over all the parent's children. Returns the new process.
+  Result<model::Process> add_child(const std::string& processgraphid, const std::string& parentprocessid,
+                                   const model::FunctionSpec& spec, bool insert,
+                                   const std::string& childprocessid = "");
 
   // ---- Attributes
   Result<model::Attribute> add_attribute(const model::Attribute& attribute);  // assigned executor

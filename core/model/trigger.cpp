@@ -16,6 +16,7 @@ json::object to_json(const Cron& c) {
           {"lastrun", format_time(c.lastrun)},
           {"workflowspec", c.workflowspec},
           {"prevprocessgraphid", c.prevprocessgraphid},
+          {"prevout", c.prevout},
           {"waitforprevprocessgraph", c.waitforprevprocessgraph},
           {"checkerperiod", c.checkerperiod}};
 }
@@ -35,6 +36,7 @@ Result<Cron> cron_from_json(const json::value& v, const std::string& path) {
   COLONIES_CHECK(r.time("lastrun", c.lastrun));
   COLONIES_CHECK(r.str("workflowspec", c.workflowspec));
   COLONIES_CHECK(r.str("prevprocessgraphid", c.prevprocessgraphid));
+  COLONIES_CHECK(r.array("prevout", c.prevout));
   COLONIES_CHECK(r.boolean("waitforprevprocessgraph", c.waitforprevprocessgraph));
   COLONIES_CHECK(r.i32("checkerperiod", c.checkerperiod));
   return c;

@@ -24,6 +24,9 @@ struct Cron {
   TimeNs lastrun = 0;
   std::string workflowspec;  // JSON text of a WorkflowSpec
   std::string prevprocessgraphid;
+  // Our addition: the concatenated `out` of the leaves of the graph `prevprocessgraphid`, recorded
+  // when that graph ended; the next run's roots receive it as their `in`.
+  json::array prevout;
   bool waitforprevprocessgraph = false;
   int checkerperiod = 0;  // ms; filled in by the server on get
 };

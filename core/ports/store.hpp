@@ -16,6 +16,7 @@
 #include "core/model/entities.hpp"
 #include "core/model/executor.hpp"
 #include "core/model/process.hpp"
+#include "core/model/workflow.hpp"
 #include "core/model/trigger.hpp"
 
 namespace colonies::ports {
@@ -24,7 +25,7 @@ namespace mutation {
 struct SetServerId { std::string id; };
 struct PutColony { model::Colony colony; };  // insert or replace by name
 // Removes the colony and everything in it: users, executors, locations, functions, processes,
-// attributes, logs, pause flag, crons, generators and their queued args.
+// attributes, process graphs, logs, pause flag, crons, generators and their queued args.
 struct RemoveColony { std::string name; };
 struct PutUser { model::User user; };  // by (colonyname, name)
 struct RemoveUser { std::string colonyname; std::string name; };
@@ -37,8 +38,15 @@ struct RemoveFunction { std::string functionid; };
 // Insert or replace by processid; also indexes the process's attributes by attributeid.
 struct PutProcess { model::Process process; };
 struct RemoveProcess { std::string processid; };  // and its attributes
-// All processes of a colony, or only those in `state`.
+// All processes of a colony, or only those in `state`; never processes of a workflow (their
+// graph owns them: RemoveProcessGraph and RemoveProcessGraphs remove them).
 struct RemoveProcesses { std::string colonyname; std::optional<model::ProcessState> state; };
+// Insert or replace by processgraphid. A graph with endtime 0 is active (load() returns it).
+struct PutProcessGraph { model::ProcessGraph graph; };
+// The graph and every process (and attribute) whose processgraphid names it.
+struct RemoveProcessGraph { std::string processgraphid; };
+// The finished graphs (endtime set) of a colony, or only those in `state`, with their processes.
+struct RemoveProcessGraphs { std::string colonyname; std::optional<model::ProcessState> state; };
 struct AppendLog { model::Log log; };
 struct SetPaused { std::string colonyname; bool paused = false; };
 struct PutCron { model::Cron cron; };  // by cronid
@@ -55,8 +63,9 @@ using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutati
                               mutation::RemoveExecutor, mutation::PutLocation, mutation::RemoveLocation,
                               mutation::PutFunction, mutation::RemoveFunction, mutation::PutProcess,
                               mutation::RemoveProcess, mutation::RemoveProcesses, mutation::AppendLog,
-                              mutation::SetPaused, mutation::PutCron, mutation::RemoveCron, mutation::PutGenerator,
-                              mutation::RemoveGenerator, mutation::AppendGeneratorArg,
+                              mutation::SetPaused, mutation::PutProcessGraph, mutation::RemoveProcessGraph,
+                              mutation::RemoveProcessGraphs, mutation::PutCron, mutation::RemoveCron,
+                              mutation::PutGenerator, mutation::RemoveGenerator, mutation::AppendGeneratorArg,
                               mutation::ConsumeGeneratorArgs>;
 
 // Everything the server rebuilds its memory from at start.
@@ -72,6 +81,16 @@ struct Snapshot {
   std::vector<model::Cron> crons;
   std::vector<model::Generator> generators;
   std::vector<model::GeneratorArg> generator_args;  // queued, by generatorid then seq
+  std::vector<model::ProcessGraph> active_graphs;  // endtime 0
+  // The finished (SUCCESS, FAILED, CANCELLED) processes of the active graphs: their states and
+  // outputs decide when the remaining nodes are released and what they receive.
+  std::vector<model::Process> finished_graph_processes;
+};
+
+struct ProcessGraphFilter {
+  std::string colonyname;                    // required
+  std::optional<model::ProcessState> state;  // any when empty
+  int count = 100;                           // most recent first (by submission time)
 };
 
 struct ProcessFilter {
@@ -117,6 +136,10 @@ class Store {
                                                       std::int64_t since, int count) = 0;
   // Number of processes per state, for one colony or (empty name) the whole server.
   virtual Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) = 0;
+  virtual Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) = 0;
+  virtual Result<std::vector<model::ProcessGraph>> list_process_graphs(const ProcessGraphFilter& filter) = 0;
+  // Number of process graphs per state, for one colony or (empty name) the whole server.
+  virtual Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) = 0;
 };
 
 }  // namespace colonies::ports

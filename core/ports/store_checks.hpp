@@ -65,6 +65,13 @@ inline Status check_mutation(const Mutation& m) {
           return require(v.log.colonyname, "colonyname", "AppendLog");
         } else if constexpr (std::is_same_v<T, mutation::SetPaused>) {
           return require(v.colonyname, "colonyname", "SetPaused");
+        } else if constexpr (std::is_same_v<T, mutation::PutProcessGraph>) {
+          COLONIES_CHECK(require(v.graph.processgraphid, "processgraphid", "PutProcessGraph"));
+          return require(v.graph.colonyname, "colonyname", "PutProcessGraph");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveProcessGraph>) {
+          return require(v.processgraphid, "processgraphid", "RemoveProcessGraph");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveProcessGraphs>) {
+          return require(v.colonyname, "colonyname", "RemoveProcessGraphs");
         } else if constexpr (std::is_same_v<T, mutation::PutCron>) {
           COLONIES_CHECK(require(v.cron.cronid, "cronid", "PutCron"));
           return require(v.cron.colonyname, "colonyname", "PutCron");

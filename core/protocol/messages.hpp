@@ -57,6 +57,14 @@ inline constexpr std::string_view kResumeAssignments = "resumeassignmentsmsg";
 inline constexpr std::string_view kGetPauseStatus = "getpausestatusmsg";
 inline constexpr std::string_view kPauseStatusReply = "pausestatusreplymsg";
 // Attributes
+inline constexpr std::string_view kSubmitWorkflowSpec = "submitworkflowspecmsg";
+inline constexpr std::string_view kGetProcessGraph = "getprocessgraphmsg";
+inline constexpr std::string_view kGetProcessGraphs = "getprocessgraphsmsg";
+inline constexpr std::string_view kRemoveProcessGraph = "removeprocessgraphmsg";
+inline constexpr std::string_view kRemoveAllProcessGraphs = "removeallprocessgraphsmsg";
+inline constexpr std::string_view kCancelProcessGraph = "cancelprocessgraphmsg";
+inline constexpr std::string_view kAddChild = "addchildmsg";
+
 inline constexpr std::string_view kAddAttribute = "addattributemsg";
 inline constexpr std::string_view kGetAttribute = "getattributemsg";
 // Logs

@@ -95,6 +95,13 @@ void Broker::register_handlers() {
       {msg::kGetGenerators, &Broker::on_get_generators},
       {msg::kPackGenerator, &Broker::on_pack_generator},
       {msg::kRemoveGenerator, &Broker::on_remove_generator},
+      {msg::kSubmitWorkflowSpec, &Broker::on_submit_workflow},
+      {msg::kGetProcessGraph, &Broker::on_get_process_graph},
+      {msg::kGetProcessGraphs, &Broker::on_get_process_graphs},
+      {msg::kRemoveProcessGraph, &Broker::on_remove_process_graph},
+      {msg::kRemoveAllProcessGraphs, &Broker::on_remove_all_process_graphs},
+      {msg::kCancelProcessGraph, &Broker::on_cancel_process_graph},
+      {msg::kAddChild, &Broker::on_add_child},
   };
   for (const auto& [name, handler] : table) {
     handlers_.emplace(std::string(name), handler);
@@ -109,6 +116,8 @@ Status Broker::load(const std::string& initial_server_id) {
   scheduler_ = scheduler::Scheduler{};
   paused_.clear();
   triggers_ = triggers::Triggers{};
+  graphs_.clear();
+  released_.clear();
   registry_.server_id = snapshot.server_id;
   started_at_ = now();
   auth_->not_before(started_at_ / 1'000'000'000);
@@ -160,8 +169,10 @@ Status Broker::load(const std::string& initial_server_id) {
     }
     ++restored;
   }
-  spdlog::info("loaded {} colonies, {} executors, {} active processes ({} queued)", registry_.colonies().size(),
-               registry_.all_executors().size(), restored, scheduler_.queued_count());
+  COLONIES_CHECK(restore_graphs(snapshot));
+  spdlog::info("loaded {} colonies, {} executors, {} active processes ({} queued), {} active workflows",
+               registry_.colonies().size(), registry_.all_executors().size(), restored, scheduler_.queued_count(),
+               graphs_.size());
   return ok();
 }
 
@@ -206,6 +217,7 @@ void Broker::reply_after_commit(ReplyFn reply, std::string payloadtype, Result<O
     commits_.submit({}, [reply = std::move(reply), error = std::move(outcome.error())](Status) {
       reply(error_reply(error));
     });
+    dispatch_released();
     return;
   }
   std::string type = outcome->payloadtype.empty() ? std::move(payloadtype) : std::move(outcome->payloadtype);
@@ -215,6 +227,9 @@ void Broker::reply_after_commit(ReplyFn reply, std::string payloadtype, Result<O
                     if (!status) reply(error_reply(status.error()));
                     else reply(ok_reply(std::move(type), std::move(payload)));
                   });
+  // Nodes released by these mutations are offered only now, so their assignment is committed
+  // after their release.
+  dispatch_released();
 }
 
 void Broker::write(Call& call, const std::function<Result<Outcome>()>& body) {
@@ -273,6 +288,7 @@ json::value Broker::assign_to(scheduler::ActiveProcess* p, const scheduler::Exec
   }
   set_attribute_states(proc);
   persist(*p, out);
+  if (!proc.processgraphid.empty()) graph_node_moved(proc, out);
   return model::to_json(proc);
 }
 

@@ -15,6 +15,7 @@
 
 #include "core/model/cron_schedule.hpp"
 #include "core/model/json.hpp"
+#include "core/model/workflow.hpp"
 #include "core/ports/clock.hpp"
 #include "core/ports/crypto.hpp"
 #include "core/ports/id_generator.hpp"
@@ -26,6 +27,7 @@
 #include "server/registry/registry.hpp"
 #include "server/scheduler/scheduler.hpp"
 #include "server/triggers/triggers.hpp"
+#include "server/workflow/graph.hpp"
 
 namespace colonies::server::api {
 
@@ -113,6 +115,12 @@ class Broker {
     std::vector<ports::Mutation> mutations;
     std::string payloadtype;  // defaults to the request's msgtype
   };
+  // Replacements for the root nodes of a new graph (crons pass the previous run's leaf outputs
+  // as `in`; generators pass the packed arguments as `args`). Unset = the spec's own.
+  struct GraphOverrides {
+    std::optional<json::array> in;
+    std::optional<json::array> args;
+  };
 
  private:
   using Handler = void (Broker::*)(Call&);
@@ -138,8 +146,11 @@ class Broker {
   void dispatch(scheduler::ActiveProcess* p);
   // Re-queues a RUNNING process (exec deadline, executor removed); `count_retry` adds a retry.
   void requeue(scheduler::ActiveProcess* p, bool count_retry, std::vector<ports::Mutation>& out);
-  // Moves an active process to a final state and forgets it. Returns the final process.
+  // Moves an active process to a final state and forgets it; a node of a graph then updates its
+  // graph (releases children, failure policy). Returns the final process.
   model::Process finish(scheduler::ActiveProcess* p, model::ProcessState state, std::vector<ports::Mutation>& out);
+  // finish() without the graph update, for the graph's own cascades.
+  model::Process retire(scheduler::ActiveProcess* p, model::ProcessState state, std::vector<ports::Mutation>& out);
   void record_function_stats(const model::Process& p, std::vector<ports::Mutation>& out);
   std::string wait_reason(const scheduler::ActiveProcess& p);
   // Puts an executor's RUNNING processes back in the queue (committed at once) and offers them.
@@ -149,6 +160,38 @@ class Broker {
   void end_waiters_of(const std::string& colony, const std::string& executorid);
   void resume_waiters(const std::string& colony);
   void expire_stale_executors();
+
+  // ---- workflows (workflows.cpp); all under the lock.
+  // Creates a graph from a validated workflow: one process per node, roots queued, the rest
+  // waiting for their parents. `initiatorid`/`initiatorname` become every process's initiator.
+  // Appends the processes' and the graph's mutations to `out`; the roots are offered to parked
+  // executors once `out` has been handed to the commit queue (reply_after_commit does that).
+  // Fails only when an id collides; nothing is changed then.
+  Result<model::ProcessGraph> create_process_graph(const model::ValidatedWorkflow& workflow,
+                                                   const std::string& initiatorid, const std::string& initiatorname,
+                                                   const GraphOverrides& overrides, std::vector<ports::Mutation>& out);
+  workflow::Graph* graph_of(const model::Process& p);
+  // A node of a graph moved between WAITING and RUNNING (assign, re-queue).
+  void graph_node_moved(const model::Process& p, std::vector<ports::Mutation>& out);
+  // A node of a graph reached a final state: release, failure policy, graph state.
+  void graph_node_final(const model::Process& p, std::vector<ports::Mutation>& out);
+  // Makes a node whose parents all succeeded assignable, with its input.
+  void release_node(workflow::Graph& g, workflow::Node& node, std::vector<ports::Mutation>& out);
+  // The failure policy: closes the graph's WAITING nodes as FAILED, naming the failed node.
+  void stop_after_failure(workflow::Graph& g, const model::Process& failed, std::vector<ports::Mutation>& out);
+  // Cancels the graph's WAITING and RUNNING nodes.
+  void cancel_graph(workflow::Graph& g, std::vector<ports::Mutation>& out);
+  // Writes the graph record when its state or end changed; forgets the graph once it ended.
+  void sync_graph(workflow::Graph& g, std::vector<ports::Mutation>& out, bool force = false);
+  // Forgets a graph and its (WAITING) processes from memory, for removal.
+  void drop_graph(const std::string& processgraphid);
+  // Rebuilds the active graphs of a snapshot (after the processes were added to the scheduler).
+  Status restore_graphs(ports::Snapshot& snapshot);
+  // Offers the nodes released since the last call to parked executors. Called right after the
+  // mutations that released them were handed to the commit queue, so the store sees the
+  // release before any assignment.
+  void dispatch_released();
+  json::object graph_json(const workflow::Graph& g) const { return model::to_json(g.record()); }
 
   // Handlers, grouped by file: handlers_server.cpp, handlers_users_executors.cpp,
   // handlers_processes.cpp, handlers_misc.cpp.
@@ -217,6 +260,13 @@ class Broker {
   void on_get_generators(Call& call);
   void on_pack_generator(Call& call);
   void on_remove_generator(Call& call);
+  void on_submit_workflow(Call& call);
+  void on_get_process_graph(Call& call);
+  void on_get_process_graphs(Call& call);
+  void on_remove_process_graph(Call& call);
+  void on_remove_all_process_graphs(Call& call);
+  void on_cancel_process_graph(Call& call);
+  void on_add_child(Call& call);
 
   // Shared by close successful / close failed: the final state of a process the caller holds,
   // or of one only the store knows (then a 409 or 404).
@@ -249,6 +299,8 @@ class Broker {
                            std::vector<ports::Mutation>& out);
   // Due crons and ready generators, every checker period, on the leader only.
   void run_triggers(model::TimeNs now, std::vector<ports::Mutation>& out);
+  // A graph ended: crons that started it record its leaves' output for their next run.
+  void graph_ended(const workflow::Graph& g, std::vector<ports::Mutation>& out);
 
   ports::Store& store_;
   commit::CommitQueue& commits_;
@@ -267,6 +319,8 @@ class Broker {
   registry::Registry registry_;
   scheduler::Scheduler scheduler_;
   std::unordered_map<std::string, bool> paused_;
+  std::unordered_map<std::string, std::unique_ptr<workflow::Graph>> graphs_;  // active graphs by id
+  std::vector<std::string> released_;  // see dispatch_released()
   model::TimeNs last_stale_check_ = 0;
   model::TimeNs started_at_ = 0;
   bool shutting_down_ = false;

@@ -145,6 +145,19 @@ std::vector<model::GeneratorArg> Triggers::take(const std::string& generatorid, 
   return out;
 }
 
+void Triggers::give_back(const std::string& generatorid, std::vector<model::GeneratorArg> args) {
+  auto& q = queues_[generatorid];
+  q.insert(q.begin(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+}
+
+std::vector<model::Cron*> Triggers::crons_started(const std::string& processgraphid) {
+  std::vector<model::Cron*> out;
+  for (auto& [id, c] : crons_) {
+    if (c.prevprocessgraphid == processgraphid) out.push_back(&c);
+  }
+  return out;
+}
+
 void Triggers::remove_colony(const std::string& colony) {
   std::vector<std::string> doomed;
   for (const auto* c : crons(colony)) doomed.push_back(c->cronid);

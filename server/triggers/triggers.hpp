@@ -52,6 +52,11 @@ class Triggers {
   const std::deque<model::GeneratorArg>& queue(const std::string& generatorid) const;
   // Removes and returns the `n` oldest args of the generator's queue.
   std::vector<model::GeneratorArg> take(const std::string& generatorid, std::size_t n);
+  // Puts args taken by take() back at the front of the queue, in their order (a release that
+  // could not start its workflow).
+  void give_back(const std::string& generatorid, std::vector<model::GeneratorArg> args);
+  // The crons whose last started graph is `processgraphid`.
+  std::vector<model::Cron*> crons_started(const std::string& processgraphid);
 
   // Forgets every cron and generator of the colony.
   void remove_colony(const std::string& colony);

@@ -27,6 +27,9 @@ class MemoryStore final : public ports::Store {
   Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text,
                                               std::int64_t since, int count) override;
   Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) override;
+  Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) override;
+  Result<std::vector<model::ProcessGraph>> list_process_graphs(const ports::ProcessGraphFilter& filter) override;
+  Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) override;
 
   // Test hook: the next apply() fails with Unavailable and applies nothing, as a store whose
   // disk went away would.
@@ -62,6 +65,9 @@ class MemoryStore final : public ports::Store {
   void apply_one(const ports::mutation::RemoveGenerator& m);
   void apply_one(const ports::mutation::AppendGeneratorArg& m);
   void apply_one(const ports::mutation::ConsumeGeneratorArgs& m);
+  void apply_one(const ports::mutation::PutProcessGraph& m);
+  void apply_one(const ports::mutation::RemoveProcessGraph& m);
+  void apply_one(const ports::mutation::RemoveProcessGraphs& m);
 
   void remove_attributes_of(const std::string& processid);
   void remove_process(const std::string& processid);
@@ -81,6 +87,7 @@ class MemoryStore final : public ports::Store {
   std::map<std::string, model::Cron> crons_;            // by cronid
   std::map<std::string, model::Generator> generators_;  // by generatorid
   std::map<std::pair<std::string, std::int64_t>, model::GeneratorArg> generator_args_;  // by (generatorid, seq)
+  std::map<std::string, model::ProcessGraph> graphs_;
 };
 
 }  // namespace colonies::testing

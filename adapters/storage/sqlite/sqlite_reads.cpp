@@ -112,6 +112,17 @@ Status read_snapshot_tables(Connection& c, ports::Snapshot& s) {
     }
   }
   {
+    COLONIES_TRY(st, c.prepare("SELECT data FROM processgraphs WHERE endtime = 0 ORDER BY submissiontime"));
+    COLONIES_CHECK(collect(c, st, "process graph", s.active_graphs,
+                           [](const json::value& v) { return model::process_graph_from_json(v); }));
+  }
+  {
+    COLONIES_TRY(st, c.prepare("SELECT data FROM processes WHERE processgraphid IN "
+                               "(SELECT processgraphid FROM processgraphs WHERE endtime = 0) AND state NOT IN (0, 1)"));
+    COLONIES_CHECK(collect(c, st, "process", s.finished_graph_processes,
+                           [](const json::value& v) { return model::process_from_json(v); }));
+  }
+  {
     COLONIES_TRY(st, c.prepare("SELECT data FROM crons ORDER BY colonyname, cronid"));
     COLONIES_CHECK(collect(c, st, "cron", s.crons, [](const json::value& v) { return model::cron_from_json(v); }));
   }

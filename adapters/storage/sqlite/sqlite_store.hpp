@@ -45,6 +45,9 @@ class SqliteStore final : public ports::Store {
   Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text,
                                               std::int64_t since, int count) override;
   Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) override;
+  Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) override;
+  Result<std::vector<model::ProcessGraph>> list_process_graphs(const ports::ProcessGraphFilter& filter) override;
+  Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) override;
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> writer, std::unique_ptr<sqlite::Checkpointer> checkpointer,
@@ -78,6 +81,12 @@ class SqliteStore final : public ports::Store {
                                                   const std::string& text, std::int64_t since, int count);
   Result<std::map<model::ProcessState, std::int64_t>> read_counts(sqlite::Connection& c,
                                                                    const std::string& colonyname);
+
+  // sqlite_graphs.cpp
+  Result<std::optional<model::ProcessGraph>> read_graph(sqlite::Connection& c, const std::string& processgraphid);
+  Result<std::vector<model::ProcessGraph>> read_graphs(sqlite::Connection& c, const ports::ProcessGraphFilter& filter);
+  Result<std::map<model::ProcessState, std::int64_t>> read_graph_counts(sqlite::Connection& c,
+                                                                         const std::string& colonyname);
 
   std::mutex writer_mutex_;  // apply() has one caller by contract; this makes misuse harmless
   std::unique_ptr<sqlite::Connection> writer_;

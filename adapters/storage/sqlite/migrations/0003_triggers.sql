@@ -1,4 +1,4 @@
--- 0002: crons, generators and the arguments packed into generators.
+-- 0003: crons, generators and the arguments packed into generators.
 -- As in 0001, each row keeps the entity's JSON in `data`; the columns are the keys the store
 -- looks rows up by, orders by or cascades on.
 
