@@ -44,6 +44,7 @@ int run(const std::vector<std::string>& args, CliEnvironment& env) {
   add_log_commands(app, ctx);
   add_attribute_commands(app, ctx);
   add_location_commands(app, ctx);
+  add_trigger_commands(app, ctx);
   add_workflow_commands(app, ctx);
 
   try {

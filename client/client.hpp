@@ -19,6 +19,7 @@
 #include "core/model/executor.hpp"
 #include "core/model/function_spec.hpp"
 #include "core/model/process.hpp"
+#include "core/model/trigger.hpp"
 #include "core/model/workflow.hpp"
 #include "core/ports/clock.hpp"
 #include "core/ports/crypto.hpp"
@@ -201,6 +202,23 @@ class Client {
   Result<std::vector<model::Location>> get_locations(const std::string& colonyname);
   Result<model::Location> get_location(const std::string& colonyname, const std::string& name);
   Status remove_location(const std::string& colonyname, const std::string& name);  // colony owner
+
+  // ---- Crons and generators (client_triggers.cpp); members of the colony
+  // `cron` needs colonyname, name, workflowspec (JSON text) and an interval or cronexpression.
+  Result<model::Cron> add_cron(const model::Cron& cron);
+  Result<model::Cron> get_cron(const std::string& cronid);
+  Result<std::vector<model::Cron>> get_crons(const std::string& colonyname, int count = 0);  // 0: up to 100
+  // Starts the cron's workflow now; the reply is the cron after the start.
+  Result<model::Cron> run_cron(const std::string& cronid);
+  Status remove_cron(const std::string& cronid);
+  // `generator` needs colonyname, name, workflowspec (JSON text), trigger and optionally timeout.
+  Result<model::Generator> add_generator(const model::Generator& generator);
+  Result<model::Generator> get_generator(const std::string& generatorid);
+  Result<model::Generator> resolve_generator(const std::string& colonyname, const std::string& name);
+  Result<std::vector<model::Generator>> get_generators(const std::string& colonyname, int count = 0);
+  // Queues `arg`; the reply is the generator with its queue size.
+  Result<model::Generator> pack_generator(const std::string& generatorid, const std::string& arg);
+  Status remove_generator(const std::string& generatorid);
 
  private:
   Result<json::value> exchange(std::string_view msgtype, const std::string& body, std::chrono::milliseconds timeout);

@@ -16,6 +16,7 @@ RULES = [
     ("adapters/crypto/", ["core/", "adapters/crypto/"]),
     ("adapters/storage/", ["core/", "adapters/storage/"]),
     ("adapters/transport/", ["core/", "adapters/transport/"]),
+    ("adapters/cluster/", ["core/", "adapters/cluster/"]),
     ("adapters/", ["core/", "adapters/"]),
     ("server/main/", ["core/", "server/", "adapters/"]),
     ("server/", ["core/", "server/"]),  # server/main is matched above

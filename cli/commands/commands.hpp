@@ -24,6 +24,7 @@ void add_process_commands(CLI::App& app, CommandContext& ctx);
 void add_log_commands(CLI::App& app, CommandContext& ctx);
 void add_attribute_commands(CLI::App& app, CommandContext& ctx);
 void add_location_commands(CLI::App& app, CommandContext& ctx);
+void add_trigger_commands(CLI::App& app, CommandContext& ctx);  // cron, generator
 void add_workflow_commands(CLI::App& app, CommandContext& ctx);
 
 // Makes `command` run `run` once the whole command line has parsed.

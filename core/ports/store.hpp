@@ -17,6 +17,7 @@
 #include "core/model/executor.hpp"
 #include "core/model/process.hpp"
 #include "core/model/workflow.hpp"
+#include "core/model/trigger.hpp"
 
 namespace colonies::ports {
 
@@ -24,7 +25,7 @@ namespace mutation {
 struct SetServerId { std::string id; };
 struct PutColony { model::Colony colony; };  // insert or replace by name
 // Removes the colony and everything in it: users, executors, locations, functions, processes,
-// attributes, process graphs, logs, pause flag.
+// attributes, process graphs, logs, pause flag, crons, generators and their queued args.
 struct RemoveColony { std::string name; };
 struct PutUser { model::User user; };  // by (colonyname, name)
 struct RemoveUser { std::string colonyname; std::string name; };
@@ -48,6 +49,13 @@ struct RemoveProcessGraph { std::string processgraphid; };
 struct RemoveProcessGraphs { std::string colonyname; std::optional<model::ProcessState> state; };
 struct AppendLog { model::Log log; };
 struct SetPaused { std::string colonyname; bool paused = false; };
+struct PutCron { model::Cron cron; };  // by cronid
+struct RemoveCron { std::string cronid; };
+struct PutGenerator { model::Generator generator; };  // by generatorid
+struct RemoveGenerator { std::string generatorid; };  // and its queued args
+struct AppendGeneratorArg { model::GeneratorArg arg; };  // by (generatorid, seq)
+// Removes the queued args of a generator with seq <= up_to_seq (a release consumed them).
+struct ConsumeGeneratorArgs { std::string generatorid; std::int64_t up_to_seq = 0; };
 }  // namespace mutation
 
 using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutation::RemoveColony,
@@ -56,7 +64,9 @@ using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutati
                               mutation::PutFunction, mutation::RemoveFunction, mutation::PutProcess,
                               mutation::RemoveProcess, mutation::RemoveProcesses, mutation::AppendLog,
                               mutation::SetPaused, mutation::PutProcessGraph, mutation::RemoveProcessGraph,
-                              mutation::RemoveProcessGraphs>;
+                              mutation::RemoveProcessGraphs, mutation::PutCron, mutation::RemoveCron,
+                              mutation::PutGenerator, mutation::RemoveGenerator, mutation::AppendGeneratorArg,
+                              mutation::ConsumeGeneratorArgs>;
 
 // Everything the server rebuilds its memory from at start.
 struct Snapshot {
@@ -68,6 +78,9 @@ struct Snapshot {
   std::vector<model::Function> functions;
   std::vector<model::Process> active_processes;  // WAITING and RUNNING
   std::vector<std::string> paused_colonies;
+  std::vector<model::Cron> crons;
+  std::vector<model::Generator> generators;
+  std::vector<model::GeneratorArg> generator_args;  // queued, by generatorid then seq
   std::vector<model::ProcessGraph> active_graphs;  // endtime 0
   // The finished (SUCCESS, FAILED, CANCELLED) processes of the active graphs: their states and
   // outputs decide when the remaining nodes are released and what they receive.

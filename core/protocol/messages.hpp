@@ -77,6 +77,19 @@ inline constexpr std::string_view kAddLocation = "addlocationmsg";
 inline constexpr std::string_view kGetLocations = "getlocationsmsg";
 inline constexpr std::string_view kGetLocation = "getlocationmsg";
 inline constexpr std::string_view kRemoveLocation = "removelocationmsg";
+// Crons
+inline constexpr std::string_view kAddCron = "addcronmsg";
+inline constexpr std::string_view kGetCron = "getcronmsg";
+inline constexpr std::string_view kGetCrons = "getcronsmsg";
+inline constexpr std::string_view kRunCron = "runcronmsg";
+inline constexpr std::string_view kRemoveCron = "removecronmsg";
+// Generators
+inline constexpr std::string_view kAddGenerator = "addgeneratormsg";
+inline constexpr std::string_view kGetGenerator = "getgeneratormsg";
+inline constexpr std::string_view kResolveGenerator = "resolvegeneratormsg";
+inline constexpr std::string_view kGetGenerators = "getgeneratorsmsg";
+inline constexpr std::string_view kPackGenerator = "packgeneratormsg";
+inline constexpr std::string_view kRemoveGenerator = "removegeneratormsg";
 
 inline constexpr std::string_view kError = "error";
 

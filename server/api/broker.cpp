@@ -21,6 +21,8 @@ Broker::Broker(BrokerDeps deps, BrokerOptions options)
       clock_(deps.clock),
       ids_(deps.ids),
       blocking_(std::move(deps.blocking)),
+      leadership_(deps.leadership),
+      random_(deps.random),
       options_(std::move(options)) {
   register_handlers();
   std::unordered_set<std::string> known(message_types_.begin(), message_types_.end());
@@ -82,6 +84,17 @@ void Broker::register_handlers() {
       {msg::kGetLocations, &Broker::on_get_locations},
       {msg::kGetLocation, &Broker::on_get_location},
       {msg::kRemoveLocation, &Broker::on_remove_location},
+      {msg::kAddCron, &Broker::on_add_cron},
+      {msg::kGetCron, &Broker::on_get_cron},
+      {msg::kGetCrons, &Broker::on_get_crons},
+      {msg::kRunCron, &Broker::on_run_cron},
+      {msg::kRemoveCron, &Broker::on_remove_cron},
+      {msg::kAddGenerator, &Broker::on_add_generator},
+      {msg::kGetGenerator, &Broker::on_get_generator},
+      {msg::kResolveGenerator, &Broker::on_resolve_generator},
+      {msg::kGetGenerators, &Broker::on_get_generators},
+      {msg::kPackGenerator, &Broker::on_pack_generator},
+      {msg::kRemoveGenerator, &Broker::on_remove_generator},
       {msg::kSubmitWorkflowSpec, &Broker::on_submit_workflow},
       {msg::kGetProcessGraph, &Broker::on_get_process_graph},
       {msg::kGetProcessGraphs, &Broker::on_get_process_graphs},
@@ -102,6 +115,7 @@ Status Broker::load(const std::string& initial_server_id) {
   registry_ = registry::Registry{};
   scheduler_ = scheduler::Scheduler{};
   paused_.clear();
+  triggers_ = triggers::Triggers{};
   graphs_.clear();
   released_.clear();
   registry_.server_id = snapshot.server_id;
@@ -135,6 +149,9 @@ Status Broker::load(const std::string& initial_server_id) {
   for (auto& l : snapshot.locations) registry_.put_location(std::move(l));
   for (auto& f : snapshot.functions) registry_.put_function(std::move(f));
   for (auto& name : snapshot.paused_colonies) paused_[name] = true;
+  for (auto& c : snapshot.crons) triggers_.put_cron(std::move(c));
+  for (auto& g : snapshot.generators) triggers_.put_generator(std::move(g));
+  for (auto& a : snapshot.generator_args) triggers_.enqueue(std::move(a));
   std::size_t restored = 0;
   for (auto& p : snapshot.active_processes) {
     auto req = model::validate(p.spec);

@@ -7,20 +7,26 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/model/cron_schedule.hpp"
 #include "core/model/json.hpp"
 #include "core/model/workflow.hpp"
 #include "core/ports/clock.hpp"
 #include "core/ports/crypto.hpp"
 #include "core/ports/id_generator.hpp"
+#include "core/ports/leader_election.hpp"
+#include "core/ports/random.hpp"
 #include "core/ports/store.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/commit/commit_queue.hpp"
 #include "server/registry/registry.hpp"
 #include "server/scheduler/scheduler.hpp"
+#include "server/triggers/triggers.hpp"
 #include "server/workflow/graph.hpp"
 
 namespace colonies::server::api {
@@ -46,6 +52,10 @@ struct BrokerOptions {
   std::int64_t replay_window_s = 300;
   std::int64_t max_poll_timeout_s = 3600;
   std::int64_t stale_executor_s = 600;  // <= 0 disables stale-executor cleanup
+  int cron_checker_period_ms = 1000;       // how often the leader looks for due crons
+  int generator_checker_period_ms = 1000;  // how often the leader looks at generator queues
+  // Zone of cron expressions without a CRON_TZ=/TZ= prefix.
+  model::CronZone cron_default_zone = model::CronZone::local_or_utc();
 };
 
 struct BrokerDeps {
@@ -55,6 +65,9 @@ struct BrokerDeps {
   const ports::Clock& clock;
   ports::IdGenerator& ids;
   BlockingRunner blocking;
+  // Whether this server runs the leader-only work (crons, generators).
+  const ports::LeaderElection& leadership;
+  ports::Random& random;  // `random` crons
 };
 
 class Broker {
@@ -70,8 +83,9 @@ class Broker {
   // long-poll whose client left is not handed work.
   void handle(std::string body, ReplyFn reply, std::function<bool()> alive = {});
 
-  // Fires due deadlines: wait and exec limits, long-poll timeouts, stale executors. Call often
-  // (every few tens of milliseconds) from any thread.
+  // Fires due deadlines: wait and exec limits, long-poll timeouts, stale executors; and, on the
+  // leader, due crons and ready generators. Call often (every few tens of milliseconds) from any
+  // thread.
   void tick();
 
   // Fails every parked long-poll with 503 (on shutdown, before the transport closes).
@@ -234,6 +248,18 @@ class Broker {
   void on_get_locations(Call& call);
   void on_get_location(Call& call);
   void on_remove_location(Call& call);
+  // handlers_triggers.cpp
+  void on_add_cron(Call& call);
+  void on_get_cron(Call& call);
+  void on_get_crons(Call& call);
+  void on_run_cron(Call& call);
+  void on_remove_cron(Call& call);
+  void on_add_generator(Call& call);
+  void on_get_generator(Call& call);
+  void on_resolve_generator(Call& call);
+  void on_get_generators(Call& call);
+  void on_pack_generator(Call& call);
+  void on_remove_generator(Call& call);
   void on_submit_workflow(Call& call);
   void on_get_process_graph(Call& call);
   void on_get_process_graphs(Call& call);
@@ -254,12 +280,36 @@ class Broker {
   // Shared by statistics handlers.
   void statistics(Call& call, const std::string& colony);
 
+  // Crons and generators (triggers.cpp, handlers_triggers.cpp), under the lock.
+  // The cron or generator named by the payload, if the caller is a member of its colony.
+  Result<const model::Cron*> member_cron(const Call& call);
+  Result<const model::Generator*> member_generator(const Call& call);
+  json::object cron_json(const model::Cron& c) const;
+  json::object generator_json(const model::Generator& g) const;
+  // Checks the JSON text of a WorkflowSpec for a cron or generator of `colony`; returns it
+  // normalised (colonyname filled in).
+  Result<std::string> check_workflowspec(const std::string& text, const std::string& colony, std::string_view what);
+  // When the cron runs next after `now` (interval, random point of the interval, or expression).
+  Result<model::TimeNs> next_cron_run(const model::Cron& cron, model::TimeNs now);
+  // Starts the cron's workflow now, unless it waits for a previous graph still active (then a
+  // Conflict when `manual`, nothing otherwise). Advances nextrun/lastrun either way it starts.
+  Status start_cron(const std::string& cronid, model::TimeNs now, bool manual, std::vector<ports::Mutation>& out);
+  // Starts one workflow of the generator with its `n` oldest queued args.
+  Status release_generator(const std::string& generatorid, std::size_t n, model::TimeNs now,
+                           std::vector<ports::Mutation>& out);
+  // Due crons and ready generators, every checker period, on the leader only.
+  void run_triggers(model::TimeNs now, std::vector<ports::Mutation>& out);
+  // A graph ended: crons that started it record its leaves' output for their next run.
+  void graph_ended(const workflow::Graph& g, std::vector<ports::Mutation>& out);
+
   ports::Store& store_;
   commit::CommitQueue& commits_;
   const ports::Crypto& crypto_;
   const ports::Clock& clock_;
   ports::IdGenerator& ids_;
   BlockingRunner blocking_;
+  const ports::LeaderElection& leadership_;
+  ports::Random& random_;
   BrokerOptions options_;
   std::unique_ptr<auth::Authenticator> auth_;
   std::unordered_map<std::string, Handler> handlers_;
@@ -274,6 +324,9 @@ class Broker {
   model::TimeNs last_stale_check_ = 0;
   model::TimeNs started_at_ = 0;
   bool shutting_down_ = false;
+  triggers::Triggers triggers_;
+  model::TimeNs next_cron_check_ = 0;
+  model::TimeNs next_generator_check_ = 0;
 };
 
 }  // namespace colonies::server::api

@@ -117,6 +117,7 @@ void Broker::on_remove_colony(Call& call) {
     end_waiters_of(name, "");
     registry_.remove_colony(name);
     paused_.erase(name);
+    triggers_.remove_colony(name);
     return Outcome{json::object{}, {mutation::RemoveColony{name}}};
   });
 }

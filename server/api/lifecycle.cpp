@@ -188,6 +188,12 @@ void Broker::tick() {
     if (scheduler::ActiveProcess* p = scheduler_.find(id)) dispatch(p);
   }
   dispatch_released();
+  if (leadership_.is_leader()) {
+    std::vector<Mutation> triggered;
+    run_triggers(t, triggered);
+    if (!triggered.empty()) commits_.submit(std::move(triggered), nullptr);
+    dispatch_released();
+  }
 }
 
 void Broker::expire_stale_executors() {

@@ -196,7 +196,8 @@ void Broker::cancel_graph(workflow::Graph& g, std::vector<Mutation>& out) {
 
 void Broker::sync_graph(workflow::Graph& g, std::vector<Mutation>& out, bool force) {
   if (!g.refresh(now()) && !force) return;
-  out.push_back(mutation::PutProcessGraph{g.record()});
+  if (!g.active()) graph_ended(g, out);
+  out.push_back(mutation::PutProcessGraph{g.record()});  // last: handlers reply with it
   if (!g.active()) graphs_.erase(g.record().processgraphid);  // g is gone from here on
 }
 

@@ -63,7 +63,26 @@ void MemoryStore::apply_one(const mutation::RemoveColony& m) {
   std::erase_if(functions_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
   std::erase_if(logs_, [&](const model::Log& l) { return l.colonyname == m.name; });
   paused_.erase(m.name);
+  std::erase_if(crons_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(generators_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(generator_args_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
   colonies_.erase(m.name);
+}
+
+void MemoryStore::apply_one(const mutation::PutCron& m) { crons_[m.cron.cronid] = m.cron; }
+void MemoryStore::apply_one(const mutation::RemoveCron& m) { crons_.erase(m.cronid); }
+void MemoryStore::apply_one(const mutation::PutGenerator& m) { generators_[m.generator.generatorid] = m.generator; }
+void MemoryStore::apply_one(const mutation::RemoveGenerator& m) {
+  generators_.erase(m.generatorid);
+  std::erase_if(generator_args_, [&](const auto& entry) { return entry.first.first == m.generatorid; });
+}
+void MemoryStore::apply_one(const mutation::AppendGeneratorArg& m) {
+  generator_args_[{m.arg.generatorid, m.arg.seq}] = m.arg;
+}
+void MemoryStore::apply_one(const mutation::ConsumeGeneratorArgs& m) {
+  std::erase_if(generator_args_, [&](const auto& entry) {
+    return entry.first.first == m.generatorid && entry.first.second <= m.up_to_seq;
+  });
 }
 
 void MemoryStore::apply_one(const mutation::PutUser& m) { users_[{m.user.colonyname, m.user.name}] = m.user; }
@@ -158,6 +177,9 @@ Result<ports::Snapshot> MemoryStore::load() {
     }
   }
   s.paused_colonies.assign(paused_.begin(), paused_.end());
+  for (const auto& [id, c] : crons_) s.crons.push_back(c);
+  for (const auto& [id, g] : generators_) s.generators.push_back(g);
+  for (const auto& [key, a] : generator_args_) s.generator_args.push_back(a);
   for (const auto& [id, g] : graphs_) {
     if (g.endtime == 0) s.active_graphs.push_back(g);
   }

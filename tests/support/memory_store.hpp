@@ -59,6 +59,12 @@ class MemoryStore final : public ports::Store {
   void apply_one(const ports::mutation::RemoveProcesses& m);
   void apply_one(const ports::mutation::AppendLog& m);
   void apply_one(const ports::mutation::SetPaused& m);
+  void apply_one(const ports::mutation::PutCron& m);
+  void apply_one(const ports::mutation::RemoveCron& m);
+  void apply_one(const ports::mutation::PutGenerator& m);
+  void apply_one(const ports::mutation::RemoveGenerator& m);
+  void apply_one(const ports::mutation::AppendGeneratorArg& m);
+  void apply_one(const ports::mutation::ConsumeGeneratorArgs& m);
   void apply_one(const ports::mutation::PutProcessGraph& m);
   void apply_one(const ports::mutation::RemoveProcessGraph& m);
   void apply_one(const ports::mutation::RemoveProcessGraphs& m);
@@ -78,6 +84,9 @@ class MemoryStore final : public ports::Store {
   std::map<std::string, StoredAttribute> attributes_;
   std::vector<model::Log> logs_;  // in append order, which breaks timestamp ties as SQLite's id does
   std::set<std::string> paused_;
+  std::map<std::string, model::Cron> crons_;            // by cronid
+  std::map<std::string, model::Generator> generators_;  // by generatorid
+  std::map<std::pair<std::string, std::int64_t>, model::GeneratorArg> generator_args_;  // by (generatorid, seq)
   std::map<std::string, model::ProcessGraph> graphs_;
 };
 

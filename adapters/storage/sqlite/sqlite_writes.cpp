@@ -58,7 +58,9 @@ class Writer {
                                  "DELETE FROM processgraphs WHERE colonyname = ?", "DELETE FROM users WHERE colonyname = ?",
                                  "DELETE FROM executors WHERE colonyname = ?", "DELETE FROM locations WHERE colonyname = ?",
                                  "DELETE FROM functions WHERE colonyname = ?", "DELETE FROM logs WHERE colonyname = ?",
-                                 "DELETE FROM paused WHERE colonyname = ?", "DELETE FROM colonies WHERE name = ?"}) {
+                                 "DELETE FROM paused WHERE colonyname = ?", "DELETE FROM crons WHERE colonyname = ?",
+                                 "DELETE FROM generators WHERE colonyname = ?",
+                                 "DELETE FROM generator_args WHERE colonyname = ?", "DELETE FROM colonies WHERE name = ?"}) {
       COLONIES_CHECK(run(c_, sql, name));
     }
     return ok();
@@ -190,6 +192,35 @@ class Writer {
   Status operator()(const mutation::SetPaused& m) {
     if (m.paused) return run(c_, "INSERT OR IGNORE INTO paused (colonyname) VALUES (?)", std::string_view(m.colonyname));
     return run(c_, "DELETE FROM paused WHERE colonyname = ?", std::string_view(m.colonyname));
+  }
+  Status operator()(const mutation::PutCron& m) {
+    return run(c_,
+               "INSERT INTO crons (cronid, colonyname, data) VALUES (?, ?, ?) "
+               "ON CONFLICT (cronid) DO UPDATE SET data = excluded.data",
+               std::string_view(m.cron.cronid), std::string_view(m.cron.colonyname), to_text(m.cron));
+  }
+  Status operator()(const mutation::RemoveCron& m) {
+    return run(c_, "DELETE FROM crons WHERE cronid = ?", std::string_view(m.cronid));
+  }
+  Status operator()(const mutation::PutGenerator& m) {
+    return run(c_,
+               "INSERT INTO generators (generatorid, colonyname, data) VALUES (?, ?, ?) "
+               "ON CONFLICT (generatorid) DO UPDATE SET data = excluded.data",
+               std::string_view(m.generator.generatorid), std::string_view(m.generator.colonyname),
+               to_text(m.generator));
+  }
+  Status operator()(const mutation::RemoveGenerator& m) {
+    COLONIES_CHECK(run(c_, "DELETE FROM generator_args WHERE generatorid = ?", std::string_view(m.generatorid)));
+    return run(c_, "DELETE FROM generators WHERE generatorid = ?", std::string_view(m.generatorid));
+  }
+  Status operator()(const mutation::AppendGeneratorArg& m) {
+    return run(c_, "INSERT INTO generator_args (generatorid, seq, colonyname, data) VALUES (?, ?, ?, ?)",
+               std::string_view(m.arg.generatorid), std::int64_t{m.arg.seq}, std::string_view(m.arg.colonyname),
+               to_text(m.arg));
+  }
+  Status operator()(const mutation::ConsumeGeneratorArgs& m) {
+    return run(c_, "DELETE FROM generator_args WHERE generatorid = ? AND seq <= ?", std::string_view(m.generatorid),
+               std::int64_t{m.up_to_seq});
   }
 
  private:

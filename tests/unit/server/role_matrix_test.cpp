@@ -84,10 +84,28 @@ struct World {
     expect_ok(waiting_workflow);
     waiting_graph = string_field(waiting_workflow, "processgraphid");
     expect_ok(h.call(executor, protocol::msg::kAddLog, {{"processid", running}, {"message", "hello log"}}));
-    EXPECT_FALSE(running.empty() || waiting.empty() || function_id.empty() || attribute_id.empty());
+    auto cron = h.call(user, protocol::msg::kAddCron, {{"cron", cron_payload("nightly")}});
+    expect_ok(cron);
+    cron_id = string_field(cron, "cronid");
+    auto generator = h.call(user, protocol::msg::kAddGenerator, {{"generator", generator_payload("batcher")}});
+    expect_ok(generator);
+    generator_id = string_field(generator, "generatorid");
+    EXPECT_FALSE(running.empty() || waiting.empty() || function_id.empty() || attribute_id.empty() ||
+                 cron_id.empty() || generator_id.empty());
     EXPECT_FALSE(running_graph.empty() || graph_node.empty() || waiting_graph.empty());
   }
 
+  static std::string workflow_text() {
+    json::object node = BrokerHarness::spec("alpha");
+    node["nodename"] = "only";
+    return json::serialize(json::object{{"colonyname", "alpha"}, {"functionspecs", json::array{node}}});
+  }
+  static json::object cron_payload(const std::string& name) {
+    return {{"colonyname", "alpha"}, {"name", name}, {"interval", 3600}, {"workflowspec", workflow_text()}};
+  }
+  static json::object generator_payload(const std::string& name) {
+    return {{"colonyname", "alpha"}, {"name", name}, {"trigger", 5}, {"workflowspec", workflow_text()}};
+  }
   static json::object workflow_spec(const std::string& root) {
     json::object child = BrokerHarness::spec("alpha");
     child["nodename"] = root + "-child";
@@ -132,7 +150,8 @@ struct World {
   BrokerHarness::Colony alpha;
   BrokerHarness::Colony beta;
   Identity unknown, executor, pending, user, other_executor, other_user;
-  std::string location, function_id, running, waiting, attribute_id, running_graph, graph_node, waiting_graph;
+  std::string location, function_id, running, waiting, attribute_id, running_graph, graph_node, waiting_graph, cron_id,
+      generator_id;
 };
 
 using Payload = std::function<json::object(World&, Role)>;
@@ -306,6 +325,21 @@ const std::map<std::string, Rule>& rules() {
       {"getlocationmsg", {kMemberInclPending, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"name", w.location}}; }}},
       {"removelocationmsg",
        {kOwner, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"name", w.location}}; }}},
+      // Crons and generators: approved members of the colony they belong to.
+      {"addcronmsg", {kMember, [](World&, Role r) { return json::object{{"cron", World::cron_payload("c-" + name_of(r))}}; }}},
+      {"getcronmsg", {kMember, [](World& w, Role) { return json::object{{"cronid", w.cron_id}}; }}},
+      {"getcronsmsg", {kMember, colony_only}},
+      {"runcronmsg", {kMember, [](World& w, Role) { return json::object{{"cronid", w.cron_id}}; }}},
+      {"removecronmsg", {kMember, [](World& w, Role) { return json::object{{"cronid", w.cron_id}}; }}},
+      {"addgeneratormsg",
+       {kMember, [](World&, Role r) { return json::object{{"generator", World::generator_payload("g-" + name_of(r))}}; }}},
+      {"getgeneratormsg", {kMember, [](World& w, Role) { return json::object{{"generatorid", w.generator_id}}; }}},
+      {"resolvegeneratormsg",
+       {kMember, [](World&, Role) { return json::object{{"colonyname", "alpha"}, {"generatorname", "batcher"}}; }}},
+      {"getgeneratorsmsg", {kMember, colony_only}},
+      {"packgeneratormsg",
+       {kMember, [](World& w, Role) { return json::object{{"generatorid", w.generator_id}, {"arg", "x"}}; }}},
+      {"removegeneratormsg", {kMember, [](World& w, Role) { return json::object{{"generatorid", w.generator_id}}; }}},
   };
   return table;
 }

@@ -4,6 +4,7 @@
 // is in sqlite_store_test.cpp.
 #include <atomic>
 #include <memory>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -413,6 +414,9 @@ TEST_P(StoreTest, ReadersSeeWholeBatchesWhileApplyRuns) {
     EXPECT_TRUE(applied) << applied.error().message;
     if (!applied) break;  // still join the readers below
   }
+  // On a loaded machine the readers may not have been scheduled yet: give each a chance to read
+  // at least once (they then see the final, whole state) instead of failing on "no reads".
+  for (int i = 0; i < 10'000 && reads.load() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   done = true;
   for (auto& t : readers) t.join();
   EXPECT_EQ(errors.load(), 0);
