@@ -47,6 +47,8 @@ int run(const std::vector<std::string>& args, CliEnvironment& env) {
   add_location_commands(app, ctx);
   add_fs_commands(app, ctx);
   add_snapshot_commands(app, ctx);
+  add_trigger_commands(app, ctx);
+  add_workflow_commands(app, ctx);
 
   try {
     // CLI11 wants the arguments in reverse order when given as a vector.

@@ -17,6 +17,8 @@
 #include "core/model/executor.hpp"
 #include "core/model/files.hpp"
 #include "core/model/process.hpp"
+#include "core/model/workflow.hpp"
+#include "core/model/trigger.hpp"
 
 namespace colonies::ports {
 
@@ -24,7 +26,8 @@ namespace mutation {
 struct SetServerId { std::string id; };
 struct PutColony { model::Colony colony; };  // insert or replace by name
 // Removes the colony and everything in it: users, executors, locations, functions, processes,
-// attributes, logs, pause flag, file metadata and snapshots.
+// attributes, process graphs, logs, pause flag, crons, generators and their queued args, file
+// metadata and snapshots.
 struct RemoveColony { std::string name; };
 struct PutUser { model::User user; };  // by (colonyname, name)
 struct RemoveUser { std::string colonyname; std::string name; };
@@ -37,8 +40,15 @@ struct RemoveFunction { std::string functionid; };
 // Insert or replace by processid; also indexes the process's attributes by attributeid.
 struct PutProcess { model::Process process; };
 struct RemoveProcess { std::string processid; };  // and its attributes
-// All processes of a colony, or only those in `state`.
+// All processes of a colony, or only those in `state`; never processes of a workflow (their
+// graph owns them: RemoveProcessGraph and RemoveProcessGraphs remove them).
 struct RemoveProcesses { std::string colonyname; std::optional<model::ProcessState> state; };
+// Insert or replace by processgraphid. A graph with endtime 0 is active (load() returns it).
+struct PutProcessGraph { model::ProcessGraph graph; };
+// The graph and every process (and attribute) whose processgraphid names it.
+struct RemoveProcessGraph { std::string processgraphid; };
+// The finished graphs (endtime set) of a colony, or only those in `state`, with their processes.
+struct RemoveProcessGraphs { std::string colonyname; std::optional<model::ProcessState> state; };
 struct AppendLog { model::Log log; };
 struct SetPaused { std::string colonyname; bool paused = false; };
 // ColonyFS metadata. A file is never replaced: every AddFile is a new revision (new fileid, the
@@ -50,6 +60,13 @@ struct RemoveFileRevisions { std::string colonyname; std::string label; std::str
 struct PutSnapshot { model::Snapshot snapshot; };  // a new snapshot; (colonyname, name) is unique
 struct RemoveSnapshot { std::string colonyname; std::string snapshotid; };
 struct RemoveSnapshots { std::string colonyname; };  // every snapshot of the colony
+struct PutCron { model::Cron cron; };  // by cronid
+struct RemoveCron { std::string cronid; };
+struct PutGenerator { model::Generator generator; };  // by generatorid
+struct RemoveGenerator { std::string generatorid; };  // and its queued args
+struct AppendGeneratorArg { model::GeneratorArg arg; };  // by (generatorid, seq)
+// Removes the queued args of a generator with seq <= up_to_seq (a release consumed them).
+struct ConsumeGeneratorArgs { std::string generatorid; std::int64_t up_to_seq = 0; };
 }  // namespace mutation
 
 using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutation::RemoveColony,
@@ -57,7 +74,10 @@ using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutati
                               mutation::RemoveExecutor, mutation::PutLocation, mutation::RemoveLocation,
                               mutation::PutFunction, mutation::RemoveFunction, mutation::PutProcess,
                               mutation::RemoveProcess, mutation::RemoveProcesses, mutation::AppendLog,
-                              mutation::SetPaused, mutation::AddFile, mutation::RemoveFile,
+                              mutation::SetPaused, mutation::PutProcessGraph, mutation::RemoveProcessGraph,
+                              mutation::RemoveProcessGraphs, mutation::PutCron, mutation::RemoveCron,
+                              mutation::PutGenerator, mutation::RemoveGenerator, mutation::AppendGeneratorArg,
+                              mutation::ConsumeGeneratorArgs, mutation::AddFile, mutation::RemoveFile,
                               mutation::RemoveFileRevisions, mutation::PutSnapshot, mutation::RemoveSnapshot,
                               mutation::RemoveSnapshots>;
 
@@ -80,6 +100,13 @@ struct Snapshot {
   std::vector<std::string> paused_colonies;
   std::int64_t last_file_sequencenr = 0;  // the highest sequencenr of any stored file, 0 if none
   std::vector<SnapshotName> snapshots;
+  std::vector<model::Cron> crons;
+  std::vector<model::Generator> generators;
+  std::vector<model::GeneratorArg> generator_args;  // queued, by generatorid then seq
+  std::vector<model::ProcessGraph> active_graphs;  // endtime 0
+  // The finished (SUCCESS, FAILED, CANCELLED) processes of the active graphs: their states and
+  // outputs decide when the remaining nodes are released and what they receive.
+  std::vector<model::Process> finished_graph_processes;
 };
 
 struct FileQuery {
@@ -87,6 +114,12 @@ struct FileQuery {
   std::string label;        // required, normalised (model::normalize_label)
   bool recursive = false;   // also files under sub-labels of `label`
   bool all_revisions = false;  // every revision instead of only the latest of each name
+};
+
+struct ProcessGraphFilter {
+  std::string colonyname;                    // required
+  std::optional<model::ProcessState> state;  // any when empty
+  int count = 100;                           // most recent first (by submission time)
 };
 
 struct ProcessFilter {
@@ -151,6 +184,10 @@ class Store {
                                                                       const std::string& name) = 0;
   // Every snapshot of the colony, oldest first.
   virtual Result<std::vector<model::Snapshot>> list_snapshots(const std::string& colonyname) = 0;
+  virtual Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) = 0;
+  virtual Result<std::vector<model::ProcessGraph>> list_process_graphs(const ProcessGraphFilter& filter) = 0;
+  // Number of process graphs per state, for one colony or (empty name) the whole server.
+  virtual Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) = 0;
 };
 
 }  // namespace colonies::ports

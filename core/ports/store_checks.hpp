@@ -84,9 +84,31 @@ inline Status check_mutation(const Mutation& m) {
         } else if constexpr (std::is_same_v<T, mutation::RemoveSnapshot>) {
           COLONIES_CHECK(require(v.colonyname, "colonyname", "RemoveSnapshot"));
           return require(v.snapshotid, "snapshotid", "RemoveSnapshot");
-        } else {
-          static_assert(std::is_same_v<T, mutation::RemoveSnapshots>, "every mutation needs a check");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveSnapshots>) {
           return require(v.colonyname, "colonyname", "RemoveSnapshots");
+        } else if constexpr (std::is_same_v<T, mutation::PutProcessGraph>) {
+          COLONIES_CHECK(require(v.graph.processgraphid, "processgraphid", "PutProcessGraph"));
+          return require(v.graph.colonyname, "colonyname", "PutProcessGraph");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveProcessGraph>) {
+          return require(v.processgraphid, "processgraphid", "RemoveProcessGraph");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveProcessGraphs>) {
+          return require(v.colonyname, "colonyname", "RemoveProcessGraphs");
+        } else if constexpr (std::is_same_v<T, mutation::PutCron>) {
+          COLONIES_CHECK(require(v.cron.cronid, "cronid", "PutCron"));
+          return require(v.cron.colonyname, "colonyname", "PutCron");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveCron>) {
+          return require(v.cronid, "cronid", "RemoveCron");
+        } else if constexpr (std::is_same_v<T, mutation::PutGenerator>) {
+          COLONIES_CHECK(require(v.generator.generatorid, "generatorid", "PutGenerator"));
+          return require(v.generator.colonyname, "colonyname", "PutGenerator");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveGenerator>) {
+          return require(v.generatorid, "generatorid", "RemoveGenerator");
+        } else if constexpr (std::is_same_v<T, mutation::AppendGeneratorArg>) {
+          COLONIES_CHECK(require(v.arg.generatorid, "generatorid", "AppendGeneratorArg"));
+          return require(v.arg.colonyname, "colonyname", "AppendGeneratorArg");
+        } else {
+          static_assert(std::is_same_v<T, mutation::ConsumeGeneratorArgs>, "every mutation needs a check");
+          return require(v.generatorid, "generatorid", "ConsumeGeneratorArgs");
         }
       },
       m);

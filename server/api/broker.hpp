@@ -8,19 +8,27 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/model/cron_schedule.hpp"
 #include "core/model/json.hpp"
+#include "core/model/workflow.hpp"
 #include "core/ports/clock.hpp"
 #include "core/ports/crypto.hpp"
 #include "core/ports/id_generator.hpp"
+#include "core/ports/leader_election.hpp"
+#include "core/ports/random.hpp"
 #include "core/ports/store.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/commit/commit_queue.hpp"
 #include "server/registry/registry.hpp"
 #include "server/scheduler/scheduler.hpp"
+#include "server/triggers/triggers.hpp"
+#include "server/workflow/graph.hpp"
 
 namespace colonies::server::api {
 
@@ -45,6 +53,10 @@ struct BrokerOptions {
   std::int64_t replay_window_s = 300;
   std::int64_t max_poll_timeout_s = 3600;
   std::int64_t stale_executor_s = 600;  // <= 0 disables stale-executor cleanup
+  int cron_checker_period_ms = 1000;       // how often the leader looks for due crons
+  int generator_checker_period_ms = 1000;  // how often the leader looks at generator queues
+  // Zone of cron expressions without a CRON_TZ=/TZ= prefix.
+  model::CronZone cron_default_zone = model::CronZone::local_or_utc();
 };
 
 struct BrokerDeps {
@@ -54,6 +66,9 @@ struct BrokerDeps {
   const ports::Clock& clock;
   ports::IdGenerator& ids;
   BlockingRunner blocking;
+  // Whether this server runs the leader-only work (crons, generators).
+  const ports::LeaderElection& leadership;
+  ports::Random& random;  // `random` crons
 };
 
 class Broker {
@@ -69,8 +84,9 @@ class Broker {
   // long-poll whose client left is not handed work.
   void handle(std::string body, ReplyFn reply, std::function<bool()> alive = {});
 
-  // Fires due deadlines: wait and exec limits, long-poll timeouts, stale executors. Call often
-  // (every few tens of milliseconds) from any thread.
+  // Fires due deadlines: wait and exec limits, long-poll timeouts, stale executors; and, on the
+  // leader, due crons and ready generators. Call often (every few tens of milliseconds) from any
+  // thread.
   void tick();
 
   // Fails every parked long-poll with 503 (on shutdown, before the transport closes).
@@ -100,6 +116,12 @@ class Broker {
     std::vector<ports::Mutation> mutations;
     std::string payloadtype;  // defaults to the request's msgtype
   };
+  // Replacements for the root nodes of a new graph (crons pass the previous run's leaf outputs
+  // as `in`; generators pass the packed arguments as `args`). Unset = the spec's own.
+  struct GraphOverrides {
+    std::optional<json::array> in;
+    std::optional<json::array> args;
+  };
 
  private:
   using Handler = void (Broker::*)(Call&);
@@ -125,8 +147,11 @@ class Broker {
   void dispatch(scheduler::ActiveProcess* p);
   // Re-queues a RUNNING process (exec deadline, executor removed); `count_retry` adds a retry.
   void requeue(scheduler::ActiveProcess* p, bool count_retry, std::vector<ports::Mutation>& out);
-  // Moves an active process to a final state and forgets it. Returns the final process.
+  // Moves an active process to a final state and forgets it; a node of a graph then updates its
+  // graph (releases children, failure policy). Returns the final process.
   model::Process finish(scheduler::ActiveProcess* p, model::ProcessState state, std::vector<ports::Mutation>& out);
+  // finish() without the graph update, for the graph's own cascades.
+  model::Process retire(scheduler::ActiveProcess* p, model::ProcessState state, std::vector<ports::Mutation>& out);
   void record_function_stats(const model::Process& p, std::vector<ports::Mutation>& out);
   std::string wait_reason(const scheduler::ActiveProcess& p);
   // Puts an executor's RUNNING processes back in the queue (committed at once) and offers them.
@@ -136,6 +161,38 @@ class Broker {
   void end_waiters_of(const std::string& colony, const std::string& executorid);
   void resume_waiters(const std::string& colony);
   void expire_stale_executors();
+
+  // ---- workflows (workflows.cpp); all under the lock.
+  // Creates a graph from a validated workflow: one process per node, roots queued, the rest
+  // waiting for their parents. `initiatorid`/`initiatorname` become every process's initiator.
+  // Appends the processes' and the graph's mutations to `out`; the roots are offered to parked
+  // executors once `out` has been handed to the commit queue (reply_after_commit does that).
+  // Fails only when an id collides; nothing is changed then.
+  Result<model::ProcessGraph> create_process_graph(const model::ValidatedWorkflow& workflow,
+                                                   const std::string& initiatorid, const std::string& initiatorname,
+                                                   const GraphOverrides& overrides, std::vector<ports::Mutation>& out);
+  workflow::Graph* graph_of(const model::Process& p);
+  // A node of a graph moved between WAITING and RUNNING (assign, re-queue).
+  void graph_node_moved(const model::Process& p, std::vector<ports::Mutation>& out);
+  // A node of a graph reached a final state: release, failure policy, graph state.
+  void graph_node_final(const model::Process& p, std::vector<ports::Mutation>& out);
+  // Makes a node whose parents all succeeded assignable, with its input.
+  void release_node(workflow::Graph& g, workflow::Node& node, std::vector<ports::Mutation>& out);
+  // The failure policy: closes the graph's WAITING nodes as FAILED, naming the failed node.
+  void stop_after_failure(workflow::Graph& g, const model::Process& failed, std::vector<ports::Mutation>& out);
+  // Cancels the graph's WAITING and RUNNING nodes.
+  void cancel_graph(workflow::Graph& g, std::vector<ports::Mutation>& out);
+  // Writes the graph record when its state or end changed; forgets the graph once it ended.
+  void sync_graph(workflow::Graph& g, std::vector<ports::Mutation>& out, bool force = false);
+  // Forgets a graph and its (WAITING) processes from memory, for removal.
+  void drop_graph(const std::string& processgraphid);
+  // Rebuilds the active graphs of a snapshot (after the processes were added to the scheduler).
+  Status restore_graphs(ports::Snapshot& snapshot);
+  // Offers the nodes released since the last call to parked executors. Called right after the
+  // mutations that released them were handed to the commit queue, so the store sees the
+  // release before any assignment.
+  void dispatch_released();
+  json::object graph_json(const workflow::Graph& g) const { return model::to_json(g.record()); }
 
   // Handlers, grouped by file: handlers_server.cpp, handlers_users_executors.cpp,
   // handlers_processes.cpp, handlers_misc.cpp.
@@ -207,6 +264,25 @@ class Broker {
   // lock; apply's mutations are committed and the reply sent once durable.
   template <class T>
   void read_then_write(Call& call, std::function<Result<T>()> query, std::function<Result<Outcome>(T&)> apply);
+  // handlers_triggers.cpp
+  void on_add_cron(Call& call);
+  void on_get_cron(Call& call);
+  void on_get_crons(Call& call);
+  void on_run_cron(Call& call);
+  void on_remove_cron(Call& call);
+  void on_add_generator(Call& call);
+  void on_get_generator(Call& call);
+  void on_resolve_generator(Call& call);
+  void on_get_generators(Call& call);
+  void on_pack_generator(Call& call);
+  void on_remove_generator(Call& call);
+  void on_submit_workflow(Call& call);
+  void on_get_process_graph(Call& call);
+  void on_get_process_graphs(Call& call);
+  void on_remove_process_graph(Call& call);
+  void on_remove_all_process_graphs(Call& call);
+  void on_cancel_process_graph(Call& call);
+  void on_add_child(Call& call);
 
   // Shared by close successful / close failed: the final state of a process the caller holds,
   // or of one only the store knows (then a 409 or 404).
@@ -220,12 +296,36 @@ class Broker {
   // Shared by statistics handlers.
   void statistics(Call& call, const std::string& colony);
 
+  // Crons and generators (triggers.cpp, handlers_triggers.cpp), under the lock.
+  // The cron or generator named by the payload, if the caller is a member of its colony.
+  Result<const model::Cron*> member_cron(const Call& call);
+  Result<const model::Generator*> member_generator(const Call& call);
+  json::object cron_json(const model::Cron& c) const;
+  json::object generator_json(const model::Generator& g) const;
+  // Checks the JSON text of a WorkflowSpec for a cron or generator of `colony`; returns it
+  // normalised (colonyname filled in).
+  Result<std::string> check_workflowspec(const std::string& text, const std::string& colony, std::string_view what);
+  // When the cron runs next after `now` (interval, random point of the interval, or expression).
+  Result<model::TimeNs> next_cron_run(const model::Cron& cron, model::TimeNs now);
+  // Starts the cron's workflow now, unless it waits for a previous graph still active (then a
+  // Conflict when `manual`, nothing otherwise). Advances nextrun/lastrun either way it starts.
+  Status start_cron(const std::string& cronid, model::TimeNs now, bool manual, std::vector<ports::Mutation>& out);
+  // Starts one workflow of the generator with its `n` oldest queued args.
+  Status release_generator(const std::string& generatorid, std::size_t n, model::TimeNs now,
+                           std::vector<ports::Mutation>& out);
+  // Due crons and ready generators, every checker period, on the leader only.
+  void run_triggers(model::TimeNs now, std::vector<ports::Mutation>& out);
+  // A graph ended: crons that started it record its leaves' output for their next run.
+  void graph_ended(const workflow::Graph& g, std::vector<ports::Mutation>& out);
+
   ports::Store& store_;
   commit::CommitQueue& commits_;
   const ports::Crypto& crypto_;
   const ports::Clock& clock_;
   ports::IdGenerator& ids_;
   BlockingRunner blocking_;
+  const ports::LeaderElection& leadership_;
+  ports::Random& random_;
   BrokerOptions options_;
   std::unique_ptr<auth::Authenticator> auth_;
   std::unordered_map<std::string, Handler> handlers_;
@@ -240,9 +340,14 @@ class Broker {
   // two creates race through the group commit.
   std::int64_t file_sequencenr_ = 0;
   std::unordered_map<std::string, std::map<std::string, std::string>> snapshot_names_;
+  std::unordered_map<std::string, std::unique_ptr<workflow::Graph>> graphs_;  // active graphs by id
+  std::vector<std::string> released_;  // see dispatch_released()
   model::TimeNs last_stale_check_ = 0;
   model::TimeNs started_at_ = 0;
   bool shutting_down_ = false;
+  triggers::Triggers triggers_;
+  model::TimeNs next_cron_check_ = 0;
+  model::TimeNs next_generator_check_ = 0;
 };
 
 }  // namespace colonies::server::api

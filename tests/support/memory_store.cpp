@@ -57,6 +57,7 @@ void MemoryStore::apply_one(const mutation::RemoveColony& m) {
     if (p.spec.conditions.colonyname == m.name) doomed.push_back(id);
   }
   for (const auto& id : doomed) remove_process(id);
+  std::erase_if(graphs_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
   erase_colony(users_, m.name);
   erase_colony(executors_, m.name);
   erase_colony(locations_, m.name);
@@ -65,7 +66,26 @@ void MemoryStore::apply_one(const mutation::RemoveColony& m) {
   paused_.erase(m.name);
   std::erase_if(files_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
   std::erase_if(snapshots_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(crons_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(generators_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(generator_args_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
   colonies_.erase(m.name);
+}
+
+void MemoryStore::apply_one(const mutation::PutCron& m) { crons_[m.cron.cronid] = m.cron; }
+void MemoryStore::apply_one(const mutation::RemoveCron& m) { crons_.erase(m.cronid); }
+void MemoryStore::apply_one(const mutation::PutGenerator& m) { generators_[m.generator.generatorid] = m.generator; }
+void MemoryStore::apply_one(const mutation::RemoveGenerator& m) {
+  generators_.erase(m.generatorid);
+  std::erase_if(generator_args_, [&](const auto& entry) { return entry.first.first == m.generatorid; });
+}
+void MemoryStore::apply_one(const mutation::AppendGeneratorArg& m) {
+  generator_args_[{m.arg.generatorid, m.arg.seq}] = m.arg;
+}
+void MemoryStore::apply_one(const mutation::ConsumeGeneratorArgs& m) {
+  std::erase_if(generator_args_, [&](const auto& entry) {
+    return entry.first.first == m.generatorid && entry.first.second <= m.up_to_seq;
+  });
 }
 
 void MemoryStore::apply_one(const mutation::PutUser& m) { users_[{m.user.colonyname, m.user.name}] = m.user; }
@@ -93,9 +113,31 @@ void MemoryStore::apply_one(const mutation::RemoveProcess& m) { remove_process(m
 void MemoryStore::apply_one(const mutation::RemoveProcesses& m) {
   std::vector<std::string> doomed;
   for (const auto& [id, p] : processes_) {
-    if (p.spec.conditions.colonyname == m.colonyname && (!m.state || p.state == *m.state)) doomed.push_back(id);
+    if (p.spec.conditions.colonyname == m.colonyname && (!m.state || p.state == *m.state) &&
+        p.processgraphid.empty()) {
+      doomed.push_back(id);
+    }
   }
   for (const auto& id : doomed) remove_process(id);
+}
+
+void MemoryStore::apply_one(const mutation::PutProcessGraph& m) { graphs_[m.graph.processgraphid] = m.graph; }
+
+void MemoryStore::apply_one(const mutation::RemoveProcessGraph& m) {
+  std::vector<std::string> doomed;
+  for (const auto& [id, p] : processes_) {
+    if (p.processgraphid == m.processgraphid) doomed.push_back(id);
+  }
+  for (const auto& id : doomed) remove_process(id);
+  graphs_.erase(m.processgraphid);
+}
+
+void MemoryStore::apply_one(const mutation::RemoveProcessGraphs& m) {
+  std::vector<std::string> doomed;
+  for (const auto& [id, g] : graphs_) {
+    if (g.colonyname == m.colonyname && g.endtime != 0 && (!m.state || g.state == *m.state)) doomed.push_back(id);
+  }
+  for (const auto& id : doomed) apply_one(mutation::RemoveProcessGraph{id});
 }
 
 void MemoryStore::apply_one(const mutation::AppendLog& m) { logs_.push_back(m.log); }
@@ -168,6 +210,20 @@ Result<ports::Snapshot> MemoryStore::load() {
   std::sort(s.snapshots.begin(), s.snapshots.end(), [](const auto& a, const auto& b) {
     return std::tie(a.colonyname, a.name) < std::tie(b.colonyname, b.name);
   });
+  for (const auto& [id, c] : crons_) s.crons.push_back(c);
+  for (const auto& [id, g] : generators_) s.generators.push_back(g);
+  for (const auto& [key, a] : generator_args_) s.generator_args.push_back(a);
+  for (const auto& [id, g] : graphs_) {
+    if (g.endtime == 0) s.active_graphs.push_back(g);
+  }
+  std::sort(s.active_graphs.begin(), s.active_graphs.end(),
+            [](const auto& a, const auto& b) { return a.submissiontime < b.submissiontime; });
+  for (const auto& [id, p] : processes_) {
+    if (model::is_final(p.state) && !p.processgraphid.empty()) {
+      auto g = graphs_.find(p.processgraphid);
+      if (g != graphs_.end() && g->second.endtime == 0) s.finished_graph_processes.push_back(p);
+    }
+  }
   return s;
 }
 
@@ -346,6 +402,38 @@ Result<std::vector<model::Snapshot>> MemoryStore::list_snapshots(const std::stri
     return std::tie(a.added, a.snapshotid) < std::tie(b.added, b.snapshotid);
   });
   return out;
+}
+
+Result<std::optional<model::ProcessGraph>> MemoryStore::get_process_graph(const std::string& processgraphid) {
+  std::lock_guard lock(mutex_);
+  auto found = graphs_.find(processgraphid);
+  if (found == graphs_.end()) return std::optional<model::ProcessGraph>{};
+  return std::optional<model::ProcessGraph>(found->second);
+}
+
+Result<std::vector<model::ProcessGraph>> MemoryStore::list_process_graphs(const ports::ProcessGraphFilter& filter) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::ProcessGraph> out;
+  for (const auto& [id, g] : graphs_) {
+    if (g.colonyname == filter.colonyname && (!filter.state || g.state == *filter.state)) out.push_back(g);
+  }
+  // Newest first, ties by id descending: the ORDER BY of SqliteStore.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.submissiontime != b.submissiontime ? a.submissiontime > b.submissiontime
+                                                : a.processgraphid > b.processgraphid;
+  });
+  if (out.size() > static_cast<std::size_t>(std::max(filter.count, 0))) out.resize(std::max(filter.count, 0));
+  return out;
+}
+
+Result<std::map<model::ProcessState, std::int64_t>> MemoryStore::count_process_graphs(const std::string& colonyname) {
+  std::lock_guard lock(mutex_);
+  std::map<model::ProcessState, std::int64_t> counts;
+  for (int s = 0; s <= 4; ++s) counts[static_cast<model::ProcessState>(s)] = 0;
+  for (const auto& [id, g] : graphs_) {
+    if (colonyname.empty() || g.colonyname == colonyname) ++counts[g.state];
+  }
+  return counts;
 }
 
 }  // namespace colonies::testing

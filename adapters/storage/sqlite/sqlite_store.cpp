@@ -228,4 +228,25 @@ Result<std::vector<model::Snapshot>> SqliteStore::list_snapshots(const std::stri
   });
 }
 
+Result<std::optional<model::ProcessGraph>> SqliteStore::get_process_graph(const std::string& processgraphid) {
+  return guarded("get_process_graph", [&] {
+    ReaderLease reader(*this);
+    return read_graph(*reader, processgraphid);
+  });
+}
+
+Result<std::vector<model::ProcessGraph>> SqliteStore::list_process_graphs(const ports::ProcessGraphFilter& filter) {
+  return guarded("list_process_graphs", [&] {
+    ReaderLease reader(*this);
+    return read_graphs(*reader, filter);
+  });
+}
+
+Result<std::map<model::ProcessState, std::int64_t>> SqliteStore::count_process_graphs(const std::string& colonyname) {
+  return guarded("count_process_graphs", [&] {
+    ReaderLease reader(*this);
+    return read_graph_counts(*reader, colonyname);
+  });
+}
+
 }  // namespace colonies::storage

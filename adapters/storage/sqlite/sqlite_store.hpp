@@ -56,6 +56,9 @@ class SqliteStore final : public ports::Store {
   Result<std::optional<model::Snapshot>> get_snapshot_by_name(const std::string& colonyname,
                                                               const std::string& name) override;
   Result<std::vector<model::Snapshot>> list_snapshots(const std::string& colonyname) override;
+  Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) override;
+  Result<std::vector<model::ProcessGraph>> list_process_graphs(const ports::ProcessGraphFilter& filter) override;
+  Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) override;
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> writer, std::unique_ptr<sqlite::Checkpointer> checkpointer,
@@ -101,6 +104,12 @@ class SqliteStore final : public ports::Store {
   Result<std::optional<model::Snapshot>> read_snapshot_row(sqlite::Connection& c, std::string_view sql,
                                                            const std::string& colonyname, const std::string& key);
   Result<std::vector<model::Snapshot>> read_snapshots(sqlite::Connection& c, const std::string& colonyname);
+
+  // sqlite_graphs.cpp
+  Result<std::optional<model::ProcessGraph>> read_graph(sqlite::Connection& c, const std::string& processgraphid);
+  Result<std::vector<model::ProcessGraph>> read_graphs(sqlite::Connection& c, const ports::ProcessGraphFilter& filter);
+  Result<std::map<model::ProcessState, std::int64_t>> read_graph_counts(sqlite::Connection& c,
+                                                                         const std::string& colonyname);
 
   std::mutex writer_mutex_;  // apply() has one caller by contract; this makes misuse harmless
   std::unique_ptr<sqlite::Connection> writer_;

@@ -1,4 +1,4 @@
--- 0003: ColonyFS metadata — file revisions and snapshots. Bytes are not here (they are in the
+-- 0004: ColonyFS metadata — file revisions and snapshots. Bytes are not here (they are in the
 -- client-side blob store), and neither are storage credentials: `data` holds the File JSON whose
 -- ref names a backend and an object key only.
 
