@@ -59,8 +59,7 @@ class Writer {
                                  "DELETE FROM executors WHERE colonyname = ?", "DELETE FROM locations WHERE colonyname = ?",
                                  "DELETE FROM functions WHERE colonyname = ?", "DELETE FROM logs WHERE colonyname = ?",
                                  "DELETE FROM paused WHERE colonyname = ?", "DELETE FROM files WHERE colonyname = ?",
-                                 "DELETE FROM snapshots WHERE colonyname = ?", "DELETE FROM colonies WHERE name = ?"}) {
-                                 "DELETE FROM paused WHERE colonyname = ?", "DELETE FROM crons WHERE colonyname = ?",
+                                 "DELETE FROM snapshots WHERE colonyname = ?", "DELETE FROM crons WHERE colonyname = ?",
                                  "DELETE FROM generators WHERE colonyname = ?",
                                  "DELETE FROM generator_args WHERE colonyname = ?", "DELETE FROM colonies WHERE name = ?"}) {
       COLONIES_CHECK(run(c_, sql, name));
