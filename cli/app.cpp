@@ -21,6 +21,7 @@ constexpr const char* kFooter = R"(Environment (flags win over variables):
   COLONIES_SERVER_PRVKEY     the server owner's key, for server-owner commands
   COLONIES_COLONY_NAME       the colony to work in
   COLONIES_EXECUTOR_TYPE     default --targettype of `function exec`
+  COLONIES_FS_DIR            file storage directory of `fs` and `snapshot` (docs/files.md)
 Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error.)";
 
 }  // namespace
@@ -45,6 +46,10 @@ int run(const std::vector<std::string>& args, CliEnvironment& env) {
   add_attribute_commands(app, ctx);
   add_location_commands(app, ctx);
   add_channel_commands(app, ctx);
+  add_fs_commands(app, ctx);
+  add_snapshot_commands(app, ctx);
+  add_trigger_commands(app, ctx);
+  add_workflow_commands(app, ctx);
 
   try {
     // CLI11 wants the arguments in reverse order when given as a vector.

@@ -31,16 +31,35 @@ Result<boost::json::value> parse_json_with_position(std::string_view text) {
   return fail(ErrorCode::BadRequest, "invalid JSON at line {}, column {}: {}", line, column, ec.message());
 }
 
-Result<model::FunctionSpec> load_spec_file(const std::string& path) {
+namespace {
+
+// The file's JSON object, or an error naming the file (and the line for syntax errors).
+Result<boost::json::value> load_object(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ErrorCode::BadRequest, "cannot read spec file '{}': {}", path, std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
   auto value = parse_json_with_position(text.str());
   if (!value) return fail(ErrorCode::BadRequest, "spec file '{}': {}", path, value.error().message);
-  if (!value->is_object()) {
-    return fail(ErrorCode::BadRequest, "spec file '{}': expected a JSON object (a function spec)", path);
+  if (!value->is_object()) return fail(ErrorCode::BadRequest, "spec file '{}': expected a JSON object ({})", path, what);
+  return value;
+}
+
+}  // namespace
+
+Result<model::WorkflowSpec> load_workflow_file(const std::string& path) {
+  COLONIES_TRY(value, load_object(path, "a workflow spec"));
+  if (!value.as_object().contains("functionspecs")) {
+    return fail(ErrorCode::BadRequest, "spec file '{}': a workflow spec needs \"functionspecs\": [...]", path);
   }
+  auto spec = model::workflow_spec_from_json(value, "spec");
+  if (!spec) return fail(ErrorCode::BadRequest, "spec file '{}': {}", path, spec.error().message);
+  return spec;
+}
+
+Result<model::FunctionSpec> load_spec_file(const std::string& path) {
+  auto value = load_object(path, "a function spec");
+  if (!value) return std::unexpected(value.error());
   auto spec = model::function_spec_from_json(*value, "spec");
   if (!spec) return fail(ErrorCode::BadRequest, "spec file '{}': {}", path, spec.error().message);
   return spec;

@@ -8,6 +8,7 @@
 
 #include "core/error/error.hpp"
 #include "core/model/function_spec.hpp"
+#include "core/model/workflow.hpp"
 
 namespace colonies::cli {
 
@@ -17,5 +18,9 @@ Result<boost::json::value> parse_json_with_position(std::string_view text);
 // Reads and decodes the spec in `path` (a FunctionSpec object). BadRequest with a message that
 // starts with the file name when the file is missing, unreadable, not JSON, or not a spec.
 Result<model::FunctionSpec> load_spec_file(const std::string& path);
+
+// The same for `colonies workflow submit --spec`: a WorkflowSpec object
+// ({"colonyname": ..., "functionspecs": [...]}).
+Result<model::WorkflowSpec> load_workflow_file(const std::string& path);
 
 }  // namespace colonies::cli

@@ -19,8 +19,11 @@
 #include "core/model/channel.hpp"
 #include "core/model/entities.hpp"
 #include "core/model/executor.hpp"
+#include "core/model/files.hpp"
 #include "core/model/function_spec.hpp"
 #include "core/model/process.hpp"
+#include "core/model/trigger.hpp"
+#include "core/model/workflow.hpp"
 #include "core/ports/clock.hpp"
 #include "core/ports/crypto.hpp"
 
@@ -193,6 +196,24 @@ class Client {
   Status resume_assignments(const std::string& colonyname);  // colony owner
   Result<PauseStatus> pause_status(const std::string& colonyname);
 
+  // ---- Workflows (client_workflows.cpp)
+  Result<model::ProcessGraph> submit_workflow(const model::WorkflowSpec& spec);
+  Result<model::ProcessGraph> get_process_graph(const std::string& processgraphid);
+  // The newest `count` (<= 100) graphs of the colony, in `state` or in any state when nullopt.
+  Result<std::vector<model::ProcessGraph>> get_process_graphs(const std::string& colonyname, int count,
+                                                              std::optional<model::ProcessState> state);
+  // A graph must have no RUNNING node to be removed (cancel it first).
+  Status remove_process_graph(const std::string& processgraphid);
+  // Finished graphs in `state` (any but RUNNING when nullopt) and WAITING ones. Colony owner.
+  Status remove_all_process_graphs(const std::string& colonyname, std::optional<model::ProcessState> state);
+  Result<model::ProcessGraph> cancel_process_graph(const std::string& processgraphid);
+  // The executor running `parentprocessid` adds a node below it. Append mode (insert=false):
+  // a new child of the parent, also a parent of `childprocessid` when that is given. Insert mode:
+  // the new node takes over all the parent's children. Returns the new process.
+  Result<model::Process> add_child(const std::string& processgraphid, const std::string& parentprocessid,
+                                   const model::FunctionSpec& spec, bool insert,
+                                   const std::string& childprocessid = "");
+
   // ---- Attributes
   Result<model::Attribute> add_attribute(const model::Attribute& attribute);  // assigned executor
   Result<model::Attribute> get_attribute(const std::string& attributeid);
@@ -251,6 +272,49 @@ class Client {
   Result<std::vector<model::Location>> get_locations(const std::string& colonyname);
   Result<model::Location> get_location(const std::string& colonyname, const std::string& name);
   Status remove_location(const std::string& colonyname, const std::string& name);  // colony owner
+
+  // ---- Files and snapshots (client_files.cpp): metadata only. The bytes go to and from a
+  // ports::BlobStore directly; client/file_sync.hpp does both halves together.
+  // `file` needs colonyname, label, name, size, checksum and ref; the server assigns the rest.
+  Result<model::File> add_file(const model::File& file);
+  Result<model::File> get_file(const std::string& colonyname, const std::string& fileid);
+  // Every revision of (label, name), newest first; only the newest with `latest`.
+  Result<std::vector<model::File>> get_file_revisions(const std::string& colonyname, const std::string& label,
+                                                      const std::string& name, bool latest = false);
+  // The latest revision of every file under `label` (and its sub-labels with `recursive`).
+  Result<std::vector<model::File>> get_files(const std::string& colonyname, const std::string& label,
+                                             bool recursive = false, bool all_revisions = false);
+  // Labels with files: all when `label` is empty, else `label` (exact) or it and those below.
+  Result<std::vector<model::Label>> get_file_labels(const std::string& colonyname, const std::string& label = "",
+                                                    bool exact = false);
+  // Returns how many revisions were removed (1 by id).
+  Result<std::int64_t> remove_file(const std::string& colonyname, const std::string& fileid);
+  Result<std::int64_t> remove_file_revisions(const std::string& colonyname, const std::string& label,
+                                             const std::string& name);
+  Result<model::Snapshot> create_snapshot(const std::string& colonyname, const std::string& label,
+                                          const std::string& name);
+  Result<model::Snapshot> get_snapshot(const std::string& colonyname, const std::string& snapshotid);
+  Result<model::Snapshot> get_snapshot_by_name(const std::string& colonyname, const std::string& name);
+  Result<std::vector<model::Snapshot>> get_snapshots(const std::string& colonyname);
+  Status remove_snapshot(const std::string& colonyname, const std::string& snapshotid);
+  Status remove_snapshot_by_name(const std::string& colonyname, const std::string& name);
+  Result<std::int64_t> remove_all_snapshots(const std::string& colonyname);  // how many were removed
+  // ---- Crons and generators (client_triggers.cpp); members of the colony
+  // `cron` needs colonyname, name, workflowspec (JSON text) and an interval or cronexpression.
+  Result<model::Cron> add_cron(const model::Cron& cron);
+  Result<model::Cron> get_cron(const std::string& cronid);
+  Result<std::vector<model::Cron>> get_crons(const std::string& colonyname, int count = 0);  // 0: up to 100
+  // Starts the cron's workflow now; the reply is the cron after the start.
+  Result<model::Cron> run_cron(const std::string& cronid);
+  Status remove_cron(const std::string& cronid);
+  // `generator` needs colonyname, name, workflowspec (JSON text), trigger and optionally timeout.
+  Result<model::Generator> add_generator(const model::Generator& generator);
+  Result<model::Generator> get_generator(const std::string& generatorid);
+  Result<model::Generator> resolve_generator(const std::string& colonyname, const std::string& name);
+  Result<std::vector<model::Generator>> get_generators(const std::string& colonyname, int count = 0);
+  // Queues `arg`; the reply is the generator with its queue size.
+  Result<model::Generator> pack_generator(const std::string& generatorid, const std::string& arg);
+  Status remove_generator(const std::string& generatorid);
 
  private:
   Result<json::value> exchange(std::string_view msgtype, const std::string& body, std::chrono::milliseconds timeout);

@@ -16,12 +16,14 @@ RULES = [
     ("adapters/crypto/", ["core/", "adapters/crypto/"]),
     ("adapters/storage/", ["core/", "adapters/storage/"]),
     ("adapters/transport/", ["core/", "adapters/transport/"]),
+    ("adapters/blob/", ["core/", "adapters/blob/"]),
+    ("adapters/cluster/", ["core/", "adapters/cluster/"]),
     ("adapters/", ["core/", "adapters/"]),
     ("server/main/", ["core/", "server/", "adapters/"]),
     ("server/", ["core/", "server/"]),  # server/main is matched above
-    ("client/", ["core/", "client/", "adapters/crypto/", "adapters/transport/"]),
-    ("cli/", ["core/", "client/", "cli/", "adapters/crypto/", "adapters/transport/"]),
-    ("executors/", ["core/", "client/", "executors/", "adapters/crypto/", "adapters/transport/"]),
+    ("client/", ["core/", "client/", "adapters/crypto/", "adapters/transport/", "adapters/blob/"]),
+    ("cli/", ["core/", "client/", "cli/", "adapters/crypto/", "adapters/transport/", "adapters/blob/"]),
+    ("executors/", ["core/", "client/", "executors/", "adapters/crypto/", "adapters/transport/", "adapters/blob/"]),
     ("tests/", None),  # tests may include anything
     ("benchmarks/", None),
 ]

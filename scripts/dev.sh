@@ -37,12 +37,15 @@ export COLONIES_PRVKEY=$(echo "$user" | field prvkey)
 export COLONIES_USER_ID=$(echo "$user" | field id)
 export COLONIES_EXECUTOR_PRVKEY=$(echo "$executor" | field prvkey)
 export COLONIES_EXECUTOR_TYPE=local
+export COLONIES_FS_DIR="$DEV/fs"
 export PATH="$BIN:\$PATH"
 ENV
   echo "dev: created keys in $DEV/dev.env"
 fi
 # shellcheck disable=SC1091
 source "$DEV/dev.env"
+# File storage of `colonies fs` and the executor (docs/files.md); older dev.env files lack it.
+export COLONIES_FS_DIR=${COLONIES_FS_DIR:-$DEV/fs}
 
 if "$BIN/colonies" server status >/dev/null 2>&1; then
   echo "dev: something already answers on 127.0.0.1:$COLONIES_SERVER_HTTP_PORT — stop it first (or set COLONIES_SERVER_HTTP_PORT)" >&2

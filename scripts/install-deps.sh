@@ -10,10 +10,14 @@ BUILD_PKGS=(
   libsodium-dev libssl-dev libsqlite3-dev sqlite3
   libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libhowardhinnant-date-dev tzdata
 )
 # Tools the test tiers use at run time (process inspection in the kill -9 test, python for
 # small test helpers).
 TEST_PKGS=(procps python3 curl)
+# The fuzz tier (scripts/fuzz.sh): clang 16 with its libFuzzer/sanitizer runtimes. Debian 12's
+# default clang 14 cannot see libstdc++ 12's std::expected; see cmake/ColoniesFuzzing.cmake.
+TEST_PKGS+=(clang-16 libclang-rt-16-dev)
 
 pkgs=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then

@@ -25,6 +25,10 @@ void add_log_commands(CLI::App& app, CommandContext& ctx);
 void add_attribute_commands(CLI::App& app, CommandContext& ctx);
 void add_location_commands(CLI::App& app, CommandContext& ctx);
 void add_channel_commands(CLI::App& app, CommandContext& ctx);
+void add_fs_commands(CLI::App& app, CommandContext& ctx);
+void add_snapshot_commands(CLI::App& app, CommandContext& ctx);
+void add_trigger_commands(CLI::App& app, CommandContext& ctx);  // cron, generator
+void add_workflow_commands(CLI::App& app, CommandContext& ctx);
 
 // Makes `command` run `run` once the whole command line has parsed.
 inline void on_run(CLI::App* command, CommandContext& ctx, std::function<int()> run) {

@@ -16,7 +16,10 @@
 #include "core/model/channel.hpp"
 #include "core/model/entities.hpp"
 #include "core/model/executor.hpp"
+#include "core/model/files.hpp"
 #include "core/model/process.hpp"
+#include "core/model/workflow.hpp"
+#include "core/model/trigger.hpp"
 
 namespace colonies::ports {
 
@@ -24,7 +27,8 @@ namespace mutation {
 struct SetServerId { std::string id; };
 struct PutColony { model::Colony colony; };  // insert or replace by name
 // Removes the colony and everything in it: users, executors, locations, functions, processes,
-// attributes, channel entries, logs, pause flag.
+// attributes, channel entries, process graphs, logs, pause flag, crons, generators and their
+// queued args, file metadata and snapshots.
 struct RemoveColony { std::string name; };
 struct PutUser { model::User user; };  // by (colonyname, name)
 struct RemoveUser { std::string colonyname; std::string name; };
@@ -37,12 +41,36 @@ struct RemoveFunction { std::string functionid; };
 // Insert or replace by processid; also indexes the process's attributes by attributeid.
 struct PutProcess { model::Process process; };
 struct RemoveProcess { std::string processid; };  // and its attributes and channel entries
-// All processes of a colony, or only those in `state` (with their attributes and channel entries).
+// All processes of a colony, or only those in `state`; never processes of a workflow (their
+// graph owns them: RemoveProcessGraph and RemoveProcessGraphs remove them), with their attributes
+// and channel entries.
 struct RemoveProcesses { std::string colonyname; std::optional<model::ProcessState> state; };
+// Insert or replace by processgraphid. A graph with endtime 0 is active (load() returns it).
+struct PutProcessGraph { model::ProcessGraph graph; };
+// The graph and every process (and attribute and channel entry) whose processgraphid names it.
+struct RemoveProcessGraph { std::string processgraphid; };
+// The finished graphs (endtime set) of a colony, or only those in `state`, with their processes.
+struct RemoveProcessGraphs { std::string colonyname; std::optional<model::ProcessState> state; };
 // One channel entry; (processid, name, position) is unique (the server assigns positions).
 struct AppendChannelEntry { model::ChannelEntry entry; };
 struct AppendLog { model::Log log; };
 struct SetPaused { std::string colonyname; bool paused = false; };
+// ColonyFS metadata. A file is never replaced: every AddFile is a new revision (new fileid, the
+// server's next sequencenr).
+struct AddFile { model::File file; };
+struct RemoveFile { std::string colonyname; std::string fileid; };  // one revision
+// Every revision of one file name under one label.
+struct RemoveFileRevisions { std::string colonyname; std::string label; std::string name; };
+struct PutSnapshot { model::Snapshot snapshot; };  // a new snapshot; (colonyname, name) is unique
+struct RemoveSnapshot { std::string colonyname; std::string snapshotid; };
+struct RemoveSnapshots { std::string colonyname; };  // every snapshot of the colony
+struct PutCron { model::Cron cron; };  // by cronid
+struct RemoveCron { std::string cronid; };
+struct PutGenerator { model::Generator generator; };  // by generatorid
+struct RemoveGenerator { std::string generatorid; };  // and its queued args
+struct AppendGeneratorArg { model::GeneratorArg arg; };  // by (generatorid, seq)
+// Removes the queued args of a generator with seq <= up_to_seq (a release consumed them).
+struct ConsumeGeneratorArgs { std::string generatorid; std::int64_t up_to_seq = 0; };
 }  // namespace mutation
 
 using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutation::RemoveColony,
@@ -50,7 +78,12 @@ using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutati
                               mutation::RemoveExecutor, mutation::PutLocation, mutation::RemoveLocation,
                               mutation::PutFunction, mutation::RemoveFunction, mutation::PutProcess,
                               mutation::RemoveProcess, mutation::RemoveProcesses, mutation::AppendLog,
-                              mutation::SetPaused, mutation::AppendChannelEntry>;
+                              mutation::SetPaused, mutation::PutProcessGraph, mutation::RemoveProcessGraph,
+                              mutation::RemoveProcessGraphs, mutation::PutCron, mutation::RemoveCron,
+                              mutation::PutGenerator, mutation::RemoveGenerator, mutation::AppendGeneratorArg,
+                              mutation::ConsumeGeneratorArgs, mutation::AddFile, mutation::RemoveFile,
+                              mutation::RemoveFileRevisions, mutation::PutSnapshot, mutation::RemoveSnapshot,
+                              mutation::RemoveSnapshots, mutation::AppendChannelEntry>;
 
 // Where a channel of an active process stands, so that a restarted server continues its
 // positions and each sender's sequence check.
@@ -60,6 +93,14 @@ struct ChannelHead {
   std::int64_t last_position = 0;
   std::int64_t entries = 0;
   std::map<std::string, std::int64_t> last_sequence;  // by senderid
+};
+
+
+// A snapshot's identity, enough for the server to keep names unique per colony in memory.
+struct SnapshotName {
+  std::string colonyname;
+  std::string name;
+  std::string snapshotid;
 };
 
 // Everything the server rebuilds its memory from at start.
@@ -73,6 +114,15 @@ struct Snapshot {
   std::vector<model::Process> active_processes;  // WAITING and RUNNING
   std::vector<std::string> paused_colonies;
   std::vector<ChannelHead> channel_heads;  // channels of WAITING and RUNNING processes
+  std::int64_t last_file_sequencenr = 0;  // the highest sequencenr of any stored file, 0 if none
+  std::vector<SnapshotName> snapshots;
+  std::vector<model::Cron> crons;
+  std::vector<model::Generator> generators;
+  std::vector<model::GeneratorArg> generator_args;  // queued, by generatorid then seq
+  std::vector<model::ProcessGraph> active_graphs;  // endtime 0
+  // The finished (SUCCESS, FAILED, CANCELLED) processes of the active graphs: their states and
+  // outputs decide when the remaining nodes are released and what they receive.
+  std::vector<model::Process> finished_graph_processes;
 };
 
 struct ChannelQuery {
@@ -80,6 +130,19 @@ struct ChannelQuery {
   std::string name;       // required
   std::int64_t after_position = 0;  // entries with position > this, in position order
   int limit = 100;
+};
+
+struct FileQuery {
+  std::string colonyname;   // required
+  std::string label;        // required, normalised (model::normalize_label)
+  bool recursive = false;   // also files under sub-labels of `label`
+  bool all_revisions = false;  // every revision instead of only the latest of each name
+};
+
+struct ProcessGraphFilter {
+  std::string colonyname;                    // required
+  std::optional<model::ProcessState> state;  // any when empty
+  int count = 100;                           // most recent first (by submission time)
 };
 
 struct ProcessFilter {
@@ -127,6 +190,29 @@ class Store {
   virtual Result<std::vector<model::ChannelEntry>> list_channel_entries(const ChannelQuery& query) = 0;
   // Number of processes per state, for one colony or (empty name) the whole server.
   virtual Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) = 0;
+
+  // ColonyFS metadata. A file or snapshot of another colony is "not found" (nullopt / absent).
+  virtual Result<std::optional<model::File>> get_file(const std::string& colonyname, const std::string& fileid) = 0;
+  // Every revision of (label, name), newest (highest sequencenr) first.
+  virtual Result<std::vector<model::File>> get_file_revisions(const std::string& colonyname, const std::string& label,
+                                                              const std::string& name) = 0;
+  // Files of a label (and its sub-labels when recursive), ordered by label, name, then newest
+  // revision first.
+  virtual Result<std::vector<model::File>> list_files(const FileQuery& query) = 0;
+  // Labels holding files, ordered by name: all of the colony when `label` is empty, else `label`
+  // itself (exact) or `label` and every label below it.
+  virtual Result<std::vector<model::Label>> list_labels(const std::string& colonyname, const std::string& label,
+                                                        bool exact) = 0;
+  virtual Result<std::optional<model::Snapshot>> get_snapshot(const std::string& colonyname,
+                                                              const std::string& snapshotid) = 0;
+  virtual Result<std::optional<model::Snapshot>> get_snapshot_by_name(const std::string& colonyname,
+                                                                      const std::string& name) = 0;
+  // Every snapshot of the colony, oldest first.
+  virtual Result<std::vector<model::Snapshot>> list_snapshots(const std::string& colonyname) = 0;
+  virtual Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) = 0;
+  virtual Result<std::vector<model::ProcessGraph>> list_process_graphs(const ProcessGraphFilter& filter) = 0;
+  // Number of process graphs per state, for one colony or (empty name) the whole server.
+  virtual Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) = 0;
 };
 
 }  // namespace colonies::ports

@@ -70,9 +70,52 @@ inline Status check_mutation(const Mutation& m) {
             return fail(ErrorCode::BadRequest, "AppendChannelEntry needs a position > 0");
           }
           return ok();
-        } else {
-          static_assert(std::is_same_v<T, mutation::SetPaused>, "every mutation needs a check");
+        } else if constexpr (std::is_same_v<T, mutation::SetPaused>) {
           return require(v.colonyname, "colonyname", "SetPaused");
+        } else if constexpr (std::is_same_v<T, mutation::AddFile>) {
+          COLONIES_CHECK(require(v.file.fileid, "fileid", "AddFile"));
+          COLONIES_CHECK(require(v.file.colonyname, "colonyname", "AddFile"));
+          COLONIES_CHECK(require(v.file.label, "label", "AddFile"));
+          return require(v.file.name, "name", "AddFile");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveFile>) {
+          COLONIES_CHECK(require(v.colonyname, "colonyname", "RemoveFile"));
+          return require(v.fileid, "fileid", "RemoveFile");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveFileRevisions>) {
+          COLONIES_CHECK(require(v.colonyname, "colonyname", "RemoveFileRevisions"));
+          COLONIES_CHECK(require(v.label, "label", "RemoveFileRevisions"));
+          return require(v.name, "name", "RemoveFileRevisions");
+        } else if constexpr (std::is_same_v<T, mutation::PutSnapshot>) {
+          COLONIES_CHECK(require(v.snapshot.snapshotid, "snapshotid", "PutSnapshot"));
+          COLONIES_CHECK(require(v.snapshot.colonyname, "colonyname", "PutSnapshot"));
+          return require(v.snapshot.name, "name", "PutSnapshot");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveSnapshot>) {
+          COLONIES_CHECK(require(v.colonyname, "colonyname", "RemoveSnapshot"));
+          return require(v.snapshotid, "snapshotid", "RemoveSnapshot");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveSnapshots>) {
+          return require(v.colonyname, "colonyname", "RemoveSnapshots");
+        } else if constexpr (std::is_same_v<T, mutation::PutProcessGraph>) {
+          COLONIES_CHECK(require(v.graph.processgraphid, "processgraphid", "PutProcessGraph"));
+          return require(v.graph.colonyname, "colonyname", "PutProcessGraph");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveProcessGraph>) {
+          return require(v.processgraphid, "processgraphid", "RemoveProcessGraph");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveProcessGraphs>) {
+          return require(v.colonyname, "colonyname", "RemoveProcessGraphs");
+        } else if constexpr (std::is_same_v<T, mutation::PutCron>) {
+          COLONIES_CHECK(require(v.cron.cronid, "cronid", "PutCron"));
+          return require(v.cron.colonyname, "colonyname", "PutCron");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveCron>) {
+          return require(v.cronid, "cronid", "RemoveCron");
+        } else if constexpr (std::is_same_v<T, mutation::PutGenerator>) {
+          COLONIES_CHECK(require(v.generator.generatorid, "generatorid", "PutGenerator"));
+          return require(v.generator.colonyname, "colonyname", "PutGenerator");
+        } else if constexpr (std::is_same_v<T, mutation::RemoveGenerator>) {
+          return require(v.generatorid, "generatorid", "RemoveGenerator");
+        } else if constexpr (std::is_same_v<T, mutation::AppendGeneratorArg>) {
+          COLONIES_CHECK(require(v.arg.generatorid, "generatorid", "AppendGeneratorArg"));
+          return require(v.arg.colonyname, "colonyname", "AppendGeneratorArg");
+        } else {
+          static_assert(std::is_same_v<T, mutation::ConsumeGeneratorArgs>, "every mutation needs a check");
+          return require(v.generatorid, "generatorid", "ConsumeGeneratorArgs");
         }
       },
       m);

@@ -57,6 +57,14 @@ inline constexpr std::string_view kResumeAssignments = "resumeassignmentsmsg";
 inline constexpr std::string_view kGetPauseStatus = "getpausestatusmsg";
 inline constexpr std::string_view kPauseStatusReply = "pausestatusreplymsg";
 // Attributes
+inline constexpr std::string_view kSubmitWorkflowSpec = "submitworkflowspecmsg";
+inline constexpr std::string_view kGetProcessGraph = "getprocessgraphmsg";
+inline constexpr std::string_view kGetProcessGraphs = "getprocessgraphsmsg";
+inline constexpr std::string_view kRemoveProcessGraph = "removeprocessgraphmsg";
+inline constexpr std::string_view kRemoveAllProcessGraphs = "removeallprocessgraphsmsg";
+inline constexpr std::string_view kCancelProcessGraph = "cancelprocessgraphmsg";
+inline constexpr std::string_view kAddChild = "addchildmsg";
+
 inline constexpr std::string_view kAddAttribute = "addattributemsg";
 inline constexpr std::string_view kGetAttribute = "getattributemsg";
 // Logs
@@ -76,6 +84,30 @@ inline constexpr std::string_view kChannelRead = "channelreadmsg";
 inline constexpr std::string_view kSubscribeProcesses = "subscribeprocessesmsg";
 inline constexpr std::string_view kSubscribeProcess = "subscribeprocessmsg";
 inline constexpr std::string_view kSubscribeChannel = "subscribechannelmsg";
+// Files and snapshots (ColonyFS metadata; the bytes never pass through the server)
+inline constexpr std::string_view kAddFile = "addfilemsg";
+inline constexpr std::string_view kGetFile = "getfilemsg";
+inline constexpr std::string_view kGetFiles = "getfilesmsg";
+inline constexpr std::string_view kGetFileLabels = "getfilelabelsmsg";
+inline constexpr std::string_view kRemoveFile = "removefilemsg";
+inline constexpr std::string_view kCreateSnapshot = "createsnapshotmsg";
+inline constexpr std::string_view kGetSnapshot = "getsnapshotmsg";
+inline constexpr std::string_view kGetSnapshots = "getsnapshotsmsg";
+inline constexpr std::string_view kRemoveSnapshot = "removesnapshotmsg";
+inline constexpr std::string_view kRemoveAllSnapshots = "removeallsnapshotmsg";
+// Crons
+inline constexpr std::string_view kAddCron = "addcronmsg";
+inline constexpr std::string_view kGetCron = "getcronmsg";
+inline constexpr std::string_view kGetCrons = "getcronsmsg";
+inline constexpr std::string_view kRunCron = "runcronmsg";
+inline constexpr std::string_view kRemoveCron = "removecronmsg";
+// Generators
+inline constexpr std::string_view kAddGenerator = "addgeneratormsg";
+inline constexpr std::string_view kGetGenerator = "getgeneratormsg";
+inline constexpr std::string_view kResolveGenerator = "resolvegeneratormsg";
+inline constexpr std::string_view kGetGenerators = "getgeneratorsmsg";
+inline constexpr std::string_view kPackGenerator = "packgeneratormsg";
+inline constexpr std::string_view kRemoveGenerator = "removegeneratormsg";
 
 inline constexpr std::string_view kError = "error";
 

@@ -62,6 +62,7 @@ struct JobWorker::Delivery {
   json::array out;
   std::vector<std::string> errors;
   bool close = true;
+  bool logs_only = false;  // the output of a superseded attempt: nothing to close or count
 };
 
 JobWorker::JobWorker(const RuntimeConfig& config, client::Client& client, Backend& backend, JobSlots& slots,
@@ -126,23 +127,27 @@ void JobWorker::run() {
 }
 
 void JobWorker::supersede(const std::string& processid) {
+  // A close still on its way belongs to the previous attempt; delivered now it would close the
+  // new one. Its logs are still the process's history and are shipped.
+  for (auto& d : deliveries_) {
+    if (d.processid != processid || !d.close) continue;
+    d.close = false;
+    spdlog::info("dropping the undelivered result of the previous attempt of process {}", processid);
+  }
   for (auto& [serial, job] : jobs_) {
     if (job->processid != processid || job->fate != Job::Fate::Running) continue;
     spdlog::info("process {} was assigned again; stopping the job of its previous attempt", processid);
     job->fate = Job::Fate::Abandoned;
-    job->logs.clear();
+    Delivery logs{processid, std::move(job->logs)};
+    logs.close = false;
+    logs.logs_only = true;
+    deliveries_.push_back(std::move(logs));
+    job->logs = LogBatcher(limits_of(config_));
     if (auto cancelled = backend_.cancel(job->handle, "the process was re-assigned: a new attempt replaces this one");
         !cancelled) {
       spdlog::warn("backend could not cancel the job of process {}: {}", processid, cancelled.error().message);
     }
   }
-  // A close still on its way belongs to the previous attempt; delivered now it would close the new one.
-  std::erase_if(deliveries_, [&](const Delivery& d) {
-    if (d.processid != processid) return false;
-    ++counters_.abandoned;
-    spdlog::info("dropping the undelivered result of the previous attempt of process {}", processid);
-    return true;
-  });
 }
 
 void JobWorker::start(model::Process process) {
@@ -239,6 +244,10 @@ void JobWorker::deliver(Clock::time_point now) {
       d.logs.clear();
     }
     if (logs_pending) return;
+    if (d.logs_only) {
+      deliveries_.pop_front();
+      continue;
+    }
     if (!d.close) {
       ++counters_.abandoned;
       spdlog::info("process {} is left to the server to re-queue or fail", d.processid);

@@ -104,6 +104,11 @@ Result<JobHandle> LocalBackend::submit(const model::Process& process, JobSink& s
     return fail(ErrorCode::Unavailable, "cannot create the work directory {}: {}", dir.string(), ec.message());
   }
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  auto files = stage_in(process, dir);
+  if (!files) {
+    std::filesystem::remove_all(dir, ec);
+    return std::unexpected(files.error());
+  }
 
   auto child = ChildProcess::spawn(SpawnRequest{executable, std::move(plan.argv), std::move(plan.env), dir});
   if (!child) {
@@ -111,7 +116,8 @@ Result<JobHandle> LocalBackend::submit(const model::Process& process, JobSink& s
     return std::unexpected(child.error());
   }
   const JobHandle handle = next_handle_++;
-  Job job{.sink = &sink, .processid = process.processid, .child = std::move(*child), .dir = dir};
+  Job job{.sink = &sink, .processid = process.processid, .child = std::move(*child), .dir = dir,
+          .files = std::move(*files)};
   job.started = Clock::now();
   if (plan.time_limit_s > 0) {
     job.deadline = job.started + std::chrono::seconds(plan.time_limit_s);
@@ -247,12 +253,41 @@ JobResult LocalBackend::finish(Job& job) {
     // turn a retry into a final failure.
     if (job.server_deadline && job.stop_reason == job.deadline_reason) result.close = false;
   }
+  stage_out(job, result);
   if (!config_.keep_workdirs) {
     std::error_code ec;
     std::filesystem::remove_all(job.dir, ec);
     if (ec) spdlog::warn("could not remove work directory {}: {}", job.dir.string(), ec.message());
   }
   return result;
+}
+
+Result<FsPlan> LocalBackend::stage_in(const model::Process& process, const std::filesystem::path& dir) {
+  auto plan = plan_fs(process, dir);
+  if (!plan) return std::unexpected(plan.error());
+  if (plan->empty()) return plan;
+  if (!config_.stager) {
+    return fail(ErrorCode::BadRequest,
+                "the process asks for files (spec.fs) but this executor has no file storage: start it with --fs-dir "
+                "or COLONIES_FS_DIR");
+  }
+  if (auto staged = config_.stager->stage_in(*plan); !staged) {
+    return fail(staged.error().code, "could not prepare the files of spec.fs: {}", staged.error().message);
+  }
+  return plan;
+}
+
+void LocalBackend::stage_out(Job& job, JobResult& result) {
+  if (job.files.empty() || !config_.stager) return;
+  // Results are synced back only when the process succeeded; a failed run's partial output
+  // would otherwise become the label's latest revision.
+  auto synced = config_.stager->stage_out(job.files, result.success);
+  if (synced || !result.success) return;
+  result.success = false;
+  result.out.clear();
+  result.errors = {fmt::format("the process succeeded but its result files could not be synced back: {}",
+                               synced.error().message)};
+  result.summary += "; result files not synced";
 }
 
 }  // namespace colonies::executors::local

@@ -13,6 +13,7 @@
 #include "executors/common/backend.hpp"
 #include "executors/common/job_output.hpp"
 #include "executors/local/child_process.hpp"
+#include "executors/local/fs_stager.hpp"
 #include "executors/local/launch_plan.hpp"
 
 namespace colonies::executors::local {
@@ -26,6 +27,9 @@ struct LocalBackendConfig {
   // The executor's environment passed on to jobs (minus COLONIES_*); default: environ.
   std::vector<std::string> executor_env;
   bool inherit_environ = true;  // false: only executor_env (tests)
+  // Materialises spec.fs before a process runs and syncs results back after (docs/files.md).
+  // Without one, a process whose spec has an `fs` section is refused with a clear error.
+  std::shared_ptr<FsStager> stager;
 };
 
 class LocalBackend final : public Backend {
@@ -48,6 +52,7 @@ class LocalBackend final : public Backend {
     std::string processid;
     ChildProcess child;
     std::filesystem::path dir;
+    FsPlan files;  // spec.fs, staged in before the start; synced back in finish()
     LineSplitter out_lines{};
     LineSplitter err_lines{};
     OutputCapture capture;
@@ -64,6 +69,10 @@ class LocalBackend final : public Backend {
   void stop(Job& job, std::string reason, Clock::time_point now);
   void enforce_timers(Job& job, Clock::time_point now);
   JobResult finish(Job& job);
+  // spec.fs: the plan, staged in (BadRequest / the stager's error otherwise).
+  Result<FsPlan> stage_in(const model::Process& process, const std::filesystem::path& dir);
+  // Syncs results back; a failure turns a success into a failure naming what was not synced.
+  void stage_out(Job& job, JobResult& result);
 
   LocalBackendConfig config_;
   LaunchContext context_;

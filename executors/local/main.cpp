@@ -14,6 +14,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "adapters/blob/directory_blob_store.hpp"
 #include "core/model/resources.hpp"
 #include "executors/common/runtime.hpp"
 #include "executors/local/host_resources.hpp"
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
   app.add_option("--workdir", lc.workdir, "Parent of the per-process work directories (default: <tmp>/colonies-<name>)")
       ->envname("COLONIES_EXECUTOR_WORKDIR");
   app.add_flag("--keep-workdirs", lc.keep_workdirs, "Keep each process's work directory after it ends");
+  std::string fs_dir;
+  app.add_option("--fs-dir", fs_dir, "File storage directory (shared with users) for processes with spec.fs")
+      ->envname("COLONIES_FS_DIR");
   app.add_option("--cores", cores_override, "Advertise this many cores instead of the detected ones")->envname("COLONIES_EXECUTOR_CORES");
   app.add_option("--mem", mem_override, "Advertise this much memory (\"16Gi\") instead of the detected amount")
       ->envname("COLONIES_EXECUTOR_MEM");
@@ -115,6 +119,19 @@ int main(int argc, char** argv) {
   if (auto valid = validate(rc); !valid) {
     std::cerr << "colonies-local-executor: " << valid.error().message << "\n";
     return 2;
+  }
+  if (!fs_dir.empty()) {
+    auto fs_client = client::Client::connect(rc.server, rc.executor_prvkey);
+    if (!fs_client) {
+      std::cerr << "colonies-local-executor: " << fs_client.error().message << "\n";
+      return 2;
+    }
+    auto blobs = blob::DirectoryBlobStore::open(fs_dir);  // checked now: a bad directory fails at start
+    if (!blobs) {
+      std::cerr << "colonies-local-executor: --fs-dir: " << blobs.error().message << "\n";
+      return 2;
+    }
+    lc.stager = std::make_shared<local::ColonyFsStager>(std::make_unique<client::Client>(std::move(*fs_client)), fs_dir);
   }
   auto backend = local::LocalBackend::create(lc);
   if (!backend) {

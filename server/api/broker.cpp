@@ -23,6 +23,8 @@ Broker::Broker(BrokerDeps deps, BrokerOptions options)
       clock_(deps.clock),
       ids_(deps.ids),
       blocking_(std::move(deps.blocking)),
+      leadership_(deps.leadership),
+      random_(deps.random),
       options_(std::move(options)) {
   register_handlers();
   std::unordered_set<std::string> known(message_types_.begin(), message_types_.end());
@@ -96,6 +98,34 @@ void Broker::register_handlers() {
       {msg::kRemoveLocation, &Broker::on_remove_location},
       {msg::kChannelAppend, &Broker::on_channel_append},
       {msg::kChannelRead, &Broker::on_channel_read},
+      {msg::kAddFile, &Broker::on_add_file},
+      {msg::kGetFile, &Broker::on_get_file},
+      {msg::kGetFiles, &Broker::on_get_files},
+      {msg::kGetFileLabels, &Broker::on_get_file_labels},
+      {msg::kRemoveFile, &Broker::on_remove_file},
+      {msg::kCreateSnapshot, &Broker::on_create_snapshot},
+      {msg::kGetSnapshot, &Broker::on_get_snapshot},
+      {msg::kGetSnapshots, &Broker::on_get_snapshots},
+      {msg::kRemoveSnapshot, &Broker::on_remove_snapshot},
+      {msg::kRemoveAllSnapshots, &Broker::on_remove_all_snapshots},
+      {msg::kAddCron, &Broker::on_add_cron},
+      {msg::kGetCron, &Broker::on_get_cron},
+      {msg::kGetCrons, &Broker::on_get_crons},
+      {msg::kRunCron, &Broker::on_run_cron},
+      {msg::kRemoveCron, &Broker::on_remove_cron},
+      {msg::kAddGenerator, &Broker::on_add_generator},
+      {msg::kGetGenerator, &Broker::on_get_generator},
+      {msg::kResolveGenerator, &Broker::on_resolve_generator},
+      {msg::kGetGenerators, &Broker::on_get_generators},
+      {msg::kPackGenerator, &Broker::on_pack_generator},
+      {msg::kRemoveGenerator, &Broker::on_remove_generator},
+      {msg::kSubmitWorkflowSpec, &Broker::on_submit_workflow},
+      {msg::kGetProcessGraph, &Broker::on_get_process_graph},
+      {msg::kGetProcessGraphs, &Broker::on_get_process_graphs},
+      {msg::kRemoveProcessGraph, &Broker::on_remove_process_graph},
+      {msg::kRemoveAllProcessGraphs, &Broker::on_remove_all_process_graphs},
+      {msg::kCancelProcessGraph, &Broker::on_cancel_process_graph},
+      {msg::kAddChild, &Broker::on_add_child},
   };
   for (const auto& [name, handler] : table) {
     handlers_.emplace(std::string(name), handler);
@@ -119,6 +149,12 @@ Status Broker::load(const std::string& initial_server_id) {
   scheduler_ = scheduler::Scheduler{};
   paused_.clear();
   channels_.clear();
+  snapshot_names_.clear();
+  file_sequencenr_ = snapshot.last_file_sequencenr;
+  for (const auto& s : snapshot.snapshots) snapshot_names_[s.colonyname][s.name] = s.snapshotid;
+  triggers_ = triggers::Triggers{};
+  graphs_.clear();
+  released_.clear();
   registry_.server_id = snapshot.server_id;
   started_at_ = now();
   auth_->not_before(started_at_ / 1'000'000'000);
@@ -150,6 +186,9 @@ Status Broker::load(const std::string& initial_server_id) {
   for (auto& l : snapshot.locations) registry_.put_location(std::move(l));
   for (auto& f : snapshot.functions) registry_.put_function(std::move(f));
   for (auto& name : snapshot.paused_colonies) paused_[name] = true;
+  for (auto& c : snapshot.crons) triggers_.put_cron(std::move(c));
+  for (auto& g : snapshot.generators) triggers_.put_generator(std::move(g));
+  for (auto& a : snapshot.generator_args) triggers_.enqueue(std::move(a));
   std::size_t restored = 0;
   for (auto& p : snapshot.active_processes) {
     auto req = model::validate(p.spec);
@@ -174,8 +213,10 @@ Status Broker::load(const std::string& initial_server_id) {
     head.entries = h.entries;
     head.last_sequence.insert(h.last_sequence.begin(), h.last_sequence.end());
   }
-  spdlog::info("loaded {} colonies, {} executors, {} active processes ({} queued)", registry_.colonies().size(),
-               registry_.all_executors().size(), restored, scheduler_.queued_count());
+  COLONIES_CHECK(restore_graphs(snapshot));
+  spdlog::info("loaded {} colonies, {} executors, {} active processes ({} queued), {} active workflows",
+               registry_.colonies().size(), registry_.all_executors().size(), restored, scheduler_.queued_count(),
+               graphs_.size());
   return ok();
 }
 
@@ -225,6 +266,7 @@ void Broker::reply_after_commit(ReplyFn reply, std::string payloadtype, Result<O
     commits_.submit({}, [reply = std::move(reply), error = std::move(outcome.error())](Status) {
       reply(error_reply(error));
     });
+    dispatch_released();
     return;
   }
   std::string type = outcome->payloadtype.empty() ? std::move(payloadtype) : std::move(outcome->payloadtype);
@@ -234,6 +276,9 @@ void Broker::reply_after_commit(ReplyFn reply, std::string payloadtype, Result<O
                     if (!status) reply(error_reply(status.error()));
                     else reply(ok_reply(std::move(type), std::move(payload)));
                   });
+  // Nodes released by these mutations are offered only now, so their assignment is committed
+  // after their release.
+  dispatch_released();
 }
 
 void Broker::write(Call& call, const std::function<Result<Outcome>()>& body) {
@@ -292,6 +337,7 @@ json::value Broker::assign_to(scheduler::ActiveProcess* p, const scheduler::Exec
   }
   set_attribute_states(proc);
   persist(*p, out);
+  if (!proc.processgraphid.empty()) graph_node_moved(proc, out);
   return model::to_json(proc);
 }
 

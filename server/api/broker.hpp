@@ -6,15 +6,22 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/model/cron_schedule.hpp"
 #include "core/model/json.hpp"
+#include "core/model/workflow.hpp"
 #include "core/ports/clock.hpp"
 #include "core/ports/crypto.hpp"
 #include "core/ports/id_generator.hpp"
+#include "core/ports/leader_election.hpp"
+#include "core/ports/random.hpp"
 #include "core/ports/store.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/commit/commit_queue.hpp"
@@ -22,6 +29,8 @@
 #include "server/realtime/stream.hpp"
 #include "server/registry/registry.hpp"
 #include "server/scheduler/scheduler.hpp"
+#include "server/triggers/triggers.hpp"
+#include "server/workflow/graph.hpp"
 
 namespace colonies::server::api {
 
@@ -52,6 +61,10 @@ struct BrokerOptions {
   double channel_rate = 100;
   double channel_burst = 500;
   std::int64_t channel_max_entries = 10000;
+  int cron_checker_period_ms = 1000;       // how often the leader looks for due crons
+  int generator_checker_period_ms = 1000;  // how often the leader looks at generator queues
+  // Zone of cron expressions without a CRON_TZ=/TZ= prefix.
+  model::CronZone cron_default_zone = model::CronZone::local_or_utc();
 };
 
 struct BrokerDeps {
@@ -61,6 +74,9 @@ struct BrokerDeps {
   const ports::Clock& clock;
   ports::IdGenerator& ids;
   BlockingRunner blocking;
+  // Whether this server runs the leader-only work (crons, generators).
+  const ports::LeaderElection& leadership;
+  ports::Random& random;  // `random` crons
 };
 
 class Broker {
@@ -91,8 +107,9 @@ class Broker {
   const std::vector<std::string>& stream_message_types() const { return stream_types_; }
   std::size_t subscriptions() const { return hub_.size(); }
 
-  // Fires due deadlines: wait and exec limits, long-poll timeouts, stale executors. Call often
-  // (every few tens of milliseconds) from any thread.
+  // Fires due deadlines: wait and exec limits, long-poll timeouts, stale executors; and, on the
+  // leader, due crons and ready generators. Call often (every few tens of milliseconds) from any
+  // thread.
   void tick();
 
   // Fails every parked long-poll and ends every subscription with 503 (on shutdown, before the
@@ -123,6 +140,12 @@ class Broker {
     std::vector<ports::Mutation> mutations;
     std::string payloadtype;  // defaults to the request's msgtype
   };
+  // Replacements for the root nodes of a new graph (crons pass the previous run's leaf outputs
+  // as `in`; generators pass the packed arguments as `args`). Unset = the spec's own.
+  struct GraphOverrides {
+    std::optional<json::array> in;
+    std::optional<json::array> args;
+  };
 
  private:
   using Handler = void (Broker::*)(Call&);
@@ -148,8 +171,11 @@ class Broker {
   void dispatch(scheduler::ActiveProcess* p);
   // Re-queues a RUNNING process (exec deadline, executor removed); `count_retry` adds a retry.
   void requeue(scheduler::ActiveProcess* p, bool count_retry, std::vector<ports::Mutation>& out);
-  // Moves an active process to a final state and forgets it. Returns the final process.
+  // Moves an active process to a final state and forgets it; a node of a graph then updates its
+  // graph (releases children, failure policy). Returns the final process.
   model::Process finish(scheduler::ActiveProcess* p, model::ProcessState state, std::vector<ports::Mutation>& out);
+  // finish() without the graph update, for the graph's own cascades.
+  model::Process retire(scheduler::ActiveProcess* p, model::ProcessState state, std::vector<ports::Mutation>& out);
   void record_function_stats(const model::Process& p, std::vector<ports::Mutation>& out);
   std::string wait_reason(const scheduler::ActiveProcess& p);
   // Puts an executor's RUNNING processes back in the queue (committed at once) and offers them.
@@ -159,6 +185,38 @@ class Broker {
   void end_waiters_of(const std::string& colony, const std::string& executorid);
   void resume_waiters(const std::string& colony);
   void expire_stale_executors();
+
+  // ---- workflows (workflows.cpp); all under the lock.
+  // Creates a graph from a validated workflow: one process per node, roots queued, the rest
+  // waiting for their parents. `initiatorid`/`initiatorname` become every process's initiator.
+  // Appends the processes' and the graph's mutations to `out`; the roots are offered to parked
+  // executors once `out` has been handed to the commit queue (reply_after_commit does that).
+  // Fails only when an id collides; nothing is changed then.
+  Result<model::ProcessGraph> create_process_graph(const model::ValidatedWorkflow& workflow,
+                                                   const std::string& initiatorid, const std::string& initiatorname,
+                                                   const GraphOverrides& overrides, std::vector<ports::Mutation>& out);
+  workflow::Graph* graph_of(const model::Process& p);
+  // A node of a graph moved between WAITING and RUNNING (assign, re-queue).
+  void graph_node_moved(const model::Process& p, std::vector<ports::Mutation>& out);
+  // A node of a graph reached a final state: release, failure policy, graph state.
+  void graph_node_final(const model::Process& p, std::vector<ports::Mutation>& out);
+  // Makes a node whose parents all succeeded assignable, with its input.
+  void release_node(workflow::Graph& g, workflow::Node& node, std::vector<ports::Mutation>& out);
+  // The failure policy: closes the graph's WAITING nodes as FAILED, naming the failed node.
+  void stop_after_failure(workflow::Graph& g, const model::Process& failed, std::vector<ports::Mutation>& out);
+  // Cancels the graph's WAITING and RUNNING nodes.
+  void cancel_graph(workflow::Graph& g, std::vector<ports::Mutation>& out);
+  // Writes the graph record when its state or end changed; forgets the graph once it ended.
+  void sync_graph(workflow::Graph& g, std::vector<ports::Mutation>& out, bool force = false);
+  // Forgets a graph and its (WAITING) processes from memory, for removal.
+  void drop_graph(const std::string& processgraphid);
+  // Rebuilds the active graphs of a snapshot (after the processes were added to the scheduler).
+  Status restore_graphs(ports::Snapshot& snapshot);
+  // Offers the nodes released since the last call to parked executors. Called right after the
+  // mutations that released them were handed to the commit queue, so the store sees the
+  // release before any assignment.
+  void dispatch_released();
+  json::object graph_json(const workflow::Graph& g) const { return model::to_json(g.record()); }
 
   // Handlers, grouped by file: handlers_server.cpp, handlers_users_executors.cpp,
   // handlers_processes.cpp, handlers_misc.cpp.
@@ -227,6 +285,40 @@ class Broker {
   static void refuse(realtime::Stream& stream, const Error& error);
   // The subscription deadline for a payload's `timeout` (seconds; <= 0 = the maximum).
   Result<model::TimeNs> subscription_deadline(const json::object& payload) const;
+  // handlers_files.cpp: ColonyFS metadata.
+  void on_add_file(Call& call);
+  void on_get_file(Call& call);
+  void on_get_files(Call& call);
+  void on_get_file_labels(Call& call);
+  void on_remove_file(Call& call);
+  void on_create_snapshot(Call& call);
+  void on_get_snapshot(Call& call);
+  void on_get_snapshots(Call& call);
+  void on_remove_snapshot(Call& call);
+  void on_remove_all_snapshots(Call& call);
+  // Runs `query` (store reads) on the blocking pool, then `apply` with its result under the
+  // lock; apply's mutations are committed and the reply sent once durable.
+  template <class T>
+  void read_then_write(Call& call, std::function<Result<T>()> query, std::function<Result<Outcome>(T&)> apply);
+  // handlers_triggers.cpp
+  void on_add_cron(Call& call);
+  void on_get_cron(Call& call);
+  void on_get_crons(Call& call);
+  void on_run_cron(Call& call);
+  void on_remove_cron(Call& call);
+  void on_add_generator(Call& call);
+  void on_get_generator(Call& call);
+  void on_resolve_generator(Call& call);
+  void on_get_generators(Call& call);
+  void on_pack_generator(Call& call);
+  void on_remove_generator(Call& call);
+  void on_submit_workflow(Call& call);
+  void on_get_process_graph(Call& call);
+  void on_get_process_graphs(Call& call);
+  void on_remove_process_graph(Call& call);
+  void on_remove_all_process_graphs(Call& call);
+  void on_cancel_process_graph(Call& call);
+  void on_add_child(Call& call);
 
   // Shared by close successful / close failed: the final state of a process the caller holds,
   // or of one only the store knows (then a 409 or 404).
@@ -265,12 +357,36 @@ class Broker {
   // Shared by statistics handlers.
   void statistics(Call& call, const std::string& colony);
 
+  // Crons and generators (triggers.cpp, handlers_triggers.cpp), under the lock.
+  // The cron or generator named by the payload, if the caller is a member of its colony.
+  Result<const model::Cron*> member_cron(const Call& call);
+  Result<const model::Generator*> member_generator(const Call& call);
+  json::object cron_json(const model::Cron& c) const;
+  json::object generator_json(const model::Generator& g) const;
+  // Checks the JSON text of a WorkflowSpec for a cron or generator of `colony`; returns it
+  // normalised (colonyname filled in).
+  Result<std::string> check_workflowspec(const std::string& text, const std::string& colony, std::string_view what);
+  // When the cron runs next after `now` (interval, random point of the interval, or expression).
+  Result<model::TimeNs> next_cron_run(const model::Cron& cron, model::TimeNs now);
+  // Starts the cron's workflow now, unless it waits for a previous graph still active (then a
+  // Conflict when `manual`, nothing otherwise). Advances nextrun/lastrun either way it starts.
+  Status start_cron(const std::string& cronid, model::TimeNs now, bool manual, std::vector<ports::Mutation>& out);
+  // Starts one workflow of the generator with its `n` oldest queued args.
+  Status release_generator(const std::string& generatorid, std::size_t n, model::TimeNs now,
+                           std::vector<ports::Mutation>& out);
+  // Due crons and ready generators, every checker period, on the leader only.
+  void run_triggers(model::TimeNs now, std::vector<ports::Mutation>& out);
+  // A graph ended: crons that started it record its leaves' output for their next run.
+  void graph_ended(const workflow::Graph& g, std::vector<ports::Mutation>& out);
+
   ports::Store& store_;
   commit::CommitQueue& commits_;
   const ports::Crypto& crypto_;
   const ports::Clock& clock_;
   ports::IdGenerator& ids_;
   BlockingRunner blocking_;
+  const ports::LeaderElection& leadership_;
+  ports::Random& random_;
   BrokerOptions options_;
   std::unique_ptr<auth::Authenticator> auth_;
   std::unordered_map<std::string, Handler> handlers_;
@@ -284,9 +400,19 @@ class Broker {
   scheduler::Scheduler scheduler_;
   std::unordered_map<std::string, bool> paused_;
   std::unordered_map<std::string, ProcessChannels> channels_;  // by processid; active processes only
+  // ColonyFS: the last sequencenr handed out (files are metadata in the store only), and every
+  // snapshot's name per colony (name -> snapshotid), so names stay unique per colony although
+  // two creates race through the group commit.
+  std::int64_t file_sequencenr_ = 0;
+  std::unordered_map<std::string, std::map<std::string, std::string>> snapshot_names_;
+  std::unordered_map<std::string, std::unique_ptr<workflow::Graph>> graphs_;  // active graphs by id
+  std::vector<std::string> released_;  // see dispatch_released()
   model::TimeNs last_stale_check_ = 0;
   model::TimeNs started_at_ = 0;
   bool shutting_down_ = false;
+  triggers::Triggers triggers_;
+  model::TimeNs next_cron_check_ = 0;
+  model::TimeNs next_generator_check_ = 0;
 };
 
 }  // namespace colonies::server::api

@@ -310,7 +310,10 @@ void Broker::on_cancel(Call& call) {
       call, id,
       [&](scheduler::ActiveProcess* p) -> Result<Outcome> {
         if (!p->process.processgraphid.empty()) {
-          return fail(ErrorCode::BadRequest, "process {} belongs to a workflow: cancel the workflow instead", id);
+          return fail(ErrorCode::BadRequest,
+                      "process {} belongs to process graph {}: cancel the whole workflow instead "
+                      "(cancelprocessgraphmsg, `colonies workflow cancel`)",
+                      id, p->process.processgraphid);
         }
         std::vector<Mutation> out;
         model::Process done = finish(p, ProcessState::Cancelled, out);
@@ -327,17 +330,20 @@ void Broker::on_remove_process(Call& call) {
   if (auto s = FieldReader::of(call.payload).str("processid", id); !s) return call.reply(error_reply(s.error()));
   auto not_in_workflow = [id](const model::Process& p) -> Status {
     if (!p.processgraphid.empty()) {
-      return fail(ErrorCode::BadRequest, "process {} belongs to a workflow: remove the workflow instead", id);
+      return fail(ErrorCode::BadRequest,
+                  "process {} belongs to process graph {}: remove the whole workflow instead "
+                  "(removeprocessgraphmsg, `colonies workflow remove`)",
+                  id, p.processgraphid);
     }
     return ok();
   };
   on_process(
       call, id,
       [&](scheduler::ActiveProcess* p) -> Result<Outcome> {
+        COLONIES_CHECK(not_in_workflow(p->process));
         if (p->process.state == ProcessState::Running) {
           return fail(ErrorCode::Conflict, "process {} is RUNNING: cancel it before removing it", id);
         }
-        COLONIES_CHECK(not_in_workflow(p->process));
         forget(id);
         return Outcome{json::object{}, {mutation::RemoveProcess{id}}};
       },

@@ -49,6 +49,7 @@ void Broker::statistics(Call& call, const std::string& colony) {
   }
   read(call, [this, colony, base]() -> Result<json::value> {
     COLONIES_TRY(counts, store_.count_processes(colony));
+    COLONIES_TRY(graph_counts, store_.count_process_graphs(colony));
     model::Statistics s = base;
     auto count = [&](model::ProcessState st) { return counts.contains(st) ? counts.at(st) : 0; };
     s.waitingprocesses = count(model::ProcessState::Waiting);
@@ -56,6 +57,12 @@ void Broker::statistics(Call& call, const std::string& colony) {
     s.successfulprocesses = count(model::ProcessState::Success);
     s.failedprocesses = count(model::ProcessState::Failed);
     s.cancelledprocesses = count(model::ProcessState::Cancelled);
+    auto graphs = [&](model::ProcessState st) { return graph_counts.contains(st) ? graph_counts.at(st) : 0; };
+    s.waitingworkflows = graphs(model::ProcessState::Waiting);
+    s.runningworkflows = graphs(model::ProcessState::Running);
+    s.successfulworkflows = graphs(model::ProcessState::Success);
+    s.failedworkflows = graphs(model::ProcessState::Failed);
+    s.cancelledworkflows = graphs(model::ProcessState::Cancelled);
     return model::to_json(s);
   });
 }
@@ -106,9 +113,12 @@ void Broker::on_remove_colony(Call& call) {
       if (p->process.spec.conditions.colonyname == name) ids.push_back(id);
     }
     for (const auto& id : ids) forget(id);
+    std::erase_if(graphs_, [&](const auto& entry) { return entry.second->record().colonyname == name; });
     end_waiters_of(name, "");
     registry_.remove_colony(name);
     paused_.erase(name);
+    snapshot_names_.erase(name);
+    triggers_.remove_colony(name);
     return Outcome{json::object{}, {mutation::RemoveColony{name}}};
   });
 }

@@ -37,15 +37,22 @@ void Broker::requeue(scheduler::ActiveProcess* p, bool count_retry, std::vector<
   set_attribute_states(proc);
   scheduler_.enqueue(p);
   persist(*p, out);
+  if (!proc.processgraphid.empty()) graph_node_moved(proc, out);
 }
 
-model::Process Broker::finish(scheduler::ActiveProcess* p, ProcessState state, std::vector<Mutation>& out) {
+model::Process Broker::retire(scheduler::ActiveProcess* p, ProcessState state, std::vector<Mutation>& out) {
   model::Process proc = std::move(p->process);
   proc.state = state;
   proc.endtime = now();
   set_attribute_states(proc);
   forget(proc.processid);  // p is gone from here on
   out.push_back(mutation::PutProcess{proc});
+  return proc;
+}
+
+model::Process Broker::finish(scheduler::ActiveProcess* p, ProcessState state, std::vector<Mutation>& out) {
+  model::Process proc = retire(p, state, out);
+  if (!proc.processgraphid.empty()) graph_node_final(proc, out);
   return proc;
 }
 
@@ -151,7 +158,8 @@ void Broker::tick() {
   const model::TimeNs t = now();
   auto expired = scheduler_.pop_expired(t);
   std::vector<Mutation> out;
-  std::vector<scheduler::ActiveProcess*> requeued;
+  // Ids, not pointers: a workflow failure later in this loop may close a re-queued node.
+  std::vector<std::string> requeued;
   for (auto& w : expired.waiters) w.wake(nullptr);
   for (const auto& d : expired.process_deadlines) {
     scheduler::ActiveProcess* p = scheduler_.find(d.id);
@@ -167,7 +175,7 @@ void Broker::tick() {
         finish(p, ProcessState::Failed, out);
       } else {
         requeue(p, true, out);
-        requeued.push_back(p);
+        requeued.push_back(proc.processid);
       }
     }
   }
@@ -177,7 +185,16 @@ void Broker::tick() {
   }
   // Commit the re-queues before offering them to waiters, so the store ends with RUNNING.
   if (!out.empty()) commits_.submit(std::move(out), nullptr);
-  for (auto* p : requeued) dispatch(p);
+  for (const auto& id : requeued) {
+    if (scheduler::ActiveProcess* p = scheduler_.find(id)) dispatch(p);
+  }
+  dispatch_released();
+  if (leadership_.is_leader()) {
+    std::vector<Mutation> triggered;
+    run_triggers(t, triggered);
+    if (!triggered.empty()) commits_.submit(std::move(triggered), nullptr);
+    dispatch_released();
+  }
 }
 
 void Broker::expire_stale_executors() {

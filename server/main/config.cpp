@@ -36,6 +36,12 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--ws-queue-limit", config.ws_queue_limit,
                  "Events queued for one WebSocket subscriber before it is disconnected as too slow")
       ->envname("COLONIES_WS_QUEUE_LIMIT")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--cron-checker-period", config.cron_checker_period_ms,
+                 "Milliseconds between the leader's looks for due crons")
+      ->envname("COLONIES_CRON_CHECKER_PERIOD")->capture_default_str()->check(CLI::Range(10, 3'600'000));
+  app.add_option("--generator-checker-period", config.generator_checker_period_ms,
+                 "Milliseconds between the leader's looks at generator queues")
+      ->envname("COLONIES_GENERATOR_CHECKER_PERIOD")->capture_default_str()->check(CLI::Range(10, 3'600'000));
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
       ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   config.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -13,6 +13,7 @@
 #include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/cluster/single_server.hpp"
 #include "adapters/crypto/sodium_crypto.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
 #include "adapters/transport/http/http_server.hpp"
@@ -67,9 +68,14 @@ int run(const server::Config& config) {
   broker_options.tls = !config.tls_cert.empty();
   broker_options.replay_window_s = config.replay_window_s;
   broker_options.stale_executor_s = config.stale_executor_s;
+  broker_options.cron_checker_period_ms = config.cron_checker_period_ms;
+  broker_options.generator_checker_period_ms = config.generator_checker_period_ms;
+  ports::SystemRandom random;
+  cluster::SingleServer leadership;  // until high availability: this server alone, always leading
   server::api::Broker broker(
       server::api::BrokerDeps{**store, commits, crypto, clock, ids,
-                              [&blocking](std::function<void()> work) { asio::post(blocking, std::move(work)); }},
+                              [&blocking](std::function<void()> work) { asio::post(blocking, std::move(work)); },
+                              leadership, random},
       broker_options);
   if (auto loaded = broker.load(config.server_id); !loaded) {
     spdlog::error("cannot load state: {}", loaded.error().message);

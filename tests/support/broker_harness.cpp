@@ -36,7 +36,7 @@ void BrokerHarness::start() {
   // Blocking work runs inline: the broker never holds its lock when it hands work over.
   server::api::BlockingRunner inline_runner = [](std::function<void()> work) { work(); };
   broker_ = std::make_unique<server::api::Broker>(
-      server::api::BrokerDeps{*store_, *commits_, crypto_, *clock_, ids_, inline_runner}, options_.broker);
+      server::api::BrokerDeps{*store_, *commits_, crypto_, *clock_, ids_, inline_runner, *leadership_, *random_}, options_.broker);
   auto loaded = broker_->load(server_owner_.id);
   if (!loaded) ADD_FAILURE() << "Broker::load failed: " << loaded.error().message;
 }

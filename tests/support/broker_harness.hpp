@@ -16,6 +16,8 @@
 #include "server/api/broker.hpp"
 #include "server/commit/commit_queue.hpp"
 #include "tests/support/fake_clock.hpp"
+#include "tests/support/fake_leadership.hpp"
+#include "tests/support/fake_random.hpp"
 #include "tests/support/memory_store.hpp"
 #include "tests/support/sequential_ids.hpp"
 
@@ -57,6 +59,8 @@ class BrokerHarness {
 
   server::api::Broker& broker() { return *broker_; }
   FakeClock& clock() { return *clock_; }
+  FakeLeadership& leadership() { return *leadership_; }
+  ScriptedRandom& random() { return *random_; }
   MemoryStore& store() { return *store_; }
   const crypto::SodiumCrypto& crypto() const { return crypto_; }
   const Identity& server_owner() const { return server_owner_; }
@@ -119,6 +123,8 @@ class BrokerHarness {
   std::shared_ptr<MemoryStore> store_;
   std::shared_ptr<FakeClock> clock_;
   SequentialIds ids_;
+  std::shared_ptr<FakeLeadership> leadership_ = std::make_shared<FakeLeadership>();
+  std::shared_ptr<ScriptedRandom> random_ = std::make_shared<ScriptedRandom>();
   Identity server_owner_;
   std::unique_ptr<server::commit::CommitQueue> commits_;
   std::unique_ptr<server::api::Broker> broker_;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <iterator>
+#include <tuple>
 
 #include "core/ports/store_checks.hpp"
 
@@ -56,13 +57,35 @@ void MemoryStore::apply_one(const mutation::RemoveColony& m) {
     if (p.spec.conditions.colonyname == m.name) doomed.push_back(id);
   }
   for (const auto& id : doomed) remove_process(id);
+  std::erase_if(graphs_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
   erase_colony(users_, m.name);
   erase_colony(executors_, m.name);
   erase_colony(locations_, m.name);
   std::erase_if(functions_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
   std::erase_if(logs_, [&](const model::Log& l) { return l.colonyname == m.name; });
   paused_.erase(m.name);
+  std::erase_if(files_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(snapshots_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(crons_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(generators_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
+  std::erase_if(generator_args_, [&](const auto& entry) { return entry.second.colonyname == m.name; });
   colonies_.erase(m.name);
+}
+
+void MemoryStore::apply_one(const mutation::PutCron& m) { crons_[m.cron.cronid] = m.cron; }
+void MemoryStore::apply_one(const mutation::RemoveCron& m) { crons_.erase(m.cronid); }
+void MemoryStore::apply_one(const mutation::PutGenerator& m) { generators_[m.generator.generatorid] = m.generator; }
+void MemoryStore::apply_one(const mutation::RemoveGenerator& m) {
+  generators_.erase(m.generatorid);
+  std::erase_if(generator_args_, [&](const auto& entry) { return entry.first.first == m.generatorid; });
+}
+void MemoryStore::apply_one(const mutation::AppendGeneratorArg& m) {
+  generator_args_[{m.arg.generatorid, m.arg.seq}] = m.arg;
+}
+void MemoryStore::apply_one(const mutation::ConsumeGeneratorArgs& m) {
+  std::erase_if(generator_args_, [&](const auto& entry) {
+    return entry.first.first == m.generatorid && entry.first.second <= m.up_to_seq;
+  });
 }
 
 void MemoryStore::apply_one(const mutation::PutUser& m) { users_[{m.user.colonyname, m.user.name}] = m.user; }
@@ -90,9 +113,31 @@ void MemoryStore::apply_one(const mutation::RemoveProcess& m) { remove_process(m
 void MemoryStore::apply_one(const mutation::RemoveProcesses& m) {
   std::vector<std::string> doomed;
   for (const auto& [id, p] : processes_) {
-    if (p.spec.conditions.colonyname == m.colonyname && (!m.state || p.state == *m.state)) doomed.push_back(id);
+    if (p.spec.conditions.colonyname == m.colonyname && (!m.state || p.state == *m.state) &&
+        p.processgraphid.empty()) {
+      doomed.push_back(id);
+    }
   }
   for (const auto& id : doomed) remove_process(id);
+}
+
+void MemoryStore::apply_one(const mutation::PutProcessGraph& m) { graphs_[m.graph.processgraphid] = m.graph; }
+
+void MemoryStore::apply_one(const mutation::RemoveProcessGraph& m) {
+  std::vector<std::string> doomed;
+  for (const auto& [id, p] : processes_) {
+    if (p.processgraphid == m.processgraphid) doomed.push_back(id);
+  }
+  for (const auto& id : doomed) remove_process(id);
+  graphs_.erase(m.processgraphid);
+}
+
+void MemoryStore::apply_one(const mutation::RemoveProcessGraphs& m) {
+  std::vector<std::string> doomed;
+  for (const auto& [id, g] : graphs_) {
+    if (g.colonyname == m.colonyname && g.endtime != 0 && (!m.state || g.state == *m.state)) doomed.push_back(id);
+  }
+  for (const auto& id : doomed) apply_one(mutation::RemoveProcessGraph{id});
 }
 
 void MemoryStore::apply_one(const mutation::AppendLog& m) { logs_.push_back(m.log); }
@@ -103,6 +148,31 @@ void MemoryStore::apply_one(const mutation::SetPaused& m) {
   } else {
     paused_.erase(m.colonyname);
   }
+}
+
+void MemoryStore::apply_one(const mutation::AddFile& m) { files_[m.file.fileid] = m.file; }
+
+void MemoryStore::apply_one(const mutation::RemoveFile& m) {
+  auto f = files_.find(m.fileid);
+  if (f != files_.end() && f->second.colonyname == m.colonyname) files_.erase(f);
+}
+
+void MemoryStore::apply_one(const mutation::RemoveFileRevisions& m) {
+  std::erase_if(files_, [&](const auto& entry) {
+    const model::File& f = entry.second;
+    return f.colonyname == m.colonyname && f.label == m.label && f.name == m.name;
+  });
+}
+
+void MemoryStore::apply_one(const mutation::PutSnapshot& m) { snapshots_[m.snapshot.snapshotid] = m.snapshot; }
+
+void MemoryStore::apply_one(const mutation::RemoveSnapshot& m) {
+  auto s = snapshots_.find(m.snapshotid);
+  if (s != snapshots_.end() && s->second.colonyname == m.colonyname) snapshots_.erase(s);
+}
+
+void MemoryStore::apply_one(const mutation::RemoveSnapshots& m) {
+  std::erase_if(snapshots_, [&](const auto& entry) { return entry.second.colonyname == m.colonyname; });
 }
 
 void MemoryStore::remove_attributes_of(const std::string& processid) {
@@ -164,6 +234,25 @@ Result<ports::Snapshot> MemoryStore::load() {
       last = std::max(last, e.sequence);
     }
     s.channel_heads.push_back(std::move(head));
+  }
+  for (const auto& [id, f] : files_) s.last_file_sequencenr = std::max(s.last_file_sequencenr, f.sequencenr);
+  for (const auto& [id, snap] : snapshots_) s.snapshots.push_back({snap.colonyname, snap.name, snap.snapshotid});
+  std::sort(s.snapshots.begin(), s.snapshots.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.colonyname, a.name) < std::tie(b.colonyname, b.name);
+  });
+  for (const auto& [id, c] : crons_) s.crons.push_back(c);
+  for (const auto& [id, g] : generators_) s.generators.push_back(g);
+  for (const auto& [key, a] : generator_args_) s.generator_args.push_back(a);
+  for (const auto& [id, g] : graphs_) {
+    if (g.endtime == 0) s.active_graphs.push_back(g);
+  }
+  std::sort(s.active_graphs.begin(), s.active_graphs.end(),
+            [](const auto& a, const auto& b) { return a.submissiontime < b.submissiontime; });
+  for (const auto& [id, p] : processes_) {
+    if (model::is_final(p.state) && !p.processgraphid.empty()) {
+      auto g = graphs_.find(p.processgraphid);
+      if (g != graphs_.end() && g->second.endtime == 0) s.finished_graph_processes.push_back(p);
+    }
   }
   return s;
 }
@@ -252,6 +341,127 @@ Result<std::map<model::ProcessState, std::int64_t>> MemoryStore::count_processes
   for (int s = 0; s <= 4; ++s) counts[static_cast<model::ProcessState>(s)] = 0;
   for (const auto& [id, p] : processes_) {
     if (colonyname.empty() || p.spec.conditions.colonyname == colonyname) ++counts[p.state];
+  }
+  return counts;
+}
+
+Result<std::optional<model::File>> MemoryStore::get_file(const std::string& colonyname, const std::string& fileid) {
+  std::lock_guard lock(mutex_);
+  auto f = files_.find(fileid);
+  if (f == files_.end() || f->second.colonyname != colonyname) return std::optional<model::File>{};
+  return std::optional<model::File>(f->second);
+}
+
+namespace {
+// Label, name, newest revision first: the order of SqliteStore's file listings.
+bool file_order(const model::File& a, const model::File& b) {
+  if (a.label != b.label) return a.label < b.label;
+  if (a.name != b.name) return a.name < b.name;
+  return a.sequencenr > b.sequencenr;
+}
+}  // namespace
+
+Result<std::vector<model::File>> MemoryStore::get_file_revisions(const std::string& colonyname,
+                                                                 const std::string& label, const std::string& name) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::File> out;
+  for (const auto& [id, f] : files_) {
+    if (f.colonyname == colonyname && f.label == label && f.name == name) out.push_back(f);
+  }
+  std::sort(out.begin(), out.end(), file_order);
+  return out;
+}
+
+Result<std::vector<model::File>> MemoryStore::list_files(const ports::FileQuery& q) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::File> out;
+  for (const auto& [id, f] : files_) {
+    if (f.colonyname != q.colonyname) continue;
+    if (q.recursive ? !model::label_within(f.label, q.label) : f.label != q.label) continue;
+    out.push_back(f);
+  }
+  std::sort(out.begin(), out.end(), file_order);
+  if (!q.all_revisions) {
+    // Sorted newest first within a name, so the first of each (label, name) is the latest.
+    auto last = std::unique(out.begin(), out.end(), [](const model::File& a, const model::File& b) {
+      return a.label == b.label && a.name == b.name;
+    });
+    out.erase(last, out.end());
+  }
+  return out;
+}
+
+Result<std::vector<model::Label>> MemoryStore::list_labels(const std::string& colonyname, const std::string& label,
+                                                           bool exact) {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::set<std::string>> names;
+  for (const auto& [id, f] : files_) {
+    if (f.colonyname != colonyname) continue;
+    if (!label.empty() && (exact ? f.label != label : !model::label_within(f.label, label))) continue;
+    names[f.label].insert(f.name);
+  }
+  std::vector<model::Label> out;
+  for (const auto& [name, set] : names) out.push_back(model::Label{name, static_cast<std::int64_t>(set.size())});
+  return out;
+}
+
+Result<std::optional<model::Snapshot>> MemoryStore::get_snapshot(const std::string& colonyname,
+                                                                 const std::string& snapshotid) {
+  std::lock_guard lock(mutex_);
+  auto s = snapshots_.find(snapshotid);
+  if (s == snapshots_.end() || s->second.colonyname != colonyname) return std::optional<model::Snapshot>{};
+  return std::optional<model::Snapshot>(s->second);
+}
+
+Result<std::optional<model::Snapshot>> MemoryStore::get_snapshot_by_name(const std::string& colonyname,
+                                                                         const std::string& name) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, s] : snapshots_) {
+    if (s.colonyname == colonyname && s.name == name) return std::optional<model::Snapshot>(s);
+  }
+  return std::optional<model::Snapshot>{};
+}
+
+Result<std::vector<model::Snapshot>> MemoryStore::list_snapshots(const std::string& colonyname) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::Snapshot> out;
+  for (const auto& [id, s] : snapshots_) {
+    if (s.colonyname == colonyname) out.push_back(s);
+  }
+  std::sort(out.begin(), out.end(), [](const model::Snapshot& a, const model::Snapshot& b) {
+    return std::tie(a.added, a.snapshotid) < std::tie(b.added, b.snapshotid);
+  });
+  return out;
+}
+
+Result<std::optional<model::ProcessGraph>> MemoryStore::get_process_graph(const std::string& processgraphid) {
+  std::lock_guard lock(mutex_);
+  auto found = graphs_.find(processgraphid);
+  if (found == graphs_.end()) return std::optional<model::ProcessGraph>{};
+  return std::optional<model::ProcessGraph>(found->second);
+}
+
+Result<std::vector<model::ProcessGraph>> MemoryStore::list_process_graphs(const ports::ProcessGraphFilter& filter) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::ProcessGraph> out;
+  for (const auto& [id, g] : graphs_) {
+    if (g.colonyname == filter.colonyname && (!filter.state || g.state == *filter.state)) out.push_back(g);
+  }
+  // Newest first, ties by id descending: the ORDER BY of SqliteStore.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.submissiontime != b.submissiontime ? a.submissiontime > b.submissiontime
+                                                : a.processgraphid > b.processgraphid;
+  });
+  if (out.size() > static_cast<std::size_t>(std::max(filter.count, 0))) out.resize(std::max(filter.count, 0));
+  return out;
+}
+
+Result<std::map<model::ProcessState, std::int64_t>> MemoryStore::count_process_graphs(const std::string& colonyname) {
+  std::lock_guard lock(mutex_);
+  std::map<model::ProcessState, std::int64_t> counts;
+  for (int s = 0; s <= 4; ++s) counts[static_cast<model::ProcessState>(s)] = 0;
+  for (const auto& [id, g] : graphs_) {
+    if (colonyname.empty() || g.colonyname == colonyname) ++counts[g.state];
   }
   return counts;
 }

@@ -28,6 +28,20 @@ class MemoryStore final : public ports::Store {
                                               std::int64_t since, int count) override;
   Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) override;
   Result<std::vector<model::ChannelEntry>> list_channel_entries(const ports::ChannelQuery& query) override;
+  Result<std::optional<model::File>> get_file(const std::string& colonyname, const std::string& fileid) override;
+  Result<std::vector<model::File>> get_file_revisions(const std::string& colonyname, const std::string& label,
+                                                      const std::string& name) override;
+  Result<std::vector<model::File>> list_files(const ports::FileQuery& query) override;
+  Result<std::vector<model::Label>> list_labels(const std::string& colonyname, const std::string& label,
+                                                bool exact) override;
+  Result<std::optional<model::Snapshot>> get_snapshot(const std::string& colonyname,
+                                                      const std::string& snapshotid) override;
+  Result<std::optional<model::Snapshot>> get_snapshot_by_name(const std::string& colonyname,
+                                                              const std::string& name) override;
+  Result<std::vector<model::Snapshot>> list_snapshots(const std::string& colonyname) override;
+  Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) override;
+  Result<std::vector<model::ProcessGraph>> list_process_graphs(const ports::ProcessGraphFilter& filter) override;
+  Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) override;
 
   // Test hook: the next apply() fails with Unavailable and applies nothing, as a store whose
   // disk went away would.
@@ -58,6 +72,21 @@ class MemoryStore final : public ports::Store {
   void apply_one(const ports::mutation::AppendLog& m);
   void apply_one(const ports::mutation::SetPaused& m);
   void apply_one(const ports::mutation::AppendChannelEntry& m);
+  void apply_one(const ports::mutation::AddFile& m);
+  void apply_one(const ports::mutation::RemoveFile& m);
+  void apply_one(const ports::mutation::RemoveFileRevisions& m);
+  void apply_one(const ports::mutation::PutSnapshot& m);
+  void apply_one(const ports::mutation::RemoveSnapshot& m);
+  void apply_one(const ports::mutation::RemoveSnapshots& m);
+  void apply_one(const ports::mutation::PutCron& m);
+  void apply_one(const ports::mutation::RemoveCron& m);
+  void apply_one(const ports::mutation::PutGenerator& m);
+  void apply_one(const ports::mutation::RemoveGenerator& m);
+  void apply_one(const ports::mutation::AppendGeneratorArg& m);
+  void apply_one(const ports::mutation::ConsumeGeneratorArgs& m);
+  void apply_one(const ports::mutation::PutProcessGraph& m);
+  void apply_one(const ports::mutation::RemoveProcessGraph& m);
+  void apply_one(const ports::mutation::RemoveProcessGraphs& m);
 
   void remove_attributes_of(const std::string& processid);
   void remove_process(const std::string& processid);
@@ -76,6 +105,12 @@ class MemoryStore final : public ports::Store {
   std::set<std::string> paused_;
   // By (processid, channel name): entries in position order.
   std::map<std::pair<std::string, std::string>, std::vector<model::ChannelEntry>> channels_;
+  std::map<std::string, model::File> files_;          // by fileid
+  std::map<std::string, model::Snapshot> snapshots_;  // by snapshotid
+  std::map<std::string, model::Cron> crons_;            // by cronid
+  std::map<std::string, model::Generator> generators_;  // by generatorid
+  std::map<std::pair<std::string, std::int64_t>, model::GeneratorArg> generator_args_;  // by (generatorid, seq)
+  std::map<std::string, model::ProcessGraph> graphs_;
 };
 
 }  // namespace colonies::testing

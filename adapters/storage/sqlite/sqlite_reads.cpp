@@ -132,6 +132,31 @@ Status read_snapshot_tables(Connection& c, ports::Snapshot& s) {
       s.paused_colonies.emplace_back(st.text(0));
     }
   }
+  {
+    COLONIES_TRY(st, c.prepare("SELECT data FROM processgraphs WHERE endtime = 0 ORDER BY submissiontime"));
+    COLONIES_CHECK(collect(c, st, "process graph", s.active_graphs,
+                           [](const json::value& v) { return model::process_graph_from_json(v); }));
+  }
+  {
+    COLONIES_TRY(st, c.prepare("SELECT data FROM processes WHERE processgraphid IN "
+                               "(SELECT processgraphid FROM processgraphs WHERE endtime = 0) AND state NOT IN (0, 1)"));
+    COLONIES_CHECK(collect(c, st, "process", s.finished_graph_processes,
+                           [](const json::value& v) { return model::process_from_json(v); }));
+  }
+  {
+    COLONIES_TRY(st, c.prepare("SELECT data FROM crons ORDER BY colonyname, cronid"));
+    COLONIES_CHECK(collect(c, st, "cron", s.crons, [](const json::value& v) { return model::cron_from_json(v); }));
+  }
+  {
+    COLONIES_TRY(st, c.prepare("SELECT data FROM generators ORDER BY colonyname, generatorid"));
+    COLONIES_CHECK(
+        collect(c, st, "generator", s.generators, [](const json::value& v) { return model::generator_from_json(v); }));
+  }
+  {
+    COLONIES_TRY(st, c.prepare("SELECT data FROM generator_args ORDER BY generatorid, seq"));
+    COLONIES_CHECK(collect(c, st, "generator arg", s.generator_args,
+                           [](const json::value& v) { return model::generator_arg_from_json(v); }));
+  }
   return ok();
 }
 
@@ -145,6 +170,7 @@ Result<ports::Snapshot> SqliteStore::read_snapshot(Connection& c) {
   }
   ports::Snapshot snapshot;
   Status read = read_snapshot_tables(c, snapshot);
+  if (read) read = read_file_state(c, snapshot);
   COLONIES_TRY(end, c.prepare(read ? "COMMIT" : "ROLLBACK"));
   Status ended = end.run();
   if (!read) return std::unexpected(std::move(read.error()));

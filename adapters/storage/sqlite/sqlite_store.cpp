@@ -180,4 +180,80 @@ Result<std::map<model::ProcessState, std::int64_t>> SqliteStore::count_processes
   });
 }
 
+Result<std::optional<model::File>> SqliteStore::get_file(const std::string& colonyname, const std::string& fileid) {
+  return guarded("get_file", [&] {
+    ReaderLease reader(*this);
+    return read_file(*reader, colonyname, fileid);
+  });
+}
+
+Result<std::vector<model::File>> SqliteStore::get_file_revisions(const std::string& colonyname,
+                                                                 const std::string& label, const std::string& name) {
+  return guarded("get_file_revisions", [&] {
+    ReaderLease reader(*this);
+    return read_file_revisions(*reader, colonyname, label, name);
+  });
+}
+
+Result<std::vector<model::File>> SqliteStore::list_files(const ports::FileQuery& query) {
+  return guarded("list_files", [&] {
+    ReaderLease reader(*this);
+    return read_files(*reader, query);
+  });
+}
+
+Result<std::vector<model::Label>> SqliteStore::list_labels(const std::string& colonyname, const std::string& label,
+                                                           bool exact) {
+  return guarded("list_labels", [&] {
+    ReaderLease reader(*this);
+    return read_labels(*reader, colonyname, label, exact);
+  });
+}
+
+Result<std::optional<model::Snapshot>> SqliteStore::get_snapshot(const std::string& colonyname,
+                                                                 const std::string& snapshotid) {
+  return guarded("get_snapshot", [&] {
+    ReaderLease reader(*this);
+    return read_snapshot_row(*reader, "SELECT data FROM snapshots WHERE colonyname = ? AND snapshotid = ?",
+                             colonyname, snapshotid);
+  });
+}
+
+Result<std::optional<model::Snapshot>> SqliteStore::get_snapshot_by_name(const std::string& colonyname,
+                                                                         const std::string& name) {
+  return guarded("get_snapshot_by_name", [&] {
+    ReaderLease reader(*this);
+    return read_snapshot_row(*reader, "SELECT data FROM snapshots WHERE colonyname = ? AND name = ?", colonyname,
+                             name);
+  });
+}
+
+Result<std::vector<model::Snapshot>> SqliteStore::list_snapshots(const std::string& colonyname) {
+  return guarded("list_snapshots", [&] {
+    ReaderLease reader(*this);
+    return read_snapshots(*reader, colonyname);
+  });
+}
+
+Result<std::optional<model::ProcessGraph>> SqliteStore::get_process_graph(const std::string& processgraphid) {
+  return guarded("get_process_graph", [&] {
+    ReaderLease reader(*this);
+    return read_graph(*reader, processgraphid);
+  });
+}
+
+Result<std::vector<model::ProcessGraph>> SqliteStore::list_process_graphs(const ports::ProcessGraphFilter& filter) {
+  return guarded("list_process_graphs", [&] {
+    ReaderLease reader(*this);
+    return read_graphs(*reader, filter);
+  });
+}
+
+Result<std::map<model::ProcessState, std::int64_t>> SqliteStore::count_process_graphs(const std::string& colonyname) {
+  return guarded("count_process_graphs", [&] {
+    ReaderLease reader(*this);
+    return read_graph_counts(*reader, colonyname);
+  });
+}
+
 }  // namespace colonies::storage

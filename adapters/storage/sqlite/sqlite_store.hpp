@@ -46,6 +46,20 @@ class SqliteStore final : public ports::Store {
   Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text,
                                               std::int64_t since, int count) override;
   Result<std::map<model::ProcessState, std::int64_t>> count_processes(const std::string& colonyname) override;
+  Result<std::optional<model::File>> get_file(const std::string& colonyname, const std::string& fileid) override;
+  Result<std::vector<model::File>> get_file_revisions(const std::string& colonyname, const std::string& label,
+                                                      const std::string& name) override;
+  Result<std::vector<model::File>> list_files(const ports::FileQuery& query) override;
+  Result<std::vector<model::Label>> list_labels(const std::string& colonyname, const std::string& label,
+                                                bool exact) override;
+  Result<std::optional<model::Snapshot>> get_snapshot(const std::string& colonyname,
+                                                      const std::string& snapshotid) override;
+  Result<std::optional<model::Snapshot>> get_snapshot_by_name(const std::string& colonyname,
+                                                              const std::string& name) override;
+  Result<std::vector<model::Snapshot>> list_snapshots(const std::string& colonyname) override;
+  Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) override;
+  Result<std::vector<model::ProcessGraph>> list_process_graphs(const ports::ProcessGraphFilter& filter) override;
+  Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) override;
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> writer, std::unique_ptr<sqlite::Checkpointer> checkpointer,
@@ -80,6 +94,24 @@ class SqliteStore final : public ports::Store {
   Result<std::map<model::ProcessState, std::int64_t>> read_counts(sqlite::Connection& c,
                                                                    const std::string& colonyname);
   Result<std::vector<model::ChannelEntry>> read_channel_entries(sqlite::Connection& c, const ports::ChannelQuery& query);
+  // sqlite_file_reads.cpp
+  Status read_file_state(sqlite::Connection& c, ports::Snapshot& snapshot);
+  Result<std::optional<model::File>> read_file(sqlite::Connection& c, const std::string& colonyname,
+                                               const std::string& fileid);
+  Result<std::vector<model::File>> read_file_revisions(sqlite::Connection& c, const std::string& colonyname,
+                                                       const std::string& label, const std::string& name);
+  Result<std::vector<model::File>> read_files(sqlite::Connection& c, const ports::FileQuery& query);
+  Result<std::vector<model::Label>> read_labels(sqlite::Connection& c, const std::string& colonyname,
+                                                const std::string& label, bool exact);
+  Result<std::optional<model::Snapshot>> read_snapshot_row(sqlite::Connection& c, std::string_view sql,
+                                                           const std::string& colonyname, const std::string& key);
+  Result<std::vector<model::Snapshot>> read_snapshots(sqlite::Connection& c, const std::string& colonyname);
+
+  // sqlite_graphs.cpp
+  Result<std::optional<model::ProcessGraph>> read_graph(sqlite::Connection& c, const std::string& processgraphid);
+  Result<std::vector<model::ProcessGraph>> read_graphs(sqlite::Connection& c, const ports::ProcessGraphFilter& filter);
+  Result<std::map<model::ProcessState, std::int64_t>> read_graph_counts(sqlite::Connection& c,
+                                                                         const std::string& colonyname);
 
   std::mutex writer_mutex_;  // apply() has one caller by contract; this makes misuse harmless
   std::unique_ptr<sqlite::Connection> writer_;

@@ -58,10 +58,14 @@ class Writer {
     // Attributes and channel entries first: they are found through the colony's processes.
     COLONIES_CHECK(run(c_, kDeleteColonyAttributes, name));
     COLONIES_CHECK(run(c_, kDeleteColonyChannels, name));
-    for (std::string_view sql : {"DELETE FROM processes WHERE colonyname = ?", "DELETE FROM users WHERE colonyname = ?",
+    for (std::string_view sql : {"DELETE FROM processes WHERE colonyname = ?",
+                                 "DELETE FROM processgraphs WHERE colonyname = ?", "DELETE FROM users WHERE colonyname = ?",
                                  "DELETE FROM executors WHERE colonyname = ?", "DELETE FROM locations WHERE colonyname = ?",
                                  "DELETE FROM functions WHERE colonyname = ?", "DELETE FROM logs WHERE colonyname = ?",
-                                 "DELETE FROM paused WHERE colonyname = ?", "DELETE FROM colonies WHERE name = ?"}) {
+                                 "DELETE FROM paused WHERE colonyname = ?", "DELETE FROM files WHERE colonyname = ?",
+                                 "DELETE FROM snapshots WHERE colonyname = ?", "DELETE FROM crons WHERE colonyname = ?",
+                                 "DELETE FROM generators WHERE colonyname = ?",
+                                 "DELETE FROM generator_args WHERE colonyname = ?", "DELETE FROM colonies WHERE name = ?"}) {
       COLONIES_CHECK(run(c_, sql, name));
     }
     return ok();
@@ -111,17 +115,18 @@ class Writer {
     // whose columns changed (usually just state).
     COLONIES_CHECK(run(c_,
                        "INSERT INTO processes (processid, colonyname, state, executortype, label, initiatorname, "
-                       "assignedexecutorid, submissiontime, prioritytime, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "assignedexecutorid, submissiontime, prioritytime, processgraphid, data) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                        "ON CONFLICT (processid) DO UPDATE SET colonyname = excluded.colonyname, "
                        "state = excluded.state, executortype = excluded.executortype, label = excluded.label, "
                        "initiatorname = excluded.initiatorname, assignedexecutorid = excluded.assignedexecutorid, "
                        "submissiontime = excluded.submissiontime, prioritytime = excluded.prioritytime, "
-                       "data = excluded.data",
+                       "processgraphid = excluded.processgraphid, data = excluded.data",
                        std::string_view(p.processid), std::string_view(p.spec.conditions.colonyname),
                        static_cast<std::int64_t>(p.state), std::string_view(p.spec.conditions.executortype),
                        std::string_view(p.spec.label), std::string_view(p.initiatorname),
                        std::string_view(p.assignedexecutorid), std::int64_t{p.submissiontime},
-                       std::int64_t{p.prioritytime}, process_to_text(p)));
+                       std::int64_t{p.prioritytime}, std::string_view(p.processgraphid), process_to_text(p)));
     COLONIES_CHECK(run(c_, "DELETE FROM attributes WHERE processid = ?", std::string_view(p.processid)));
     for (const auto& a : p.attributes) {
       COLONIES_CHECK(run(c_, "INSERT OR REPLACE INTO attributes (attributeid, processid) VALUES (?, ?)",
@@ -137,20 +142,64 @@ class Writer {
   Status operator()(const mutation::RemoveProcesses& m) {
     std::string_view colony = m.colonyname;
     if (!m.state) {
-      COLONIES_CHECK(run(c_, kDeleteColonyAttributes, colony));
-      COLONIES_CHECK(run(c_, kDeleteColonyChannels, colony));
-      return run(c_, "DELETE FROM processes WHERE colonyname = ?", colony);
+      COLONIES_CHECK(run(c_,
+                         "DELETE FROM channel_entries WHERE processid IN "
+                         "(SELECT processid FROM processes WHERE colonyname = ? AND processgraphid = '')",
+                         colony));
+      COLONIES_CHECK(run(c_,
+                         "DELETE FROM attributes WHERE processid IN "
+                         "(SELECT processid FROM processes WHERE colonyname = ? AND processgraphid = '')",
+                         colony));
+      return run(c_, "DELETE FROM processes WHERE colonyname = ? AND processgraphid = ''", colony);
     }
     auto state = static_cast<std::int64_t>(*m.state);
     COLONIES_CHECK(run(c_,
                        "DELETE FROM channel_entries WHERE processid IN "
-                       "(SELECT processid FROM processes WHERE colonyname = ? AND state = ?)",
+                       "(SELECT processid FROM processes WHERE colonyname = ? AND state = ? AND processgraphid = '')",
                        colony, state));
     COLONIES_CHECK(run(c_,
                        "DELETE FROM attributes WHERE processid IN "
-                       "(SELECT processid FROM processes WHERE colonyname = ? AND state = ?)",
+                       "(SELECT processid FROM processes WHERE colonyname = ? AND state = ? AND processgraphid = '')",
                        colony, state));
-    return run(c_, "DELETE FROM processes WHERE colonyname = ? AND state = ?", colony, state);
+    return run(c_, "DELETE FROM processes WHERE colonyname = ? AND state = ? AND processgraphid = ''", colony, state);
+  }
+  Status operator()(const mutation::PutProcessGraph& m) {
+    const model::ProcessGraph& g = m.graph;
+    return run(c_,
+               "INSERT INTO processgraphs (processgraphid, colonyname, state, submissiontime, endtime, data) "
+               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (processgraphid) DO UPDATE SET colonyname = excluded.colonyname, "
+               "state = excluded.state, submissiontime = excluded.submissiontime, endtime = excluded.endtime, "
+               "data = excluded.data",
+               std::string_view(g.processgraphid), std::string_view(g.colonyname), static_cast<std::int64_t>(g.state),
+               std::int64_t{g.submissiontime}, std::int64_t{g.endtime}, to_text(g));
+  }
+  Status operator()(const mutation::RemoveProcessGraph& m) {
+    std::string_view id = m.processgraphid;
+    COLONIES_CHECK(run(c_,
+                       "DELETE FROM attributes WHERE processid IN (SELECT processid FROM processes WHERE processgraphid = ?)",
+                       id));
+    COLONIES_CHECK(run(
+        c_, "DELETE FROM channel_entries WHERE processid IN (SELECT processid FROM processes WHERE processgraphid = ?)",
+        id));
+    COLONIES_CHECK(run(c_, "DELETE FROM processes WHERE processgraphid = ?", id));
+    return run(c_, "DELETE FROM processgraphs WHERE processgraphid = ?", id);
+  }
+  Status operator()(const mutation::RemoveProcessGraphs& m) {
+    // Processes (and their attributes) first: they are found through the doomed graphs.
+    const std::string graphs = std::string("SELECT processgraphid FROM processgraphs WHERE colonyname = ? AND endtime <> 0") +
+                               (m.state ? " AND state = ?" : "");
+    const std::string sqls[] = {
+        "DELETE FROM attributes WHERE processid IN (SELECT processid FROM processes WHERE processgraphid IN (" + graphs +
+            "))",
+        "DELETE FROM channel_entries WHERE processid IN (SELECT processid FROM processes WHERE processgraphid IN (" +
+            graphs + "))",
+        "DELETE FROM processes WHERE processgraphid IN (" + graphs + ")",
+        "DELETE FROM processgraphs WHERE processgraphid IN (" + graphs + ")"};
+    for (const auto& sql : sqls) {
+      if (m.state) COLONIES_CHECK(run(c_, sql, std::string_view(m.colonyname), static_cast<std::int64_t>(*m.state)));
+      else COLONIES_CHECK(run(c_, sql, std::string_view(m.colonyname)));
+    }
+    return ok();
   }
   Status operator()(const mutation::AppendLog& m) {
     const model::Log& l = m.log;
@@ -171,6 +220,62 @@ class Writer {
   Status operator()(const mutation::SetPaused& m) {
     if (m.paused) return run(c_, "INSERT OR IGNORE INTO paused (colonyname) VALUES (?)", std::string_view(m.colonyname));
     return run(c_, "DELETE FROM paused WHERE colonyname = ?", std::string_view(m.colonyname));
+  }
+  Status operator()(const mutation::AddFile& m) {
+    const model::File& f = m.file;
+    return run(c_, "INSERT INTO files (fileid, colonyname, label, name, sequencenr, data) VALUES (?, ?, ?, ?, ?, ?)",
+               std::string_view(f.fileid), std::string_view(f.colonyname), std::string_view(f.label),
+               std::string_view(f.name), std::int64_t{f.sequencenr}, to_text(f));
+  }
+  Status operator()(const mutation::RemoveFile& m) {
+    return run(c_, "DELETE FROM files WHERE colonyname = ? AND fileid = ?", std::string_view(m.colonyname),
+               std::string_view(m.fileid));
+  }
+  Status operator()(const mutation::RemoveFileRevisions& m) {
+    return run(c_, "DELETE FROM files WHERE colonyname = ? AND label = ? AND name = ?", std::string_view(m.colonyname),
+               std::string_view(m.label), std::string_view(m.name));
+  }
+  Status operator()(const mutation::PutSnapshot& m) {
+    const model::Snapshot& s = m.snapshot;
+    return run(c_, "INSERT INTO snapshots (snapshotid, colonyname, name, added, data) VALUES (?, ?, ?, ?, ?)",
+               std::string_view(s.snapshotid), std::string_view(s.colonyname), std::string_view(s.name),
+               std::int64_t{s.added}, to_text(s));
+  }
+  Status operator()(const mutation::RemoveSnapshot& m) {
+    return run(c_, "DELETE FROM snapshots WHERE colonyname = ? AND snapshotid = ?", std::string_view(m.colonyname),
+               std::string_view(m.snapshotid));
+  }
+  Status operator()(const mutation::RemoveSnapshots& m) {
+    return run(c_, "DELETE FROM snapshots WHERE colonyname = ?", std::string_view(m.colonyname));
+  }
+  Status operator()(const mutation::PutCron& m) {
+    return run(c_,
+               "INSERT INTO crons (cronid, colonyname, data) VALUES (?, ?, ?) "
+               "ON CONFLICT (cronid) DO UPDATE SET data = excluded.data",
+               std::string_view(m.cron.cronid), std::string_view(m.cron.colonyname), to_text(m.cron));
+  }
+  Status operator()(const mutation::RemoveCron& m) {
+    return run(c_, "DELETE FROM crons WHERE cronid = ?", std::string_view(m.cronid));
+  }
+  Status operator()(const mutation::PutGenerator& m) {
+    return run(c_,
+               "INSERT INTO generators (generatorid, colonyname, data) VALUES (?, ?, ?) "
+               "ON CONFLICT (generatorid) DO UPDATE SET data = excluded.data",
+               std::string_view(m.generator.generatorid), std::string_view(m.generator.colonyname),
+               to_text(m.generator));
+  }
+  Status operator()(const mutation::RemoveGenerator& m) {
+    COLONIES_CHECK(run(c_, "DELETE FROM generator_args WHERE generatorid = ?", std::string_view(m.generatorid)));
+    return run(c_, "DELETE FROM generators WHERE generatorid = ?", std::string_view(m.generatorid));
+  }
+  Status operator()(const mutation::AppendGeneratorArg& m) {
+    return run(c_, "INSERT INTO generator_args (generatorid, seq, colonyname, data) VALUES (?, ?, ?, ?)",
+               std::string_view(m.arg.generatorid), std::int64_t{m.arg.seq}, std::string_view(m.arg.colonyname),
+               to_text(m.arg));
+  }
+  Status operator()(const mutation::ConsumeGeneratorArgs& m) {
+    return run(c_, "DELETE FROM generator_args WHERE generatorid = ? AND seq <= ?", std::string_view(m.generatorid),
+               std::int64_t{m.up_to_seq});
   }
 
  private:

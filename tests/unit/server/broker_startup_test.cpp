@@ -5,6 +5,8 @@
 #include "adapters/crypto/sodium_crypto.hpp"
 #include "server/api/broker.hpp"
 #include "tests/support/fake_clock.hpp"
+#include "tests/support/fake_leadership.hpp"
+#include "tests/support/fake_random.hpp"
 #include "tests/support/memory_store.hpp"
 #include "tests/support/sequential_ids.hpp"
 
@@ -17,8 +19,11 @@ struct Parts {
   crypto::SodiumCrypto crypto;
   colonies::testing::FakeClock clock;
   colonies::testing::SequentialIds ids{"st"};
+  colonies::testing::FakeLeadership leadership;
+  colonies::testing::ScriptedRandom random;
   Broker make() {
-    return Broker(BrokerDeps{store, commits, crypto, clock, ids, [](std::function<void()> w) { w(); }}, {});
+    return Broker(
+        BrokerDeps{store, commits, crypto, clock, ids, [](std::function<void()> w) { w(); }, leadership, random}, {});
   }
 };
 

@@ -73,9 +73,47 @@ struct World {
     expect_ok(assigned);
     const auto& attributes = assigned.payload.at("attributes").as_array();
     if (!attributes.empty()) attribute_id = std::string(attributes[0].at("attributeid").as_string());
+    // A workflow whose root runs on the executor (for addchildmsg), then a waiting one.
+    auto graph = h.call(user, protocol::msg::kSubmitWorkflowSpec, {{"spec", workflow_spec("root")}});
+    expect_ok(graph);
+    running_graph = string_field(graph, "processgraphid");
+    auto root = h.assign(executor, "alpha");
+    expect_ok(root);
+    graph_node = string_field(root, "processid");
     waiting = string_field_of(h.submit(user, BrokerHarness::spec("alpha")), "processid");
+    auto waiting_workflow = h.call(user, protocol::msg::kSubmitWorkflowSpec, {{"spec", workflow_spec("only")}});
+    expect_ok(waiting_workflow);
+    waiting_graph = string_field(waiting_workflow, "processgraphid");
     expect_ok(h.call(executor, protocol::msg::kAddLog, {{"processid", running}, {"message", "hello log"}}));
-    EXPECT_FALSE(running.empty() || waiting.empty() || function_id.empty() || attribute_id.empty());
+    auto cron = h.call(user, protocol::msg::kAddCron, {{"cron", cron_payload("nightly")}});
+    expect_ok(cron);
+    cron_id = string_field(cron, "cronid");
+    auto generator = h.call(user, protocol::msg::kAddGenerator, {{"generator", generator_payload("batcher")}});
+    expect_ok(generator);
+    generator_id = string_field(generator, "generatorid");
+    EXPECT_FALSE(running.empty() || waiting.empty() || function_id.empty() || attribute_id.empty() ||
+                 cron_id.empty() || generator_id.empty());
+    EXPECT_FALSE(running_graph.empty() || graph_node.empty() || waiting_graph.empty());
+  }
+
+  static std::string workflow_text() {
+    json::object node = BrokerHarness::spec("alpha");
+    node["nodename"] = "only";
+    return json::serialize(json::object{{"colonyname", "alpha"}, {"functionspecs", json::array{node}}});
+  }
+  static json::object cron_payload(const std::string& name) {
+    return {{"colonyname", "alpha"}, {"name", name}, {"interval", 3600}, {"workflowspec", workflow_text()}};
+  }
+  static json::object generator_payload(const std::string& name) {
+    return {{"colonyname", "alpha"}, {"name", name}, {"trigger", 5}, {"workflowspec", workflow_text()}};
+  }
+  static json::object workflow_spec(const std::string& root) {
+    json::object child = BrokerHarness::spec("alpha");
+    child["nodename"] = root + "-child";
+    child["conditions"].as_object()["dependencies"] = json::array{json::value(root)};
+    json::object first = BrokerHarness::spec("alpha");
+    first["nodename"] = root;
+    return json::object{{"colonyname", "alpha"}, {"functionspecs", json::array{first, child}}};
   }
 
   static void expect_ok(const ApiReply& r) { EXPECT_EQ(r.status, 200) << "world set-up: " << describe(r); }
@@ -113,7 +151,8 @@ struct World {
   BrokerHarness::Colony alpha;
   BrokerHarness::Colony beta;
   Identity unknown, executor, pending, user, other_executor, other_user;
-  std::string location, function_id, running, waiting, attribute_id;
+  std::string location, function_id, running, waiting, attribute_id, running_graph, graph_node, waiting_graph, cron_id,
+      generator_id;
 };
 
 using Payload = std::function<json::object(World&, Role)>;
@@ -134,6 +173,24 @@ json::object colony_only(World&, Role) { return {{"colonyname", "alpha"}}; }
 json::object nothing(World&, Role) { return {}; }
 // For messages an executor sends about itself: it names itself; anyone else names "exec".
 std::string self_name(Role r) { return r == Role::Pending ? "pending" : "exec"; }
+
+// ColonyFS fixtures, created inside a payload function (each role gets a fresh World).
+json::object file_json() {
+  const std::string sum(64, 'a');
+  return {{"colonyname", "alpha"}, {"label", "/data"}, {"name", "x.txt"}, {"size", 3}, {"checksum", sum},
+          {"checksumalg", "SHA256"}, {"ref", json::object{{"protocol", "dir"}, {"s3object", json::object{{"object", sum}}}}}};
+}
+std::string add_file(World& w) {
+  auto r = w.h.call(w.user, protocol::msg::kAddFile, {{"file", file_json()}});
+  World::expect_ok(r);
+  return World::string_field(r, "fileid");
+}
+std::string add_snapshot(World& w) {
+  add_file(w);
+  auto r = w.h.call(w.user, protocol::msg::kCreateSnapshot, {{"colonyname", "alpha"}, {"label", "/data"}, {"name", "snap"}});
+  World::expect_ok(r);
+  return World::string_field(r, "snapshotid");
+}
 
 // Roles per spec §1/§2.3 ("member" = approved executor or user; the colony owner and the server
 // owner are not members).
@@ -274,10 +331,81 @@ const std::map<std::string, Rule>& rules() {
         [](World&, Role) {
           return json::object{{"location", json::object{{"name", "new-loc"}, {"colonyname", "alpha"}}}};
         }}},
+      {"submitworkflowspecmsg", {kMember, [](World&, Role) { return json::object{{"spec", World::workflow_spec("new")}}; }}},
+      {"getprocessgraphmsg",
+       {kMember, [](World& w, Role) { return json::object{{"processgraphid", w.running_graph}}; }}},
+      {"getprocessgraphsmsg",
+       {kMember, [](World&, Role) { return json::object{{"colonyname", "alpha"}, {"count", 10}, {"state", -1}}; }}},
+      {"removeprocessgraphmsg",
+       {kMember, [](World& w, Role) { return json::object{{"processgraphid", w.waiting_graph}, {"all", false}}; }}},
+      {"removeallprocessgraphsmsg",
+       {kOwner, [](World&, Role) { return json::object{{"colonyname", "alpha"}, {"state", -1}}; }}},
+      {"cancelprocessgraphmsg",
+       {kMember, [](World& w, Role) { return json::object{{"processgraphid", w.waiting_graph}}; }}},
+      {"addchildmsg",
+       {kExecutor,
+        [](World& w, Role) {
+          json::object spec = BrokerHarness::spec("alpha");
+          spec["nodename"] = "added";
+          return json::object{{"processgraphid", w.running_graph},
+                              {"parentprocessid", w.graph_node},
+                              {"spec", spec},
+                              {"insert", false}};
+        }}},
       {"getlocationsmsg", {kMemberInclPending, colony_only}},
       {"getlocationmsg", {kMemberInclPending, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"name", w.location}}; }}},
       {"removelocationmsg",
        {kOwner, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"name", w.location}}; }}},
+      // ColonyFS (spec §2.3: approved members of the named colony).
+      {"addfilemsg", {kMember, [](World&, Role) { return json::object{{"file", file_json()}}; }}},
+      {"getfilemsg",
+       {kMember, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"fileid", add_file(w)}}; }}},
+      {"getfilesmsg",
+       {kMember, [](World& w, Role) {
+          add_file(w);
+          return json::object{{"colonyname", "alpha"}, {"label", "/data"}};
+        }}},
+      {"getfilelabelsmsg",
+       {kMember, [](World& w, Role) {
+          add_file(w);
+          return json::object{{"colonyname", "alpha"}, {"name", ""}, {"exact", false}};
+        }}},
+      {"removefilemsg",
+       {kMember, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"fileid", add_file(w)}}; }}},
+      {"createsnapshotmsg",
+       {kMember, [](World& w, Role) {
+          add_file(w);
+          return json::object{{"colonyname", "alpha"}, {"label", "/data"}, {"name", "new-snap"}};
+        }}},
+      {"getsnapshotmsg",
+       {kMember, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"snapshotid", add_snapshot(w)}}; }}},
+      {"getsnapshotsmsg",
+       {kMember, [](World& w, Role) {
+          add_snapshot(w);
+          return json::object{{"colonyname", "alpha"}};
+        }}},
+      {"removesnapshotmsg",
+       {kMember, [](World& w, Role) { return json::object{{"colonyname", "alpha"}, {"snapshotid", add_snapshot(w)}}; }}},
+      {"removeallsnapshotmsg",
+       {kMember, [](World& w, Role) {
+          add_snapshot(w);
+          return json::object{{"colonyname", "alpha"}};
+        }}},
+      // Crons and generators: approved members of the colony they belong to.
+      {"addcronmsg", {kMember, [](World&, Role r) { return json::object{{"cron", World::cron_payload("c-" + name_of(r))}}; }}},
+      {"getcronmsg", {kMember, [](World& w, Role) { return json::object{{"cronid", w.cron_id}}; }}},
+      {"getcronsmsg", {kMember, colony_only}},
+      {"runcronmsg", {kMember, [](World& w, Role) { return json::object{{"cronid", w.cron_id}}; }}},
+      {"removecronmsg", {kMember, [](World& w, Role) { return json::object{{"cronid", w.cron_id}}; }}},
+      {"addgeneratormsg",
+       {kMember, [](World&, Role r) { return json::object{{"generator", World::generator_payload("g-" + name_of(r))}}; }}},
+      {"getgeneratormsg", {kMember, [](World& w, Role) { return json::object{{"generatorid", w.generator_id}}; }}},
+      {"resolvegeneratormsg",
+       {kMember, [](World&, Role) { return json::object{{"colonyname", "alpha"}, {"generatorname", "batcher"}}; }}},
+      {"getgeneratorsmsg", {kMember, colony_only}},
+      {"packgeneratormsg",
+       {kMember, [](World& w, Role) { return json::object{{"generatorid", w.generator_id}, {"arg", "x"}}; }}},
+      {"removegeneratormsg", {kMember, [](World& w, Role) { return json::object{{"generatorid", w.generator_id}}; }}},
   };
   return table;
 }
@@ -291,7 +419,7 @@ int expected_refusal(Role r) { return r == Role::Unsigned ? 401 : 403; }
 
 TEST(RoleMatrixTest, EveryMessageTypeHasARoleRule) {
   const auto types = registered_types();
-  EXPECT_GE(types.size(), 53u);
+  EXPECT_GE(types.size(), 60u);
   for (const auto& type : types) {
     EXPECT_TRUE(rules().contains(type)) << "no role rule for '" << type
                                         << "': add it to rules() in role_matrix_test.cpp";
@@ -337,7 +465,7 @@ TEST(RoleMatrixTest, AcceptsEveryAllowedRole) {
 
 TEST(RoleMatrixTest, AnotherApprovedExecutorMayNotActOnAProcessItDoesNotHold) {
   for (const char* type : {"closesuccessfulmsg", "closefailedmsg", "setoutputmsg", "addlogmsg", "addattributemsg",
-                           "channelappendmsg", "channelreadmsg"}) {
+                           "addchildmsg", "channelappendmsg", "channelreadmsg"}) {
     World w;
     Identity second = w.h.add_executor(w.alpha, "exec-2");
     auto payload = rules().at(type).payload(w, Role::Executor);

@@ -57,6 +57,8 @@ TEST_F(SqliteStoreTest, CreatesMissingParentDirectories) {
 TEST_F(SqliteStoreTest, UsesWalModeAndRecordsTheSchemaVersion) {
   ASSERT_TRUE(open());
   EXPECT_EQ(raw_query(db_path(), "PRAGMA journal_mode"), "wal");
+  // Every embedded migration applied (0001_initial, 0002_workflows, ...).
+  EXPECT_GE(sqlite::latest_schema_version(), 2);
   EXPECT_EQ(raw_query(db_path(), "SELECT max(version) FROM schema_version"),
             std::to_string(sqlite::latest_schema_version()));
 }
@@ -130,10 +132,74 @@ TEST_F(SqliteStoreTest, RefusesADatabaseWithANewerSchemaVersion) {
       << opened.error().message;
 }
 
+// A database made before ColonyFS (schema 1, with data) is upgraded in place at open: the data
+// stays and files and snapshots work.
+TEST_F(SqliteStoreTest, UpgradesAVersionOneDatabaseToFiles) {
+  std::filesystem::create_directories(db_path().parent_path());
+  const auto& first = sqlite::embedded_migrations().front();
+  ASSERT_EQ(first.version, 1);
+  raw_query(db_path(), "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at "
+                       "INTEGER NOT NULL)");
+  raw_query(db_path(), std::string(first.sql));
+  raw_query(db_path(), "INSERT INTO schema_version VALUES (1, '0001_initial.sql', 0)");
+  raw_query(db_path(), "INSERT INTO colonies (name, data) VALUES ('old', '{\"colonyid\": \"" + hex_id(1) +
+                           "\", \"name\": \"old\"}')");
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto snapshot = store->load();
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  ASSERT_EQ(snapshot->colonies.size(), 1u);
+  EXPECT_EQ(snapshot->colonies[0].name, "old");
+  model::File f;
+  f.fileid = hex_id(2);
+  f.colonyname = "old";
+  f.label = "/l";
+  f.name = "n";
+  f.sequencenr = 1;
+  f.checksum = std::string(64, 'a');
+  ASSERT_TRUE(store->apply(std::vector<ports::Mutation>{m::AddFile{f}}));
+  auto got = store->get_file("old", hex_id(2));
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ(raw_query(db_path(), "SELECT max(version) FROM schema_version"),
+            std::to_string(sqlite::latest_schema_version()));
+}
+
+// A database written by a release that had only 0001_initial: opening it applies 0002_workflows,
+// and its processes are kept as standalone ones (no graph), removable by RemoveProcesses.
+TEST_F(SqliteStoreTest, UpgradesAVersion1DatabaseKeepingItsProcesses) {
+  std::filesystem::create_directories(db_path().parent_path());
+  auto process = make_process("c1", hex_id(1), ProcessState::Success);
+  process.processgraphid.clear();
+  const std::string data = model::json::serialize(model::to_json(process));
+  std::string v1 = std::string(sqlite::embedded_migrations()[0].sql) +
+                   ";CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                   "applied_at INTEGER NOT NULL);"
+                   "INSERT INTO schema_version VALUES (1, '0001_initial.sql', 0);"
+                   "INSERT INTO processes (processid, colonyname, state, executortype, label, initiatorname, "
+                   "assignedexecutorid, submissiontime, prioritytime, data) VALUES ('" +
+                   hex_id(1) + "', 'c1', 2, 'slurm', '', 'alice', '', 1, 1, '" + data + "');";
+  raw_query(db_path(), v1);
+  ASSERT_EQ(raw_query(db_path(), "SELECT max(version) FROM schema_version"), "1");
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(raw_query(db_path(), "SELECT max(version) FROM schema_version"),
+            std::to_string(sqlite::latest_schema_version()));
+  auto kept = store->get_process(hex_id(1));
+  ASSERT_TRUE(kept && *kept);
+  EXPECT_EQ((*kept)->state, ProcessState::Success);
+  auto graphs = store->list_process_graphs({.colonyname = "c1"});
+  ASSERT_TRUE(graphs);
+  EXPECT_TRUE(graphs->empty());
+  std::vector<ports::Mutation> remove{m::RemoveProcesses{"c1", std::nullopt}};
+  ASSERT_TRUE(store->apply(remove));
+  EXPECT_FALSE(*store->get_process(hex_id(1)));
+}
+
 TEST_F(SqliteStoreTest, DoesNotReapplyMigrationsOnReopen) {
   ASSERT_TRUE(open());
   ASSERT_TRUE(open());
-  EXPECT_EQ(raw_query(db_path(), "SELECT count(*) FROM schema_version"), std::to_string(sqlite::embedded_migrations().size()));
+  // One row per migration, each applied once.
+  EXPECT_EQ(raw_query(db_path(), "SELECT count(*) FROM schema_version"), std::to_string(sqlite::latest_schema_version()));
 }
 
 TEST_F(SqliteStoreTest, WorksWithNormalSynchronousMode) {

@@ -4,6 +4,7 @@
 // is in sqlite_store_test.cpp.
 #include <atomic>
 #include <memory>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -192,10 +193,18 @@ TEST_P(StoreTest, RemoveProcessRemovesItsAttributes) {
   EXPECT_TRUE(*kept);
 }
 
+// make_process fills every field, processgraphid included; RemoveProcesses leaves the processes
+// of workflows to their graphs (store_graph_conformance_test.cpp), so these are standalone.
+model::Process standalone(const std::string& colony, const std::string& id, ProcessState state) {
+  auto p = make_process(colony, id, state);
+  p.processgraphid.clear();
+  return p;
+}
+
 TEST_P(StoreTest, RemoveProcessesWithStateRemovesOnlyThatStateInThatColony) {
-  apply({m::PutProcess{make_process("c1", hex_id(1), ProcessState::Success)},
-         m::PutProcess{make_process("c1", hex_id(2), ProcessState::Failed)},
-         m::PutProcess{make_process("c2", hex_id(3), ProcessState::Success)}});
+  apply({m::PutProcess{standalone("c1", hex_id(1), ProcessState::Success)},
+         m::PutProcess{standalone("c1", hex_id(2), ProcessState::Failed)},
+         m::PutProcess{standalone("c2", hex_id(3), ProcessState::Success)}});
   apply({m::RemoveProcesses{"c1", ProcessState::Success}});
   EXPECT_FALSE(get(hex_id(1)));
   EXPECT_TRUE(get(hex_id(2)));
@@ -206,9 +215,9 @@ TEST_P(StoreTest, RemoveProcessesWithStateRemovesOnlyThatStateInThatColony) {
 }
 
 TEST_P(StoreTest, RemoveProcessesWithoutStateRemovesAllOfTheColony) {
-  apply({m::PutProcess{make_process("c1", hex_id(1), ProcessState::Waiting)},
-         m::PutProcess{make_process("c1", hex_id(2), ProcessState::Failed)},
-         m::PutProcess{make_process("c2", hex_id(3), ProcessState::Success)}});
+  apply({m::PutProcess{standalone("c1", hex_id(1), ProcessState::Waiting)},
+         m::PutProcess{standalone("c1", hex_id(2), ProcessState::Failed)},
+         m::PutProcess{standalone("c2", hex_id(3), ProcessState::Success)}});
   apply({m::RemoveProcesses{"c1", std::nullopt}});
   EXPECT_FALSE(get(hex_id(1)));
   EXPECT_FALSE(get(hex_id(2)));
@@ -360,7 +369,8 @@ TEST_P(StoreTest, RejectsMutationsWithEmptyKeys) {
                                     m::PutFunction{make_function("c1", "")}, m::PutProcess{nameless},
                                     m::PutProcess{colonyless}, m::PutProcess{attributeless},
                                     m::RemoveProcesses{"", std::nullopt}, m::AppendLog{make_log("", "p", "e", 1, "m")},
-                                    m::SetPaused{"", true}}) {
+                                    m::SetPaused{"", true}, m::PutProcessGraph{model::ProcessGraph{}},
+                                    m::RemoveProcessGraph{""}, m::RemoveProcessGraphs{"", std::nullopt}}) {
     auto applied = store().apply(std::span(&bad, 1));
     ASSERT_FALSE(applied) << "mutation index " << bad.index();
     EXPECT_EQ(applied.error().code, ErrorCode::BadRequest);
@@ -404,6 +414,9 @@ TEST_P(StoreTest, ReadersSeeWholeBatchesWhileApplyRuns) {
     EXPECT_TRUE(applied) << applied.error().message;
     if (!applied) break;  // still join the readers below
   }
+  // On a loaded machine the readers may not have been scheduled yet: give each a chance to read
+  // at least once (they then see the final, whole state) instead of failing on "no reads".
+  for (int i = 0; i < 10'000 && reads.load() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   done = true;
   for (auto& t : readers) t.join();
   EXPECT_EQ(errors.load(), 0);

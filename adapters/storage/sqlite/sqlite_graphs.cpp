@@ -1,0 +1,76 @@
+// SqliteStore's reads of process graphs (workflows): one graph, a colony's listing, counts per
+// state. Graph rows are decoded with the model's codec; writes are in sqlite_writes.cpp and
+// the active graphs of load() in sqlite_reads.cpp.
+#include "adapters/storage/sqlite/connection.hpp"
+#include "adapters/storage/sqlite/sqlite_store.hpp"
+
+namespace colonies::storage {
+
+using sqlite::Connection;
+namespace json = model::json;
+
+namespace {
+
+Result<model::ProcessGraph> decode_graph(const Connection& c, std::string_view data) {
+  auto parsed = model::parse_json(data);
+  if (!parsed) {
+    return fail(ErrorCode::Unavailable, "SQLite database {}: stored process graph is unreadable: {}", c.path(),
+                parsed.error().message);
+  }
+  auto graph = model::process_graph_from_json(*parsed);
+  if (!graph) {
+    return fail(ErrorCode::Unavailable, "SQLite database {}: stored process graph is invalid: {}", c.path(),
+                graph.error().message);
+  }
+  return graph;
+}
+
+}  // namespace
+
+Result<std::optional<model::ProcessGraph>> SqliteStore::read_graph(Connection& c, const std::string& processgraphid) {
+  COLONIES_TRY(st, c.prepare("SELECT data FROM processgraphs WHERE processgraphid = ?"));
+  st.bind(1, processgraphid);
+  COLONIES_TRY(row, st.step());
+  if (!row) return std::optional<model::ProcessGraph>{};
+  COLONIES_TRY(g, decode_graph(c, st.text(0)));
+  return std::optional<model::ProcessGraph>(std::move(g));
+}
+
+Result<std::vector<model::ProcessGraph>> SqliteStore::read_graphs(Connection& c, const ports::ProcessGraphFilter& f) {
+  std::vector<model::ProcessGraph> out;
+  if (f.count <= 0) return out;
+  std::string sql = "SELECT data FROM processgraphs WHERE colonyname = ?";
+  if (f.state) sql += " AND state = ?";
+  sql += " ORDER BY submissiontime DESC, processgraphid DESC LIMIT ?";
+  COLONIES_TRY(st, c.prepare(sql));
+  int i = 0;
+  st.bind(++i, f.colonyname);
+  if (f.state) st.bind(++i, static_cast<std::int64_t>(*f.state));
+  st.bind(++i, f.count);
+  for (;;) {
+    COLONIES_TRY(row, st.step());
+    if (!row) break;
+    COLONIES_TRY(g, decode_graph(c, st.text(0)));
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+Result<std::map<model::ProcessState, std::int64_t>> SqliteStore::read_graph_counts(Connection& c,
+                                                                                    const std::string& colonyname) {
+  std::map<model::ProcessState, std::int64_t> counts;
+  for (int s = 0; s <= 4; ++s) counts[static_cast<model::ProcessState>(s)] = 0;
+  std::string_view sql = colonyname.empty()
+                             ? "SELECT state, count(*) FROM processgraphs GROUP BY state"
+                             : "SELECT state, count(*) FROM processgraphs WHERE colonyname = ? GROUP BY state";
+  COLONIES_TRY(st, c.prepare(sql));
+  if (!colonyname.empty()) st.bind(1, colonyname);
+  for (;;) {
+    COLONIES_TRY(row, st.step());
+    if (!row) break;
+    if (auto state = model::process_state_from_int(st.i64(0))) counts[*state] = st.i64(1);
+  }
+  return counts;
+}
+
+}  // namespace colonies::storage
