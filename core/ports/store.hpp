@@ -50,6 +50,10 @@ struct RemoveProcessGraph { std::string processgraphid; };
 // The finished graphs (endtime set) of a colony, or only those in `state`, with their processes.
 struct RemoveProcessGraphs { std::string colonyname; std::optional<model::ProcessState> state; };
 struct AppendLog { model::Log log; };
+// Retention: removes, in every colony, the finished (SUCCESS, FAILED, CANCELLED) processes that
+// belong to no graph and were submitted before `before` (with their attributes), the graphs that
+// ended before `before` (with their processes and attributes), and the logs older than `before`.
+struct PurgeFinished { model::TimeNs before = 0; };
 struct SetPaused { std::string colonyname; bool paused = false; };
 // ColonyFS metadata. A file is never replaced: every AddFile is a new revision (new fileid, the
 // server's next sequencenr).
@@ -79,7 +83,7 @@ using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutati
                               mutation::PutGenerator, mutation::RemoveGenerator, mutation::AppendGeneratorArg,
                               mutation::ConsumeGeneratorArgs, mutation::AddFile, mutation::RemoveFile,
                               mutation::RemoveFileRevisions, mutation::PutSnapshot, mutation::RemoveSnapshot,
-                              mutation::RemoveSnapshots>;
+                              mutation::RemoveSnapshots, mutation::PurgeFinished>;
 
 // A snapshot's identity, enough for the server to keep names unique per colony in memory.
 struct SnapshotName {

@@ -53,6 +53,10 @@ struct BrokerOptions {
   std::int64_t replay_window_s = 300;
   std::int64_t max_poll_timeout_s = 3600;
   std::int64_t stale_executor_s = 600;  // <= 0 disables stale-executor cleanup
+  // Retention (leader only): finished processes, graphs and logs older than this many seconds
+  // are deleted every `retention_period_s`; 0 keeps everything.
+  std::int64_t retention_s = 0;
+  std::int64_t retention_period_s = 60;
   int cron_checker_period_ms = 1000;       // how often the leader looks for due crons
   int generator_checker_period_ms = 1000;  // how often the leader looks at generator queues
   // Zone of cron expressions without a CRON_TZ=/TZ= prefix.
@@ -348,6 +352,7 @@ class Broker {
   triggers::Triggers triggers_;
   model::TimeNs next_cron_check_ = 0;
   model::TimeNs next_generator_check_ = 0;
+  model::TimeNs next_retention_ = 0;
 };
 
 }  // namespace colonies::server::api

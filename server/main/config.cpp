@@ -33,6 +33,11 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--stale-executor", config.stale_executor_s,
                  "Seconds without a call after which an idle executor is unregistered (0 = never)")
       ->envname("COLONIES_STALE_EXECUTOR_DURATION")->capture_default_str();
+  app.add_flag("--retention", config.retention,
+               "Delete finished processes, workflows and logs older than --retention-policy (leader only, every minute)")
+      ->envname("COLONIES_RETENTION");
+  app.add_option("--retention-policy", config.retention_policy_s, "Seconds finished work is kept when --retention is on")
+      ->envname("COLONIES_RETENTION_POLICY")->capture_default_str()->check(CLI::Range(std::int64_t{60}, std::int64_t{100} * 366 * 86400));
   app.add_option("--cron-checker-period", config.cron_checker_period_ms,
                  "Milliseconds between the leader's looks for due crons")
       ->envname("COLONIES_CRON_CHECKER_PERIOD")->capture_default_str()->check(CLI::Range(10, 3'600'000));

@@ -27,6 +27,8 @@ struct Config {
   std::size_t commit_max_batch = 8192;
   std::int64_t commit_window_us = 0;
   std::int64_t stale_executor_s = 600;
+  bool retention = false;
+  std::int64_t retention_policy_s = 7 * 86400;
   int cron_checker_period_ms = 1000;
   int generator_checker_period_ms = 1000;
   std::string log_level = "info";
