@@ -54,6 +54,10 @@ struct RemoveProcessGraphs { std::string colonyname; std::optional<model::Proces
 // One channel entry; (processid, name, position) is unique (the server assigns positions).
 struct AppendChannelEntry { model::ChannelEntry entry; };
 struct AppendLog { model::Log log; };
+// Retention: removes, in every colony, the finished (SUCCESS, FAILED, CANCELLED) processes that
+// belong to no graph and were submitted before `before` (with their attributes), the graphs that
+// ended before `before` (with their processes and attributes), and the logs older than `before`.
+struct PurgeFinished { model::TimeNs before = 0; };
 struct SetPaused { std::string colonyname; bool paused = false; };
 // ColonyFS metadata. A file is never replaced: every AddFile is a new revision (new fileid, the
 // server's next sequencenr).
@@ -83,7 +87,8 @@ using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutati
                               mutation::PutGenerator, mutation::RemoveGenerator, mutation::AppendGeneratorArg,
                               mutation::ConsumeGeneratorArgs, mutation::AddFile, mutation::RemoveFile,
                               mutation::RemoveFileRevisions, mutation::PutSnapshot, mutation::RemoveSnapshot,
-                              mutation::RemoveSnapshots, mutation::AppendChannelEntry>;
+                              mutation::RemoveSnapshots, mutation::AppendChannelEntry,
+                              mutation::PurgeFinished>;
 
 // Where a channel of an active process stands, so that a restarted server continues its
 // positions and each sender's sequence check.

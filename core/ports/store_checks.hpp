@@ -113,9 +113,12 @@ inline Status check_mutation(const Mutation& m) {
         } else if constexpr (std::is_same_v<T, mutation::AppendGeneratorArg>) {
           COLONIES_CHECK(require(v.arg.generatorid, "generatorid", "AppendGeneratorArg"));
           return require(v.arg.colonyname, "colonyname", "AppendGeneratorArg");
-        } else {
-          static_assert(std::is_same_v<T, mutation::ConsumeGeneratorArgs>, "every mutation needs a check");
+        } else if constexpr (std::is_same_v<T, mutation::ConsumeGeneratorArgs>) {
           return require(v.generatorid, "generatorid", "ConsumeGeneratorArgs");
+        } else {
+          static_assert(std::is_same_v<T, mutation::PurgeFinished>, "every mutation needs a check");
+          if (v.before <= 0) return fail(ErrorCode::BadRequest, "PurgeFinished: before must be a time after 1970");
+          return ok();
         }
       },
       m);

@@ -61,6 +61,10 @@ struct BrokerOptions {
   double channel_rate = 100;
   double channel_burst = 500;
   std::int64_t channel_max_entries = 10000;
+  // Retention (leader only): finished processes, graphs and logs older than this many seconds
+  // are deleted every `retention_period_s`; 0 keeps everything.
+  std::int64_t retention_s = 0;
+  std::int64_t retention_period_s = 60;
   int cron_checker_period_ms = 1000;       // how often the leader looks for due crons
   int generator_checker_period_ms = 1000;  // how often the leader looks at generator queues
   // Zone of cron expressions without a CRON_TZ=/TZ= prefix.
@@ -413,6 +417,7 @@ class Broker {
   triggers::Triggers triggers_;
   model::TimeNs next_cron_check_ = 0;
   model::TimeNs next_generator_check_ = 0;
+  model::TimeNs next_retention_ = 0;
 };
 
 }  // namespace colonies::server::api

@@ -192,6 +192,12 @@ void Broker::tick() {
   if (leadership_.is_leader()) {
     std::vector<Mutation> triggered;
     run_triggers(t, triggered);
+    // Retention: only finished work older than the policy goes, which memory no longer holds
+    // (it keeps WAITING and RUNNING processes and active graphs), so only the store changes.
+    if (options_.retention_s > 0 && t >= next_retention_) {
+      next_retention_ = t + options_.retention_period_s * kSecond;
+      triggered.push_back(mutation::PurgeFinished{t - options_.retention_s * kSecond});
+    }
     if (!triggered.empty()) commits_.submit(std::move(triggered), nullptr);
     dispatch_released();
   }

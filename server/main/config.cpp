@@ -36,6 +36,11 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--ws-queue-limit", config.ws_queue_limit,
                  "Events queued for one WebSocket subscriber before it is disconnected as too slow")
       ->envname("COLONIES_WS_QUEUE_LIMIT")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_flag("--retention", config.retention,
+               "Delete finished processes, workflows and logs older than --retention-policy (leader only, every minute)")
+      ->envname("COLONIES_RETENTION");
+  app.add_option("--retention-policy", config.retention_policy_s, "Seconds finished work is kept when --retention is on")
+      ->envname("COLONIES_RETENTION_POLICY")->capture_default_str()->check(CLI::Range(std::int64_t{60}, std::int64_t{100} * 366 * 86400));
   app.add_option("--cron-checker-period", config.cron_checker_period_ms,
                  "Milliseconds between the leader's looks for due crons")
       ->envname("COLONIES_CRON_CHECKER_PERIOD")->capture_default_str()->check(CLI::Range(10, 3'600'000));

@@ -28,6 +28,8 @@ struct Config {
   std::int64_t commit_window_us = 0;
   std::int64_t stale_executor_s = 600;
   std::size_t ws_queue_limit = 1024;  // events queued per subscriber before it is disconnected
+  bool retention = false;
+  std::int64_t retention_policy_s = 7 * 86400;
   int cron_checker_period_ms = 1000;
   int generator_checker_period_ms = 1000;
   std::string log_level = "info";

@@ -69,6 +69,7 @@ int run(const server::Config& config) {
   broker_options.replay_window_s = config.replay_window_s;
   broker_options.stale_executor_s = config.stale_executor_s;
   broker_options.cron_checker_period_ms = config.cron_checker_period_ms;
+  broker_options.retention_s = config.retention ? config.retention_policy_s : 0;
   broker_options.generator_checker_period_ms = config.generator_checker_period_ms;
   ports::SystemRandom random;
   cluster::SingleServer leadership;  // until high availability: this server alone, always leading

@@ -72,6 +72,20 @@ void MemoryStore::apply_one(const mutation::RemoveColony& m) {
   colonies_.erase(m.name);
 }
 
+void MemoryStore::apply_one(const mutation::PurgeFinished& m) {
+  std::vector<std::string> graphs;
+  for (const auto& [id, g] : graphs_) {
+    if (g.endtime > 0 && g.endtime < m.before) graphs.push_back(id);
+  }
+  for (const auto& id : graphs) apply_one(mutation::RemoveProcessGraph{id});
+  std::vector<std::string> doomed;
+  for (const auto& [id, p] : processes_) {
+    if (model::is_final(p.state) && p.processgraphid.empty() && p.submissiontime < m.before) doomed.push_back(id);
+  }
+  for (const auto& id : doomed) remove_process(id);
+  std::erase_if(logs_, [&](const model::Log& l) { return l.timestamp < m.before; });
+}
+
 void MemoryStore::apply_one(const mutation::PutCron& m) { crons_[m.cron.cronid] = m.cron; }
 void MemoryStore::apply_one(const mutation::RemoveCron& m) { crons_.erase(m.cronid); }
 void MemoryStore::apply_one(const mutation::PutGenerator& m) { generators_[m.generator.generatorid] = m.generator; }

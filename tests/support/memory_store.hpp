@@ -84,6 +84,7 @@ class MemoryStore final : public ports::Store {
   void apply_one(const ports::mutation::RemoveGenerator& m);
   void apply_one(const ports::mutation::AppendGeneratorArg& m);
   void apply_one(const ports::mutation::ConsumeGeneratorArgs& m);
+  void apply_one(const ports::mutation::PurgeFinished& m);
   void apply_one(const ports::mutation::PutProcessGraph& m);
   void apply_one(const ports::mutation::RemoveProcessGraph& m);
   void apply_one(const ports::mutation::RemoveProcessGraphs& m);

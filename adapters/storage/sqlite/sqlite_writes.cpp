@@ -248,6 +248,34 @@ class Writer {
   Status operator()(const mutation::RemoveSnapshots& m) {
     return run(c_, "DELETE FROM snapshots WHERE colonyname = ?", std::string_view(m.colonyname));
   }
+  Status operator()(const mutation::PurgeFinished& m) {
+    const std::int64_t before = m.before;
+    // Processes of ended graphs first (with their attributes), then the graphs, then standalone
+    // finished processes, then old logs.
+    constexpr std::string_view kEndedGraphs = "SELECT processgraphid FROM processgraphs WHERE endtime > 0 AND endtime < ?";
+    COLONIES_CHECK(run(c_,
+                       std::string("DELETE FROM attributes WHERE processid IN (SELECT processid FROM processes WHERE "
+                                   "processgraphid IN (") + std::string(kEndedGraphs) + "))",
+                       before));
+    COLONIES_CHECK(run(c_,
+                       std::string("DELETE FROM channel_entries WHERE processid IN (SELECT processid FROM processes "
+                                   "WHERE processgraphid IN (") + std::string(kEndedGraphs) + "))",
+                       before));
+    COLONIES_CHECK(run(c_, std::string("DELETE FROM processes WHERE processgraphid IN (") + std::string(kEndedGraphs) + ")",
+                       before));
+    COLONIES_CHECK(run(c_, "DELETE FROM processgraphs WHERE endtime > 0 AND endtime < ?", before));
+    COLONIES_CHECK(run(c_,
+                       "DELETE FROM attributes WHERE processid IN (SELECT processid FROM processes WHERE "
+                       "submissiontime < ? AND state IN (2, 3, 4) AND processgraphid = '')",
+                       before));
+    COLONIES_CHECK(run(c_,
+                       "DELETE FROM channel_entries WHERE processid IN (SELECT processid FROM processes WHERE "
+                       "submissiontime < ? AND state IN (2, 3, 4) AND processgraphid = '')",
+                       before));
+    COLONIES_CHECK(run(c_, "DELETE FROM processes WHERE submissiontime < ? AND state IN (2, 3, 4) AND processgraphid = ''",
+                       before));
+    return run(c_, "DELETE FROM logs WHERE timestamp < ?", before);
+  }
   Status operator()(const mutation::PutCron& m) {
     return run(c_,
                "INSERT INTO crons (cronid, colonyname, data) VALUES (?, ?, ?) "

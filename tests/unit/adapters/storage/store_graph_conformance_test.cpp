@@ -155,6 +155,47 @@ TEST_P(StoreGraphTest, RemoveColonyRemovesItsGraphs) {
   EXPECT_TRUE(load().active_graphs.empty());
 }
 
+// Retention (PurgeFinished): finished standalone processes submitted before the cutoff and
+// graphs that ended before it go, with their processes and attributes; active graphs, unfinished
+// processes, newer work and newer logs stay.
+TEST_P(StoreGraphTest, PurgeFinishedRemovesOnlyFinishedWorkOlderThanTheCutoff) {
+  const model::TimeNs cutoff = kT0 + 1000;
+  auto standalone = [](const std::string& colony, const std::string& id, ProcessState state, model::TimeNs submitted) {
+    auto p = make_process(colony, id, state, submitted);
+    p.processgraphid.clear();
+    return p;
+  };
+  apply({m::PutProcess{standalone("c1", hex_id(1), ProcessState::Success, kT0)},     // old, done: goes
+         m::PutProcess{standalone("c2", hex_id(2), ProcessState::Failed, kT0)},      // other colony: goes too
+         m::PutProcess{standalone("c1", hex_id(3), ProcessState::Running, kT0)},     // old, running: stays
+         m::PutProcess{standalone("c1", hex_id(4), ProcessState::Success, cutoff)},  // new enough: stays
+         m::PutProcessGraph{make_graph("c1", hex_id(10), ProcessState::Success, kT0)},  // ended kT0+20: goes
+         m::PutProcess{node("c1", hex_id(10), hex_id(11), ProcessState::Success)},
+         m::PutProcessGraph{make_graph("c1", hex_id(20), ProcessState::Running, kT0, /*ended=*/false)},  // active
+         m::PutProcess{node("c1", hex_id(20), hex_id(21), ProcessState::Success)},
+         m::PutProcessGraph{make_graph("c1", hex_id(30), ProcessState::Failed, cutoff)},  // ended after: stays
+         m::AppendLog{make_log("c1", hex_id(1), "exec-1", kT0, "old")},
+         m::AppendLog{make_log("c1", hex_id(3), "exec-1", cutoff + 1, "new")}});
+  apply({m::PurgeFinished{cutoff}});
+  EXPECT_FALSE(get(hex_id(1)));
+  EXPECT_FALSE(get(hex_id(2)));
+  EXPECT_TRUE(get(hex_id(3)));
+  EXPECT_TRUE(get(hex_id(4)));
+  EXPECT_FALSE(get_graph(hex_id(10)));
+  EXPECT_FALSE(get(hex_id(11)));
+  auto attribute = store().get_attribute(hex_id(11) + "-a1");
+  ASSERT_TRUE(attribute);
+  EXPECT_FALSE(*attribute);
+  EXPECT_TRUE(get_graph(hex_id(20)));
+  EXPECT_TRUE(get(hex_id(21)));
+  EXPECT_TRUE(get_graph(hex_id(30)));
+  EXPECT_TRUE(log_messages({.colonyname = "c1", .processid = hex_id(1)}).empty());
+  EXPECT_EQ(log_messages({.colonyname = "c1", .processid = hex_id(3)}), (std::vector<std::string>{"new"}));
+  // A cutoff at or before 1970 is refused rather than taken as "delete nothing" or "everything".
+  ports::Mutation bad = m::PurgeFinished{0};
+  EXPECT_FALSE(store().apply(std::span<const ports::Mutation>(&bad, 1)));
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreGraphTest, ::testing::Values(StoreKind::Sqlite, StoreKind::Memory),
                          store_kind_name);
 
