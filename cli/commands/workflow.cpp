@@ -1,6 +1,6 @@
 // `colonies workflow submit|get|ls|remove|cancel`: submitting workflow DAGs (process graphs)
-// and following them. `submit --wait` polls getprocessgraphmsg and shows "nodes done / total";
-// a WebSocket subscription will replace the polling (issue 3).
+// and following them. `submit --wait` shows "nodes done / total", fetching the graph when a
+// WebSocket subscription reports a change of one of its nodes (polling where none can be opened).
 #include <algorithm>
 #include <chrono>
 
@@ -58,14 +58,18 @@ Result<std::optional<model::ProcessState>> parse_state(const std::string& word) 
               word);
 }
 
-// Polls the graph until its state is final, drawing the progress on a terminal (or printing a
-// line whenever it changes otherwise, so logs of batch jobs show it too).
+// Waits until the graph's state is final, drawing the progress on a terminal (or printing a
+// line whenever it changes otherwise, so logs of batch jobs show it too). The graph is fetched
+// again when a subscription (WebSocket) reports a change of one of its nodes, and at least every
+// kMaxPoll in case one was missed; without a subscription it is polled with a growing interval.
 Result<model::ProcessGraph> wait_for_graph(CommandContext& ctx, client::Client& client, const std::string& id) {
   CliEnvironment& env = ctx.env();
   auto start = env.now();
   auto interval = kFirstPoll;
   bool drew = false;
   int last_done = -1;
+  std::unique_ptr<client::Subscription> changes;
+  bool subscribe = true;
   for (;;) {
     auto graph = client.get_process_graph(id);
     if (!graph || model::is_final(graph->state)) {
@@ -82,8 +86,34 @@ Result<model::ProcessGraph> wait_for_graph(CommandContext& ctx, client::Client& 
       ctx.err() << fmt::format("{}/{} nodes done\n", p.done(), p.total);
     }
     last_done = p.done();
-    env.sleep(interval);
-    interval = std::min(kMaxPoll, interval * 3 / 2);
+    if (!changes && subscribe) {
+      // Every process change of the colony; the ones of this graph trigger a fetch.
+      auto opened = client.open_processes_subscription(graph->colonyname, "", std::nullopt, 0);
+      if (opened) changes = std::move(*opened);
+      else subscribe = false;  // no WebSocket here: poll
+    }
+    if (!changes) {
+      env.sleep(interval);
+      interval = std::min(kMaxPoll, interval * 3 / 2);
+      continue;
+    }
+    // Until a node of this graph changed, the subscription ended, or kMaxPoll passed.
+    const auto until = env.now() + kMaxPoll;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - env.now());
+      if (left.count() <= 0) break;
+      auto event = changes->next(left);
+      if (!event) {
+        if (event.error().code == ErrorCode::Timeout) break;
+        changes.reset();  // lost: reopen on the next round
+        break;
+      }
+      if (!*event) {
+        changes.reset();  // its timeout passed: reopen
+        break;
+      }
+      if ((*event)->processgraphid == id) break;
+    }
   }
 }
 

@@ -28,9 +28,15 @@ class StoreChannelTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    apply({m::PutProcess{make_process("c1", "p1", ProcessState::Running)},
-           m::PutProcess{make_process("c1", "p2", ProcessState::Success)},
-           m::PutProcess{make_process("c2", "p3", ProcessState::Waiting)}});
+    // Standalone processes (no workflow), so RemoveProcesses may remove them.
+    auto standalone = [](const std::string& colony, const std::string& id, ProcessState state) {
+      auto p = make_process(colony, id, state);
+      p.processgraphid.clear();
+      return p;
+    };
+    apply({m::PutProcess{standalone("c1", "p1", ProcessState::Running)},
+           m::PutProcess{standalone("c1", "p2", ProcessState::Success)},
+           m::PutProcess{standalone("c2", "p3", ProcessState::Waiting)}});
     apply({m::AppendChannelEntry{entry("p1", "chat", 1, 1, "a")}, m::AppendChannelEntry{entry("p1", "chat", 2, 1, "b")},
            m::AppendChannelEntry{entry("p1", "chat", 3, 7, "a")}, m::AppendChannelEntry{entry("p1", "other", 1, 1, "a")},
            m::AppendChannelEntry{entry("p2", "chat", 1, 1, "a")}, m::AppendChannelEntry{entry("p3", "chat", 1, 1, "a")}});
