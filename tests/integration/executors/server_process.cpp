@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -56,6 +57,8 @@ bool ServerProcess::launch() {
   argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
+    // The server dies with the test binary, also when that crashes: no orphan listening on.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::execv(binary_.c_str(), argv.data());
     ::_exit(127);
   }
