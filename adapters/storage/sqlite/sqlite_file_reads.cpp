@@ -2,6 +2,7 @@
 // matching is a range on the label column ["/a/", "/a0"), which uses the index and needs no
 // LIKE escaping ('0' is the character after '/').
 #include "adapters/storage/sqlite/connection.hpp"
+#include "adapters/storage/sqlite/row_decoding.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
 
 namespace colonies::storage {
@@ -11,27 +12,12 @@ namespace json = model::json;
 
 namespace {
 
-template <class T, class Decode>
-Result<T> decode_row(const Connection& c, std::string_view data, std::string_view what, Decode&& from_json) {
-  auto parsed = model::parse_json(data);
-  if (!parsed) {
-    return fail(ErrorCode::Unavailable, "SQLite database {}: stored {} is unreadable: {}", c.path(), what,
-                parsed.error().message);
-  }
-  Result<T> value = from_json(*parsed);
-  if (!value) {
-    return fail(ErrorCode::Unavailable, "SQLite database {}: stored {} is invalid: {}", c.path(), what,
-                value.error().message);
-  }
-  return value;
-}
-
 Result<model::File> decode_file(const Connection& c, std::string_view data) {
-  return decode_row<model::File>(c, data, "file", [](const json::value& v) { return model::file_from_json(v); });
+  return sqlite::decode_row<model::File>(c, data, "file", [](const json::value& v) { return model::file_from_json(v); });
 }
 
 Result<model::Snapshot> decode_snapshot(const Connection& c, std::string_view data) {
-  return decode_row<model::Snapshot>(c, data, "snapshot",
+  return sqlite::decode_row<model::Snapshot>(c, data, "snapshot",
                                      [](const json::value& v) { return model::snapshot_from_json(v); });
 }
 

@@ -2,6 +2,7 @@
 // state. Graph rows are decoded with the model's codec; writes are in sqlite_writes.cpp and
 // the active graphs of load() in sqlite_reads.cpp.
 #include "adapters/storage/sqlite/connection.hpp"
+#include "adapters/storage/sqlite/row_decoding.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
 
 namespace colonies::storage {
@@ -12,17 +13,8 @@ namespace json = model::json;
 namespace {
 
 Result<model::ProcessGraph> decode_graph(const Connection& c, std::string_view data) {
-  auto parsed = model::parse_json(data);
-  if (!parsed) {
-    return fail(ErrorCode::Unavailable, "SQLite database {}: stored process graph is unreadable: {}", c.path(),
-                parsed.error().message);
-  }
-  auto graph = model::process_graph_from_json(*parsed);
-  if (!graph) {
-    return fail(ErrorCode::Unavailable, "SQLite database {}: stored process graph is invalid: {}", c.path(),
-                graph.error().message);
-  }
-  return graph;
+  return sqlite::decode_row<model::ProcessGraph>(c, data, "process graph",
+                                                 [](const json::value& v) { return model::process_graph_from_json(v); });
 }
 
 }  // namespace

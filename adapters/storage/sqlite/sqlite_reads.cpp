@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "adapters/storage/sqlite/connection.hpp"
+#include "adapters/storage/sqlite/row_decoding.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
 #include "core/protocol/encoding.hpp"
 
@@ -14,23 +15,8 @@ namespace json = model::json;
 
 namespace {
 
-template <class T, class Decode>
-Result<T> decode(const Connection& c, std::string_view data, std::string_view what, Decode&& from_json) {
-  auto parsed = model::parse_json(data);
-  if (!parsed) {
-    return fail(ErrorCode::Unavailable, "SQLite database {}: stored {} is unreadable: {}", c.path(), what,
-                parsed.error().message);
-  }
-  Result<T> value = from_json(*parsed);
-  if (!value) {
-    return fail(ErrorCode::Unavailable, "SQLite database {}: stored {} is invalid: {}", c.path(), what,
-                value.error().message);
-  }
-  return value;
-}
-
 Result<model::Process> decode_process(const Connection& c, std::string_view data) {
-  return decode<model::Process>(c, data, "process", [](const json::value& v) { return model::process_from_json(v); });
+  return sqlite::decode_row<model::Process>(c, data, "process", [](const json::value& v) { return model::process_from_json(v); });
 }
 
 // Appends the decoded first column of every row of `st` to `out`.
@@ -40,7 +26,7 @@ Status collect(const Connection& c, sqlite::Statement& st, std::string_view what
   for (;;) {
     COLONIES_TRY(row, st.step());
     if (!row) return ok();
-    COLONIES_TRY(value, decode<T>(c, st.text(0), what, from_json));
+    COLONIES_TRY(value, sqlite::decode_row<T>(c, st.text(0), what, from_json));
     out.push_back(std::move(value));
   }
 }
