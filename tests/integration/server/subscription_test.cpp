@@ -118,6 +118,16 @@ TEST_F(SubscriptionTest, ReplayedSubscribeEnvelopeIsRefused) {
   auto first = open_ws();
   ASSERT_TRUE(first);
   ASSERT_TRUE(first->send(frame, 5s).has_value());
+  // The server acknowledges nothing, so wait until the first subscription delivers an event:
+  // only then has its nonce certainly been seen, and the replay below is the second use.
+  auto user = connect(server_->port(), setup_.user);
+  bool live = false;
+  for (int attempt = 0; attempt < 20 && !live; ++attempt) {
+    ASSERT_TRUE(user.submit(make_spec(setup_.colony, "worker", "compute")).has_value());
+    auto event = first->read(500ms);
+    live = event.has_value() && event->has_value();
+  }
+  ASSERT_TRUE(live) << "the first subscription never delivered an event";
   auto replay = open_ws();
   ASSERT_TRUE(replay);
   ASSERT_TRUE(replay->send(frame, 5s).has_value());
