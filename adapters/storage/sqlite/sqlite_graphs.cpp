@@ -50,19 +50,7 @@ Result<std::vector<model::ProcessGraph>> SqliteStore::read_graphs(Connection& c,
 
 Result<std::map<model::ProcessState, std::int64_t>> SqliteStore::read_graph_counts(Connection& c,
                                                                                     const std::string& colonyname) {
-  std::map<model::ProcessState, std::int64_t> counts;
-  for (int s = 0; s <= 4; ++s) counts[static_cast<model::ProcessState>(s)] = 0;
-  std::string_view sql = colonyname.empty()
-                             ? "SELECT state, count(*) FROM processgraphs GROUP BY state"
-                             : "SELECT state, count(*) FROM processgraphs WHERE colonyname = ? GROUP BY state";
-  COLONIES_TRY(st, c.prepare(sql));
-  if (!colonyname.empty()) st.bind(1, colonyname);
-  for (;;) {
-    COLONIES_TRY(row, st.step());
-    if (!row) break;
-    if (auto state = model::process_state_from_int(st.i64(0))) counts[*state] = st.i64(1);
-  }
-  return counts;
+  return sqlite::count_by_state(c, "processgraphs", colonyname);
 }
 
 }  // namespace colonies::storage

@@ -256,20 +256,7 @@ Result<std::vector<model::Log>> SqliteStore::read_log_search(Connection& c, cons
 
 Result<std::map<model::ProcessState, std::int64_t>> SqliteStore::read_counts(Connection& c,
                                                                               const std::string& colonyname) {
-  std::map<model::ProcessState, std::int64_t> counts;
-  for (int s = 0; s <= 4; ++s) counts[static_cast<model::ProcessState>(s)] = 0;
-  std::string_view sql = colonyname.empty()
-                             ? "SELECT state, count(*) FROM processes GROUP BY state"
-                             : "SELECT state, count(*) FROM processes WHERE colonyname = ? GROUP BY state";
-  COLONIES_TRY(st, c.prepare(sql));
-  if (!colonyname.empty()) st.bind(1, colonyname);
-  for (;;) {
-    COLONIES_TRY(row, st.step());
-    if (!row) break;
-    // A state this binary does not know is not counted rather than failing the whole call.
-    if (auto state = model::process_state_from_int(st.i64(0))) counts[*state] = st.i64(1);
-  }
-  return counts;
+  return sqlite::count_by_state(c, "processes", colonyname);
 }
 
 Result<std::vector<model::ChannelEntry>> SqliteStore::read_channel_entries(Connection& c,
