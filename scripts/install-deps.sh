@@ -11,10 +11,16 @@ BUILD_PKGS=(
   libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libhowardhinnant-date-dev tzdata
+  # Executors (issue 4): hwloc topology and Open MPI for the local executor, libslurm for the
+  # Slurm executor. The Kubernetes executor needs only Boost.Beast and OpenSSL (above).
+  libhwloc-dev hwloc openmpi-bin libopenmpi-dev libslurm-dev
 )
 # Tools the test tiers use at run time (process inspection in the kill -9 test, python for
 # small test helpers).
 TEST_PKGS=(procps python3 curl)
+# A real one-node Slurm (slurmctld + slurmd + munge) for the Slurm executor's system tests;
+# started by tests/system/slurm/start-slurm.sh, never by the package scripts.
+TEST_PKGS+=(slurm-wlm slurm-client munge)
 # The fuzz tier (scripts/fuzz.sh): clang 16 with its libFuzzer/sanitizer runtimes. Debian 12's
 # default clang 14 cannot see libstdc++ 12's std::expected; see cmake/ColoniesFuzzing.cmake.
 TEST_PKGS+=(clang-16 libclang-rt-16-dev)
