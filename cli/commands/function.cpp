@@ -2,12 +2,17 @@
 // waiting for the result; list and remove registered functions.
 #include "cli/commands/function.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "cli/commands/commands.hpp"
 #include "cli/spec_file.hpp"
 #include "cli/table.hpp"
 #include "cli/wait.hpp"
+#include "core/model/go_duration.hpp"
 
 namespace colonies::cli {
 
@@ -79,6 +84,34 @@ int remove(CommandContext& ctx, const ListOptions& o) {
 
 }  // namespace
 
+Result<model::Fallback> parse_fallback_flag(const std::string& text) {
+  const auto bad = [&text](std::string_view why) {
+    return fail(ErrorCode::BadRequest, "--fallback '{}' {}: use TYPE:AFTER[@LOCATION], e.g. k8s:10m or k8s:600@aws-eu",
+                text, why);
+  };
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) return bad("has no ':AFTER'");
+  if (colon == 0) return bad("names no executor type");
+  model::Fallback f;
+  f.executortype = text.substr(0, colon);
+  std::string after = text.substr(colon + 1);
+  if (const auto at = after.find('@'); at != std::string::npos) {
+    f.locationname = after.substr(at + 1);
+    after.resize(at);
+  }
+  if (after.empty()) return bad("has no waiting time");
+  if (std::ranges::all_of(after, [](unsigned char ch) { return std::isdigit(ch) != 0; })) {
+    if (after.size() > 12) return bad("waits too long");
+    f.after = std::stoll(after);
+    return f;
+  }
+  auto duration = model::parse_go_duration(after);
+  if (!duration) return bad(duration.error().message);
+  if (duration->count() < 0) return bad("has a negative waiting time");
+  f.after = std::chrono::duration_cast<std::chrono::seconds>(*duration + std::chrono::nanoseconds(999'999'999)).count();
+  return f;
+}
+
 Result<model::FunctionSpec> build_exec_spec(const ExecOptions& o, const std::string& colonyname) {
   if (o.targettype.empty()) {
     return fail(ErrorCode::BadRequest, "no executor type to run on: pass --targettype or set COLONIES_EXECUTOR_TYPE");
@@ -106,6 +139,11 @@ Result<model::FunctionSpec> build_exec_spec(const ExecOptions& o, const std::str
   spec.conditions.gpu.count = o.gpus;
   spec.conditions.nodes = o.nodes;
   spec.conditions.walltime = o.walltime;
+  spec.conditions.locationname = o.location;
+  for (const auto& text : o.fallback) {
+    COLONIES_TRY(f, parse_fallback_flag(text));
+    spec.conditions.fallback.push_back(std::move(f));
+  }
   return spec;
 }
 
@@ -138,6 +176,10 @@ void add_function_commands(CLI::App& app, CommandContext& ctx) {
   exec_cmd->add_option("--nodes", e->nodes, "nodes");
   exec_cmd->add_option("--walltime", e->walltime, "walltime in seconds");
   exec_cmd->add_option("--label", e->label, "free label to filter on");
+  exec_cmd->add_option("--location", e->location, "run only on executors at this location");
+  exec_cmd->add_option("--fallback", e->fallback,
+                       "cloud bursting: TYPE:AFTER[@LOCATION] lets executors of TYPE take the process once it "
+                       "has waited AFTER (600, 10m); repeat in increasing AFTER; see docs/scheduling.md");
   exec_cmd->add_flag("--wait", e->wait, "wait for the process and print its output");
   on_run(exec_cmd, ctx, [&ctx, e] { return exec(ctx, *e); });
 

@@ -25,8 +25,27 @@ Result<Gpu> gpu_from_json(const FieldReader& parent, std::string_view key) {
   return gpu;
 }
 
+json::object to_json(const Fallback& f) {
+  json::object o{{"executortype", f.executortype}, {"after", f.after}};
+  if (f.locationname) o["locationname"] = *f.locationname;
+  return o;
+}
+
+Result<Fallback> fallback_from_json(const json::value& v, const std::string& path) {
+  Fallback f;
+  COLONIES_TRY(r, FieldReader::of(v, path));
+  COLONIES_CHECK(r.str("executortype", f.executortype));
+  if (r.find("locationname")) {
+    std::string location;
+    COLONIES_CHECK(r.str("locationname", location));
+    f.locationname = std::move(location);
+  }
+  COLONIES_CHECK(r.i64("after", f.after));
+  return f;
+}
+
 json::object to_json(const Conditions& c) {
-  return {{"colonyname", c.colonyname},
+  json::object o{{"colonyname", c.colonyname},
           {"executornames", to_json_array(c.executornames)},
           {"executortype", c.executortype},
           {"locationname", c.locationname},
@@ -39,6 +58,12 @@ json::object to_json(const Conditions& c) {
           {"storage", c.storage},
           {"gpu", to_json(c.gpu)},
           {"walltime", c.walltime}};
+  if (!c.fallback.empty()) {
+    json::array fallback;
+    for (const auto& f : c.fallback) fallback.push_back(to_json(f));
+    o["fallback"] = std::move(fallback);
+  }
+  return o;
 }
 
 Result<Conditions> conditions_from_json(const json::value& v, const std::string& path) {
@@ -58,6 +83,14 @@ Result<Conditions> conditions_from_json(const json::value& v, const std::string&
   COLONIES_TRY(gpu, gpu_from_json(r, "gpu"));
   c.gpu = std::move(gpu);
   COLONIES_CHECK(r.i64("walltime", c.walltime));
+  if (const json::value* f = r.find("fallback"); f && !f->is_null()) {
+    const std::string fpath = r.path_of("fallback");
+    if (!f->is_array()) return fail(ErrorCode::BadRequest, "{} must be an array", fpath);
+    for (std::size_t i = 0; i < f->as_array().size(); ++i) {
+      COLONIES_TRY(entry, fallback_from_json(f->as_array()[i], fpath + "[" + std::to_string(i) + "]"));
+      c.fallback.push_back(std::move(entry));
+    }
+  }
   return c;
 }
 
@@ -100,6 +133,53 @@ Result<FunctionSpec> function_spec_from_json(const json::value& v, const std::st
   return s;
 }
 
+namespace {
+
+Status validate_fallback(const Conditions& c) {
+  if (c.fallback.empty()) return {};
+  if (!c.executornames.empty()) {
+    return fail(ErrorCode::BadRequest,
+                "spec.conditions.fallback cannot be combined with spec.conditions.executornames: a process "
+                "targeted at named executors has no executor type to fall back from");
+  }
+  if (c.fallback.size() > kMaxFallbacks) {
+    return fail(ErrorCode::BadRequest, "spec.conditions.fallback has {} entries; at most {} are allowed",
+                c.fallback.size(), kMaxFallbacks);
+  }
+  std::int64_t previous = -1;
+  for (std::size_t i = 0; i < c.fallback.size(); ++i) {
+    const Fallback& f = c.fallback[i];
+    if (f.executortype.empty()) {
+      return fail(ErrorCode::BadRequest, "spec.conditions.fallback[{}].executortype is required", i);
+    }
+    if (f.executortype == c.executortype) {
+      return fail(ErrorCode::BadRequest,
+                  "spec.conditions.fallback[{}].executortype '{}' is the process's own executor type", i,
+                  f.executortype);
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (c.fallback[j].executortype == f.executortype) {
+        return fail(ErrorCode::BadRequest, "spec.conditions.fallback names executor type '{}' twice",
+                    f.executortype);
+      }
+    }
+    if (f.after < 0 || f.after > kMaxFallbackAfter) {
+      return fail(ErrorCode::BadRequest,
+                  "spec.conditions.fallback[{}].after is {} s; use 0 (at once) up to {} s (a year)", i, f.after,
+                  kMaxFallbackAfter);
+    }
+    if (f.after < previous) {
+      return fail(ErrorCode::BadRequest,
+                  "spec.conditions.fallback must be in increasing order of `after` ({} s comes after {} s)", f.after,
+                  previous);
+    }
+    previous = f.after;
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Requirements> validate(const FunctionSpec& spec) {
   const Conditions& c = spec.conditions;
   if (spec.priority < kMinPriority || spec.priority > kMaxPriority) {
@@ -120,6 +200,7 @@ Result<Requirements> validate(const FunctionSpec& spec) {
     return fail(ErrorCode::BadRequest,
                 "spec.conditions: nodes, processes, processespernode, gpu.count and walltime must not be negative");
   }
+  COLONIES_CHECK(validate_fallback(c));
   Requirements req;
   COLONIES_TRY(cpu, parse_cpu(c.cpu));
   COLONIES_TRY(mem, parse_bytes(c.mem));

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,21 @@ struct Gpu {
   int nodecount = 0;
 };
 
+// Cloud bursting: another executor type that may also take the process once it has waited
+// `after` seconds for an executor (counted from the moment it became assignable: submission,
+// release of a workflow node, or re-queue for a retry). Rules: docs/scheduling.md.
+struct Fallback {
+  std::string executortype;
+  // The location fallback executors must be at: unset = the process's own locationname,
+  // "" = anywhere (a cloud is usually somewhere else than the HPC centre).
+  std::optional<std::string> locationname;
+  std::int64_t after = 0;  // seconds; 0 = eligible at once
+  bool operator==(const Fallback&) const = default;
+};
+
+inline constexpr std::size_t kMaxFallbacks = 8;
+inline constexpr std::int64_t kMaxFallbackAfter = 366LL * 24 * 3600;
+
 struct Conditions {
   std::string colonyname;
   std::vector<std::string> executornames;
@@ -36,6 +52,7 @@ struct Conditions {
   std::string storage;
   Gpu gpu;
   std::int64_t walltime = 0;  // seconds; 0 = unspecified
+  std::vector<Fallback> fallback;  // validate() requires increasing `after`
 };
 
 struct FunctionSpec {

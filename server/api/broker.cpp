@@ -204,6 +204,18 @@ Status Broker::load(const std::string& initial_server_id) {
     if (proc.state == ProcessState::Running && proc.spec.maxexectime > 0 && proc.execdeadline > 0) {
       scheduler_.set_deadline(active, scheduler::DeadlineKind::Exec, proc.execdeadline);
     }
+    // The fallback clock: exact for a process waiting since its submission or its last re-queue
+    // (which sets endtime); a released workflow node does not record its release, so its clock
+    // restarts now — a fallback is never eligible earlier than the spec asks.
+    if (!proc.spec.conditions.fallback.empty() && proc.state == ProcessState::Waiting) {
+      model::TimeNs since = started_at_;
+      if (proc.endtime > 0) {
+        since = proc.endtime;  // a WAITING process has an end time only from a re-queue
+      } else if (proc.processgraphid.empty() || proc.parents.empty()) {
+        since = proc.submissiontime;
+      }
+      scheduler_.restart_wait(active, since);
+    }
     ++restored;
   }
   for (auto& h : snapshot.channel_heads) {

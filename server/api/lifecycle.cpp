@@ -35,6 +35,7 @@ void Broker::requeue(scheduler::ActiveProcess* p, bool count_retry, std::vector<
     scheduler_.set_deadline(p, scheduler::DeadlineKind::Wait, proc.waitdeadline);
   }
   set_attribute_states(proc);
+  scheduler_.restart_wait(p, now());
   scheduler_.enqueue(p);
   persist(*p, out);
   if (!proc.processgraphid.empty()) graph_node_moved(proc, out);
@@ -90,11 +91,8 @@ std::string Broker::wait_reason(const scheduler::ActiveProcess& p) {
   for (const auto* e : registry_.executors(c.colonyname)) {
     const model::Executor& ex = e->executor;
     if (ex.state == model::ExecutorState::Unregistered || ex.state == model::ExecutorState::Rejected) continue;
-    if (!c.executortype.empty() && ex.executortype != c.executortype) continue;
+    if (!scheduler::accepts_placement(p, ex.executortype, model::to_lower_ascii(ex.locationname))) continue;
     if (!c.executornames.empty() && std::ranges::find(c.executornames, ex.executorname) == c.executornames.end()) continue;
-    if (!c.locationname.empty() && model::to_lower_ascii(ex.locationname) != model::to_lower_ascii(c.locationname)) {
-      continue;
-    }
     ++candidates;
     if (ex.state != model::ExecutorState::Approved) continue;
     ++approved;
@@ -105,9 +103,24 @@ std::string Broker::wait_reason(const scheduler::ActiveProcess& p) {
   std::string target = c.executornames.empty() ? fmt::format("of type '{}'", c.executortype)
                                                : fmt::format("named {}", fmt::join(c.executornames, ", "));
   if (!c.locationname.empty()) target += fmt::format(" at location '{}'", c.locationname);
-  if (candidates == 0) return fmt::format("no executor {} is registered in colony '{}'", target, c.colonyname);
-  if (approved == 0) return fmt::format("executors {} exist but none is approved", target);
-  return fmt::format("no executor {} can satisfy the conditions: {}", target, why);
+  for (std::size_t i = 0; i < p.fallbacks_active && i < c.fallback.size(); ++i) {
+    target += fmt::format(" or of fallback type '{}'", c.fallback[i].executortype);
+  }
+  std::string reason;
+  if (candidates == 0) {
+    reason = fmt::format("no executor {} is registered in colony '{}'", target, c.colonyname);
+  } else if (approved == 0) {
+    reason = fmt::format("executors {} exist but none is approved", target);
+  } else {
+    reason = fmt::format("no executor {} can satisfy the conditions: {}", target, why);
+  }
+  if (p.fallbacks_active < c.fallback.size()) {
+    const model::Fallback& next = c.fallback[p.fallbacks_active];
+    const model::TimeNs at = p.queued_since + next.after * kSecond;
+    reason += fmt::format("; executor type '{}' becomes eligible in {} s", next.executortype,
+                          std::max<model::TimeNs>(0, (at - now() + kSecond - 1) / kSecond));
+  }
+  return reason;
 }
 
 void Broker::requeue_executor_processes(const std::string& executorid, const std::string& colony) {
@@ -161,11 +174,16 @@ void Broker::tick() {
   // Ids, not pointers: a workflow failure later in this loop may close a re-queued node.
   std::vector<std::string> requeued;
   for (auto& w : expired.waiters) w.wake(nullptr);
+  // Processes whose fallback executor types became eligible: offered to parked executors of
+  // those types below. Nothing to store: eligibility follows from the spec and the wait clock.
+  std::vector<std::string> burst;
   for (const auto& d : expired.process_deadlines) {
     scheduler::ActiveProcess* p = scheduler_.find(d.id);
     if (!p) continue;
     model::Process& proc = p->process;
-    if (d.kind == scheduler::DeadlineKind::Wait && proc.state == ProcessState::Waiting) {
+    if (d.kind == scheduler::DeadlineKind::Fallback) {
+      if (scheduler_.activate_fallbacks(p, t)) burst.push_back(proc.processid);
+    } else if (d.kind == scheduler::DeadlineKind::Wait && proc.state == ProcessState::Waiting) {
       proc.errors.push_back(fmt::format("maximum waiting time ({} s) exceeded", proc.spec.maxwaittime));
       finish(p, ProcessState::Failed, out);
     } else if (d.kind == scheduler::DeadlineKind::Exec && proc.state == ProcessState::Running) {
@@ -186,6 +204,9 @@ void Broker::tick() {
   // Commit the re-queues before offering them to waiters, so the store ends with RUNNING.
   if (!out.empty()) commits_.submit(std::move(out), nullptr);
   for (const auto& id : requeued) {
+    if (scheduler::ActiveProcess* p = scheduler_.find(id)) dispatch(p);
+  }
+  for (const auto& id : burst) {
     if (scheduler::ActiveProcess* p = scheduler_.find(id)) dispatch(p);
   }
   dispatch_released();

@@ -144,6 +144,7 @@ void Broker::release_node(workflow::Graph& g, workflow::Node& node, std::vector<
     proc.waitdeadline = now() + proc.spec.maxwaittime * kSecond;
     scheduler_.set_deadline(p, scheduler::DeadlineKind::Wait, proc.waitdeadline);
   }
+  scheduler_.restart_wait(p, now());
   scheduler_.enqueue(p);
   persist(*p, out);
   released_.push_back(proc.processid);

@@ -33,12 +33,30 @@ std::vector<QueueKey> keys_for(const ExecutorQuery& q) {
   return keys;
 }
 
+// The location (lower-case, "" = anywhere) an executor of a fallback type must be at.
+std::string fallback_location(const model::Conditions& c, const model::Fallback& f) {
+  return model::to_lower_ascii(f.locationname ? *f.locationname : c.locationname);
+}
+
+}  // namespace
+
+bool accepts_placement(const ActiveProcess& p, const std::string& type, const std::string& location) {
+  const auto& c = p.process.spec.conditions;
+  const auto at = [&location](const std::string& wanted) { return wanted.empty() || wanted == location; };
+  if ((c.executortype.empty() || c.executortype == type) && at(model::to_lower_ascii(c.locationname))) return true;
+  for (std::size_t i = 0; i < p.fallbacks_active && i < c.fallback.size(); ++i) {
+    if (c.fallback[i].executortype == type && at(fallback_location(c, c.fallback[i]))) return true;
+  }
+  return false;
+}
+
+namespace {
+
 bool can_take(const ExecutorQuery& q, const ActiveProcess& p) {
   const auto& c = p.process.spec.conditions;
   if (c.colonyname != q.colony) return false;
-  if (!c.executortype.empty() && c.executortype != q.type) return false;
   if (!c.executornames.empty() && std::ranges::find(c.executornames, q.name) == c.executornames.end()) return false;
-  if (!c.locationname.empty() && model::to_lower_ascii(c.locationname) != q.location) return false;
+  if (!accepts_placement(p, q.type, q.location)) return false;
   return fits(q.profile, p.req) && fits(q.available, p.req);
 }
 
@@ -58,6 +76,9 @@ ActiveProcess* Scheduler::add(model::Process process, model::Requirements req) {
   active->process = std::move(process);
   active->req = std::move(req);
   active->seq = next_seq_++;
+  // The fallback clock of a new process starts at its submission; the broker restarts it when a
+  // process becomes assignable later (restart_wait).
+  active->queued_since = active->process.submissiontime;
   ActiveProcess* raw = active.get();
   const std::string id = raw->process.processid;
   remove(id);
@@ -87,6 +108,9 @@ void Scheduler::enqueue(ActiveProcess* p) {
   std::vector<QueueKey> keys;
   if (c.executornames.empty()) {
     keys.push_back({c.colonyname, c.executortype, "", location});
+    for (std::size_t i = 0; i < p->fallbacks_active && i < c.fallback.size(); ++i) {
+      keys.push_back({c.colonyname, c.fallback[i].executortype, "", fallback_location(c, c.fallback[i])});
+    }
   } else {
     for (const auto& name : c.executornames) keys.push_back({c.colonyname, c.executortype, name, location});
   }
@@ -97,6 +121,37 @@ void Scheduler::enqueue(ActiveProcess* p) {
     p->slots.push_back({std::move(key), bucket, entry});
   }
   ++queued_;
+  arm_fallback(p);
+}
+
+void Scheduler::arm_fallback(ActiveProcess* p) {
+  const auto& fallback = p->process.spec.conditions.fallback;
+  if (p->fallback_deadline || p->fallbacks_active >= fallback.size()) return;
+  const model::TimeNs at = p->queued_since + fallback[p->fallbacks_active].after * 1'000'000'000LL;
+  p->fallback_deadline = add_deadline(DeadlineKind::Fallback, p->process.processid, at);
+}
+
+void Scheduler::restart_wait(ActiveProcess* p, model::TimeNs since) {
+  const bool queued = !p->slots.empty();
+  if (queued) dequeue(p);
+  p->queued_since = since;
+  p->fallbacks_active = 0;
+  if (queued) enqueue(p);
+}
+
+bool Scheduler::activate_fallbacks(ActiveProcess* p, model::TimeNs now) {
+  if (p->slots.empty()) return false;
+  const auto& fallback = p->process.spec.conditions.fallback;
+  std::size_t active = p->fallbacks_active;
+  while (active < fallback.size() && p->queued_since + fallback[active].after * 1'000'000'000LL <= now) ++active;
+  if (active == p->fallbacks_active) {
+    arm_fallback(p);
+    return false;
+  }
+  dequeue(p);
+  p->fallbacks_active = active;
+  enqueue(p);
+  return true;
 }
 
 void Scheduler::dequeue(ActiveProcess* p) {
@@ -110,6 +165,8 @@ void Scheduler::dequeue(ActiveProcess* p) {
   }
   p->slots.clear();
   --queued_;
+  if (p->fallback_deadline) deadlines_.erase(*p->fallback_deadline);
+  p->fallback_deadline.reset();
 }
 
 ActiveProcess* Scheduler::best_for(const ExecutorQuery& query) {
@@ -153,11 +210,16 @@ std::optional<Waiter> Scheduler::take_waiter_for(const ActiveProcess& p) {
     return std::nullopt;
   };
   if (!c.executortype.empty()) {
-    auto it = waiters_.find(waiter_key(c.colonyname, c.executortype));
-    if (it == waiters_.end()) return std::nullopt;
-    auto w = scan(it->second);
-    if (it->second.empty()) waiters_.erase(it);
-    return w;
+    // Its own type first, then the eligible fallbacks in the order the user gave them.
+    for (std::size_t i = 0; i <= p.fallbacks_active && i <= c.fallback.size(); ++i) {
+      const std::string& type = i == 0 ? c.executortype : c.fallback[i - 1].executortype;
+      auto it = waiters_.find(waiter_key(c.colonyname, type));
+      if (it == waiters_.end()) continue;
+      auto w = scan(it->second);
+      if (it->second.empty()) waiters_.erase(it);
+      if (w) return w;
+    }
+    return std::nullopt;
   }
   // Name-targeted with any type: look at every type of the colony (rare).
   for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
@@ -241,7 +303,11 @@ Scheduler::Expired Scheduler::pop_expired(model::TimeNs now) {
       continue;
     }
     if (ActiveProcess* p = find(d.id)) {
-      (d.kind == DeadlineKind::Wait ? p->wait_deadline : p->exec_deadline).reset();
+      if (d.kind == DeadlineKind::Fallback) {
+        p->fallback_deadline.reset();
+      } else {
+        (d.kind == DeadlineKind::Wait ? p->wait_deadline : p->exec_deadline).reset();
+      }
       expired.process_deadlines.push_back(std::move(d));
     }
   }

@@ -32,7 +32,9 @@ struct QueueKeyHash {
   std::size_t operator()(const QueueKey& k) const;
 };
 
-enum class DeadlineKind { Wait, Exec, Poll };
+// Wait: spec.maxwaittime. Exec: spec.maxexectime. Poll: a parked long-poll's end. Fallback: the
+// next of spec.conditions.fallback becomes eligible (cloud bursting).
+enum class DeadlineKind { Wait, Exec, Poll, Fallback };
 
 struct Deadline {
   model::TimeNs at = 0;
@@ -70,6 +72,11 @@ struct ActiveProcess {
   std::vector<Slot> slots;  // non-empty while assignable
   std::optional<std::set<Deadline>::iterator> wait_deadline;
   std::optional<std::set<Deadline>::iterator> exec_deadline;
+  // Cloud bursting: when the process became assignable, and how many of its fallbacks (a prefix
+  // of spec.conditions.fallback, which is ordered by `after`) are eligible now.
+  model::TimeNs queued_since = 0;
+  std::size_t fallbacks_active = 0;
+  std::optional<std::set<Deadline>::iterator> fallback_deadline;
 };
 
 // Who asks for work: the executor's identity, capabilities and what it has free now.
@@ -95,6 +102,11 @@ struct Waiter {
   model::TimeNs until = 0;  // the long-poll's deadline, set by park()
 };
 
+// Whether an executor of `type` at `location` (lower-case) may take the process now: its own
+// executor type (or any type, for name-targeted processes) and location, or one of its eligible
+// fallbacks. Names and resources are checked elsewhere.
+bool accepts_placement(const ActiveProcess& p, const std::string& type, const std::string& location);
+
 class Scheduler {
  public:
   // Takes a WAITING or RUNNING process. WAITING ones that do not wait for parents are queued.
@@ -103,9 +115,17 @@ class Scheduler {
   // Forgets a process (it reached a final state or was removed): dequeues it, drops its timers.
   void remove(const std::string& processid);
 
-  // Queue membership of a WAITING process.
+  // Queue membership of a WAITING process. Enqueueing also arms the deadline of its next
+  // fallback; dequeueing drops it.
   void enqueue(ActiveProcess* p);
   void dequeue(ActiveProcess* p);
+
+  // Cloud bursting. restart_wait: the process became assignable (again) at `since`: no fallback
+  // is eligible until its `after` has passed from then (re-queues it if queued).
+  // activate_fallbacks: makes every fallback due at `now` eligible and re-queues the process
+  // under their executor types; returns true when any became eligible.
+  void restart_wait(ActiveProcess* p, model::TimeNs since);
+  bool activate_fallbacks(ActiveProcess* p, model::TimeNs now);
 
   // The best assignable process for an executor: lowest priority time, then submission order,
   // among those whose conditions the executor satisfies. O(k log n), k = distinct requirement
@@ -139,6 +159,7 @@ class Scheduler {
 
  private:
   void park_index_erase(std::uint64_t id);
+  void arm_fallback(ActiveProcess* p);
   void unpark_bookkeeping(const Waiter& w);
   std::set<Deadline>::iterator add_deadline(DeadlineKind kind, std::string id, model::TimeNs at);
 

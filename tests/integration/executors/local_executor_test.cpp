@@ -428,5 +428,61 @@ TEST_F(LocalExecutorTest, TheBinaryRunsProcessesAndStopsGracefullyOnSigterm) {
   EXPECT_EQ(s.errors[0], "executor shutting down");
 }
 
+
+// Cloud bursting end to end: two executor types. The "HPC" executor (this test's type, one job
+// slot) is kept busy; a process for it that names the "cloud" type as fallback after 2 s runs on
+// the cloud executor once it has waited that long, while a process without a fallback waits for
+// the HPC executor.
+class CloudBurstingTest : public LocalExecutorTest {};
+
+TEST_F(CloudBurstingTest, AWaitingProcessRunsOnTheFallbackTypeOnlyAfterItsWait) {
+  std::string hpc_key;
+  start_executor([&](RuntimeConfig& rc) {
+    rc.max_jobs = 1;
+    hpc_key = rc.executor_prvkey;
+  });
+  const std::string cloud_type = type_ + "-cloud";
+  RuntimeConfig cloud_config = config(cloud_type + "-exec", sodium().generate_private_key());
+  cloud_config.executor_type = cloud_type;
+  local::LocalBackendConfig lc;
+  lc.workdir = work_ / "cloud";
+  lc.kill_grace = 500ms;
+  auto backend = local::LocalBackend::create(lc);
+  ASSERT_TRUE(backend) << backend.error().message;
+  Runtime cloud(cloud_config, std::move(*backend));
+  Status cloud_result;
+  std::thread cloud_runner([&] { cloud_result = cloud.run(); });
+  struct Join {
+    Runtime& runtime;
+    std::thread& thread;
+    ~Join() {
+      runtime.request_stop(true);
+      if (thread.joinable()) thread.join();
+    }
+  } join{cloud, cloud_runner};
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (!cloud.pulling() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(cloud.pulling());
+
+  auto busy = submit("sleep", {"60"});
+  wait_for(busy.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  auto burst = submit("echo", {"burst"}, [&](model::FunctionSpec& s) {
+    s.conditions.fallback = {model::Fallback{cloud_type, std::nullopt, 2}};
+  });
+  auto stays = submit("echo", {"stay"});
+
+  auto done = wait_final(burst.processid, 30s);
+  EXPECT_EQ(done.state, model::ProcessState::Success) << (done.errors.empty() ? "" : done.errors.front());
+  EXPECT_EQ(done.assignedexecutorid, id_of(cloud_config.executor_prvkey)) << "ran on the cloud executor";
+  EXPECT_GE(done.starttime - done.submissiontime, 2'000'000'000LL) << "assigned before its fallback wait was over";
+  EXPECT_EQ(user_->get_process(stays.processid)->state, model::ProcessState::Waiting)
+      << "a process without a fallback is not burst";
+
+  ASSERT_TRUE(user_->cancel_process(busy.processid));
+  auto stayed = wait_final(stays.processid, 30s);
+  EXPECT_EQ(stayed.state, model::ProcessState::Success);
+  EXPECT_EQ(stayed.assignedexecutorid, id_of(hpc_key)) << "ran on the HPC executor once it was free";
+}
+
 }  // namespace
 }  // namespace colonies::executors

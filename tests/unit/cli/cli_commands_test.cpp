@@ -112,6 +112,40 @@ TEST(BuildExecSpecTest, KwargWithoutEqualsIsRejected) {
   EXPECT_EQ(spec.error().message, "--kwargs 'oops' must look like key=value");
 }
 
+TEST(BuildExecSpecTest, FallbacksAreParsedInTheGivenOrder) {
+  ExecOptions options;
+  options.funcname = "f";
+  options.targettype = "hpc";
+  options.location = "hpc-centre";
+  options.fallback = {"k8s:600", "gcp:1h30m@", "aws:90s@aws-eu"};
+  auto spec = build_exec_spec(options, "dev");
+  ASSERT_TRUE(spec) << spec.error().message;
+  ASSERT_EQ(spec->conditions.fallback.size(), 3u);
+  EXPECT_EQ(spec->conditions.fallback[0], (model::Fallback{"k8s", std::nullopt, 600}));
+  EXPECT_EQ(spec->conditions.fallback[1], (model::Fallback{"gcp", "", 5400}));
+  EXPECT_EQ(spec->conditions.fallback[2], (model::Fallback{"aws", "aws-eu", 90}));
+  EXPECT_EQ(spec->conditions.locationname, "hpc-centre");
+}
+
+TEST(BuildExecSpecTest, MalformedFallbacksSayWhatIsWrong) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"k8s", "--fallback 'k8s' has no ':AFTER'"},
+      {":600", "--fallback ':600' names no executor type"},
+      {"k8s:", "--fallback 'k8s:' has no waiting time"},
+      {"k8s:@far", "--fallback 'k8s:@far' has no waiting time"},
+      {"k8s:ten", "--fallback 'k8s:ten' "},
+      {"k8s:-5m", "--fallback 'k8s:-5m' has a negative waiting time"},
+      {"k8s:9999999999999", "--fallback 'k8s:9999999999999' waits too long"},
+  };
+  for (const auto& [text, message] : cases) {
+    SCOPED_TRACE(text);
+    auto f = parse_fallback_flag(text);
+    ASSERT_FALSE(f);
+    EXPECT_NE(f.error().message.find(message), std::string::npos) << f.error().message;
+    EXPECT_NE(f.error().message.find("use TYPE:AFTER[@LOCATION]"), std::string::npos) << f.error().message;
+  }
+}
+
 TEST_F(CliCommandsTest, ColonyAddDefaultsTheIdToTheColonyOwnerKey) {
   set_env("COLONIES_SERVER_PRVKEY", server_key_);
   set_env("COLONIES_COLONY_PRVKEY", colony_key_);
