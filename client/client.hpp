@@ -89,6 +89,11 @@ class Subscription {
   // Whether the last nullopt from next() was the subscription's timeout (a 408 frame).
   bool timed_out() const { return timed_out_; }
 
+  // Waits for the server's acknowledgement (the subscribe payload asked for one): once it has
+  // arrived, every change committed afterwards is delivered. A first frame that is not the
+  // acknowledgement (an error, or an event) is kept for next(). Errors: Timeout, Unavailable.
+  Status await_acknowledgement(std::chrono::milliseconds wait);
+
  private:
   // The next event's payload (nullopt: ended normally), shared by next() and next_entries().
   Result<std::optional<json::value>> next_payload(std::chrono::milliseconds wait);
@@ -96,6 +101,7 @@ class Subscription {
   std::string msgtype_;
   std::unique_ptr<StreamConnection> stream_;
   std::string endpoint_;
+  std::optional<std::string> pending_;  // a frame read by await_acknowledgement() for next()
   bool ended_ = false;
   bool timed_out_ = false;
 };

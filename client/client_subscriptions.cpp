@@ -21,9 +21,31 @@ constexpr int kNormalClose = 1000;
 Subscription::Subscription(std::string msgtype, std::unique_ptr<StreamConnection> stream, std::string endpoint)
     : msgtype_(std::move(msgtype)), stream_(std::move(stream)), endpoint_(std::move(endpoint)) {}
 
+Status Subscription::await_acknowledgement(std::chrono::milliseconds wait) {
+  COLONIES_TRY(frame, stream_->read(wait));
+  if (!frame) {
+    pending_.reset();
+    ended_ = true;
+    auto closed = stream_->closed();
+    return fail(ErrorCode::Unavailable, "{} closed the {} subscription before acknowledging it: {}", endpoint_, msgtype_,
+                closed.reason.empty() ? fmt::format("close code {}", closed.code) : closed.reason);
+  }
+  auto reply = protocol::decode_reply(*frame);
+  if (reply && !reply->error && reply->payloadtype == msg::kSubscribed) return ok();
+  pending_ = std::move(*frame);  // an error frame or an event: next() reports it
+  return ok();
+}
+
 Result<std::optional<json::value>> Subscription::next_payload(std::chrono::milliseconds wait) {
   if (ended_) return std::optional<json::value>{};
-  COLONIES_TRY(frame, stream_->read(wait));
+  std::optional<std::string> frame;
+  if (pending_) {
+    frame = std::move(pending_);
+    pending_.reset();
+  } else {
+    COLONIES_TRY(read, stream_->read(wait));
+    frame = std::move(read);
+  }
   if (!frame) {
     ended_ = true;
     auto closed = stream_->closed();
@@ -77,12 +99,17 @@ Result<std::unique_ptr<Subscription>> Client::open_subscription(std::string_view
   if (!signer_) return fail(ErrorCode::Unauthenticated, "{} must be signed, but this client has no private key", msgtype);
   COLONIES_TRY(stream, transport_->open_stream(config_.request_timeout));
   payload["timeout"] = timeout_s;
+  // Ask for the acknowledgement and wait for it, so that a caller that acts after this returns
+  // (submits, closes, appends) is sure to see the events of what it did.
+  payload["ack"] = true;
   // A fresh nonce and the current time, as for every call: the server refuses replays.
   std::string nonce = deps_.crypto->random_hex(16);
   std::int64_t now_s = deps_.clock->now() / 1'000'000'000;
   COLONIES_CHECK(stream->send(protocol::build_request(msgtype, std::move(payload), *signer_, nonce, now_s),
                               config_.request_timeout));
-  return std::make_unique<Subscription>(std::string(msgtype), std::move(stream), endpoint());
+  auto subscription = std::make_unique<Subscription>(std::string(msgtype), std::move(stream), endpoint());
+  COLONIES_CHECK(subscription->await_acknowledgement(config_.request_timeout));
+  return subscription;
 }
 
 Result<std::unique_ptr<Subscription>> Client::open_processes_subscription(const std::string& colonyname,

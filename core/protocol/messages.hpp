@@ -84,6 +84,8 @@ inline constexpr std::string_view kChannelRead = "channelreadmsg";
 inline constexpr std::string_view kSubscribeProcesses = "subscribeprocessesmsg";
 inline constexpr std::string_view kSubscribeProcess = "subscribeprocessmsg";
 inline constexpr std::string_view kSubscribeChannel = "subscribechannelmsg";
+// Not a message: the payloadtype of the frame acknowledging a subscription made with "ack": true.
+inline constexpr std::string_view kSubscribed = "subscribed";
 // Files and snapshots (ColonyFS metadata; the bytes never pass through the server)
 inline constexpr std::string_view kAddFile = "addfilemsg";
 inline constexpr std::string_view kGetFile = "getfilemsg";

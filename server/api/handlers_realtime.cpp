@@ -27,6 +27,24 @@ void Broker::refuse(realtime::Stream& stream, const Error& error) {
   stream.end(error.message);
 }
 
+namespace {
+
+// The optional acknowledgement: with `"ack": true` in the subscribe payload, the server sends one
+// `subscribed` frame once the subscription is registered, before any event. A client that waits
+// for it knows that every change committed after it arrived will be delivered. Opt-in, so that
+// clients of the original protocol never see a frame they do not know.
+Result<bool> wants_ack(const json::object& payload) {
+  bool ack = false;
+  COLONIES_CHECK(FieldReader::of(payload).boolean("ack", ack));
+  return ack;
+}
+
+void acknowledge(realtime::Stream& stream, std::string_view msgtype) {
+  stream.send(protocol::encode_reply(msg::kSubscribed, json::object{{"msgtype", msgtype}}));
+}
+
+}  // namespace
+
 Result<model::TimeNs> Broker::subscription_deadline(const json::object& payload) const {
   std::int64_t timeout = 0;
   COLONIES_CHECK(FieldReader::of(payload).i64("timeout", timeout));
@@ -67,11 +85,14 @@ void Broker::on_subscribe_processes(Call& call, const std::shared_ptr<realtime::
       selector.state = s;
     }
     COLONIES_TRY(deadline, subscription_deadline(call.payload));
+    COLONIES_TRY(ack, wants_ack(call.payload));
     // Fix of spec §14.11: the caller must be a member of the colony, not just any known key.
     std::lock_guard lock(mu_);
     COLONIES_CHECK(auth::require_member(registry_, call.caller, selector.colonyname));
     // Under the broker lock: no change can be enqueued between the check and the subscription,
-    // so every change after the check is delivered.
+    // so every change after the check is delivered. The acknowledgement is queued before the
+    // registration, so that it precedes every event.
+    if (ack) acknowledge(*stream, call.msgtype);
     hub_.subscribe_processes(stream, std::move(selector), deadline);
     return ok();
   }();
@@ -84,6 +105,7 @@ void Broker::on_subscribe_process(Call& call, const std::shared_ptr<realtime::St
   std::string id;
   ProcessState wanted = ProcessState::Waiting;
   std::optional<model::Process> current;  // set when the process is active
+  bool ack = false;
   auto status = [&]() -> Status {
     std::int64_t state = 0;
     COLONIES_CHECK(r.str("colonyname", colony));
@@ -94,6 +116,8 @@ void Broker::on_subscribe_process(Call& call, const std::shared_ptr<realtime::St
     COLONIES_TRY(s, model::process_state_from_int(state));
     wanted = s;
     COLONIES_TRY(deadline, subscription_deadline(call.payload));
+    COLONIES_TRY(wanted_ack, wants_ack(call.payload));
+    ack = wanted_ack;
     std::lock_guard lock(mu_);
     COLONIES_CHECK(auth::require_member(registry_, call.caller, colony));
     if (scheduler::ActiveProcess* p = scheduler_.find(id)) {
@@ -102,6 +126,7 @@ void Broker::on_subscribe_process(Call& call, const std::shared_ptr<realtime::St
         return fail(ErrorCode::NotFound, "process {} not found in colony {}", id, colony);
       }
       current = p->process;
+      if (ack) acknowledge(*stream, call.msgtype);
       hub_.subscribe_process(stream, colony, id, wanted, deadline);
     }
     return ok();
@@ -117,14 +142,15 @@ void Broker::on_subscribe_process(Call& call, const std::shared_ptr<realtime::St
   }
   // Not active: finished (then final, and its commit may still be in flight) or unknown. Read the
   // store after everything enqueued so far is durable; a final process is sent and ends at once.
-  commits_.submit({}, [this, stream, colony, id](Status) {
-    blocking_([this, stream, colony, id] {
+  commits_.submit({}, [this, stream, colony, id, ack](Status) {
+    blocking_([this, stream, colony, id, ack] {
       auto found = store_.get_process(id);
       if (!found) return refuse(*stream, found.error());
       if (!*found || (*found)->spec.conditions.colonyname != colony) {
         return refuse(*stream, Error{ErrorCode::NotFound, fmt::format("process {} not found in colony {}", id, colony)});
       }
       const model::Process& p = **found;
+      if (ack) acknowledge(*stream, msg::kSubscribeProcess);
       stream->send(protocol::encode_reply(msg::kSubscribeProcess, model::to_json(p)));
       stream->end(fmt::format("process ended in state {}", model::to_string(p.state)));
     });
@@ -135,6 +161,7 @@ void Broker::on_subscribe_channel(Call& call, const std::shared_ptr<realtime::St
   auto r = FieldReader::of(call.payload);
   ports::ChannelQuery query;
   bool active = false;
+  bool ack = false;
   auto status = [&]() -> Status {
     COLONIES_CHECK(r.str("processid", query.processid));
     COLONIES_CHECK(r.str("name", query.name));
@@ -143,11 +170,14 @@ void Broker::on_subscribe_channel(Call& call, const std::shared_ptr<realtime::St
     COLONIES_CHECK(valid_name("channel", query.name));
     if (query.after_position < 0) return fail(ErrorCode::BadRequest, "afterseq must be >= 0 (a position)");
     COLONIES_TRY(deadline, subscription_deadline(call.payload));
+    COLONIES_TRY(wanted_ack, wants_ack(call.payload));
+    ack = wanted_ack;
     std::lock_guard lock(mu_);
     if (scheduler::ActiveProcess* p = scheduler_.find(query.processid)) {
       COLONIES_CHECK(auth::require_member(registry_, call.caller, p->process.spec.conditions.colonyname));
       COLONIES_CHECK(may_use_channel(p->process, call.caller, query.name));
       // Under the lock: every entry appended after this point reaches the hub as an event.
+      if (ack) acknowledge(*stream, call.msgtype);
       hub_.subscribe_channel(stream, p->process.spec.conditions.colonyname, query.processid, query.name,
                              query.after_position, deadline,
                              static_cast<std::size_t>(options_.channel_max_entries));
@@ -158,8 +188,8 @@ void Broker::on_subscribe_channel(Call& call, const std::shared_ptr<realtime::St
   if (!status) return refuse(*stream, status.error());
   // The backlog from the store, once everything enqueued before is durable. A finished process
   // (or an unknown one) is checked there too; its backlog is all there will ever be.
-  commits_.submit({}, [this, stream, query, active, caller = call.caller](Status) {
-    blocking_([this, stream, query, active, caller] {
+  commits_.submit({}, [this, stream, query, active, ack, caller = call.caller](Status) {
+    blocking_([this, stream, query, active, ack, caller] {
       auto outcome = [&]() -> Status {
         bool ended = active ? false : true;
         if (!active) {
@@ -170,6 +200,7 @@ void Broker::on_subscribe_channel(Call& call, const std::shared_ptr<realtime::St
             COLONIES_CHECK(auth::require_member(registry_, caller, found->spec.conditions.colonyname));
           }
           COLONIES_CHECK(may_use_channel(*found, caller, query.name));
+          if (ack) acknowledge(*stream, msg::kSubscribeChannel);
           hub_.subscribe_channel(stream, found->spec.conditions.colonyname, query.processid, query.name,
                                  query.after_position, now() + kSecond, 1);
         }

@@ -55,6 +55,43 @@ TEST_F(BrokerSubscriptionTest, MemberSeesSubmitAssignAndCloseInOrder) {
   EXPECT_FALSE(stream->ended());
 }
 
+TEST_F(BrokerSubscriptionTest, AnAcknowledgementAskedForComesFirstAndOnlyOnSuccess) {
+  auto acked = subscribe(user_, msg::kSubscribeProcesses,
+                         {{"colonyname", colony_.name}, {"executortype", "worker"}, {"state", -1}, {"ack", true}});
+  std::string id = submit();
+  ASSERT_TRUE(acked->wait_frames(2));
+  auto frames = acked->frames();
+  EXPECT_EQ(frames[0].payloadtype, msg::kSubscribed);
+  EXPECT_FALSE(frames[0].error);
+  EXPECT_EQ(frames[0].payload.at("msgtype").as_string(), msg::kSubscribeProcesses);
+  EXPECT_EQ(frames[1].payloadtype, msg::kSubscribeProcesses);
+  EXPECT_EQ(event_state(frames[1]), 0);
+
+  ASSERT_EQ(h_.assign(executor_, "alpha").status, 200);
+  auto one = subscribe(user_, msg::kSubscribeProcess,
+                       {{"colonyname", colony_.name}, {"processid", id}, {"state", 2}, {"ack", true}});
+  auto unknown = subscribe(user_, msg::kSubscribeProcess,
+                                {{"colonyname", colony_.name}, {"processid", "nope"}, {"state", 2}, {"ack", true}});
+  ASSERT_EQ(h_.close_successful(executor_, id).status, 200);
+  ASSERT_TRUE(one->wait_frames(2));
+  EXPECT_EQ(one->frames()[0].payloadtype, msg::kSubscribed);
+  EXPECT_EQ(event_state(one->frames()[1]), 2);
+  EXPECT_EQ(refusal(unknown), 404) << "a refused subscription is not acknowledged, only refused";
+
+  auto outsider = h_.add_user(h_.add_colony("beta"), "outsider");
+  auto refused = subscribe(outsider, msg::kSubscribeProcesses, {{"colonyname", colony_.name}, {"ack", true}});
+  EXPECT_EQ(refusal(refused), 403);
+  auto malformed = subscribe(user_, msg::kSubscribeProcesses, {{"colonyname", colony_.name}, {"ack", "yes"}});
+  EXPECT_EQ(refusal(malformed), 400);
+}
+
+TEST_F(BrokerSubscriptionTest, WithoutAskingThereIsNoAcknowledgement) {
+  auto stream = subscribe_processes(user_);
+  submit();
+  ASSERT_TRUE(stream->wait_frames(1));
+  EXPECT_EQ(stream->frames()[0].payloadtype, msg::kSubscribeProcesses) << "clients of the original see only events";
+}
+
 TEST_F(BrokerSubscriptionTest, StateFilterSelectsEvents) {
   auto running = subscribe_processes(executor_, /*state=*/1);
   std::string id = submit();
