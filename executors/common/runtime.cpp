@@ -31,12 +31,19 @@ void Runtime::request_stop(bool immediate) {
 }
 
 RuntimeCounters Runtime::counters() const {
-  return RuntimeCounters{assigned_.load(), worker_counters_.succeeded.load(), worker_counters_.failed.load(),
-                         worker_counters_.abandoned.load(), worker_counters_.undelivered.load()};
+  return RuntimeCounters{assigned_.load(),
+                         worker_counters_.succeeded.load(),
+                         worker_counters_.failed.load(),
+                         worker_counters_.abandoned.load(),
+                         worker_counters_.undelivered.load(),
+                         worker_counters_.lost.load()};
 }
 
 Status Runtime::run() {
   COLONIES_CHECK(validate(config_));
+  const auto spool_dir = config_.spool_dir.empty() ? default_spool_dir(config_.executor_name) : config_.spool_dir;
+  COLONIES_TRY(spool, Spool::open(spool_dir));
+  spdlog::info("spool directory {}", spool.dir().string());
   COLONIES_TRY(self, connect(config_.executor_prvkey));
   std::optional<client::Client> owner;
   if (!config_.colony_prvkey.empty()) {
@@ -67,15 +74,18 @@ Status Runtime::run() {
     ++assigned_;
     backend_->wake();
   });
+  // No new work before the worker has recovered what a previous run left (see JobSlots).
+  slots_.hold_pulling();
   pulling_ = true;
   std::thread puller([&] { pull.run(); });
-  JobWorker worker(config_, *worker_client, *backend_, slots_, worker_counters_);
+  JobWorker worker(config_, *worker_client, *backend_, slots_, worker_counters_, spool);
   worker.run();
   puller.join();
   pulling_ = false;
   auto c = counters();
-  spdlog::info("executor stopped: {} assigned, {} succeeded, {} failed, {} abandoned, {} undelivered", c.assigned,
-               c.succeeded, c.failed, c.abandoned, c.undelivered);
+  spdlog::info("executor stopped: {} assigned, {} succeeded, {} failed, {} abandoned, {} lost in a restart, {} left "
+               "in the spool",
+               c.assigned, c.succeeded, c.failed, c.abandoned, c.lost, c.undelivered);
   return ok();
 }
 

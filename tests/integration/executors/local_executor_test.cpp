@@ -80,6 +80,7 @@ class LocalExecutorTest : public ::testing::Test {
     rc.executor_type = type_;
     rc.executor_prvkey = key;
     rc.colony_prvkey = colony_key_;
+    rc.spool_dir = work_ / "spool";
     model::Hardware hw;
     hw.cpu = "4";
     hw.mem = "8Gi";
@@ -394,7 +395,8 @@ TEST_F(LocalExecutorTest, TheBinaryRunsProcessesAndStopsGracefullyOnSigterm) {
                                "COLONIES_COLONY_PRVKEY=" + colony_key_,
                                "PATH=/usr/local/bin:/usr/bin:/bin"};
   std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--poll-timeout", "1", "--grace", "1", "--kill-grace", "1",
-                                "--workdir", work_.string(), "--log-level", "warn"};
+                                "--workdir", work_.string(), "--spool-dir", (work_ / "spool").string(),
+                                "--log-level", "warn"};
   std::vector<char*> argv, envp;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
