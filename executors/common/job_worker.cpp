@@ -203,7 +203,7 @@ bool JobWorker::settle_lost_jobs(Clock::time_point now) {
                  running.error().message);
     return true;
   }
-  backoff_.reset();
+  note_success();
   std::set<std::string> known;
   for (const auto& [serial, job] : jobs_) known.insert(job->processid);
   for (const auto& d : deliveries_) {
@@ -335,9 +335,20 @@ void JobWorker::collect_finished() {
 
 bool JobWorker::note_failure(const Error& error, Clock::time_point now) {
   if (!is_transient(error)) return false;
-  if (backoff_.failures() == 0) spdlog::warn("server calls failing ({}); retrying with backoff", error.message);
-  quiet_until_ = now + backoff_.next();
+  const int failures = backoff_.failures();
+  const auto delay = backoff_.next();
+  // The first failure and then every 5th: progress without a line per attempt.
+  if (failures % 5 == 0) {
+    spdlog::warn("server {} unreachable for results ({}); {} close(s) waiting; retrying in {}", client_.endpoint(),
+                 error.message, deliveries_.size(), describe_delay(delay));
+  }
+  quiet_until_ = now + delay;
   return true;
+}
+
+void JobWorker::note_success() {
+  if (backoff_.failures() > 0) spdlog::info("server {} reachable again for results", client_.endpoint());
+  backoff_.reset();
 }
 
 void JobWorker::ship_logs(Clock::time_point now) {
@@ -348,7 +359,7 @@ void JobWorker::ship_logs(Clock::time_point now) {
     while (auto batch = job->logs.take(now)) {
       auto added = client_.add_log(id, *batch);
       if (added) {
-        backoff_.reset();
+        note_success();
         continue;
       }
       if (note_failure(added.error(), now)) {
@@ -403,7 +414,7 @@ void JobWorker::deliver(Clock::time_point now) {
     }
     Status closed = d.success ? client_.close_successful(d.processid, d.out) : client_.close_failed(d.processid, d.errors);
     if (!closed && note_failure(closed.error(), now)) return;
-    backoff_.reset();
+    note_success();
     if (closed) {
       ++(d.lost ? counters_.lost : d.success ? counters_.succeeded : counters_.failed);
       spdlog::info("closed process {} {}", d.processid, d.success ? "successful" : "failed");
@@ -439,7 +450,7 @@ void JobWorker::check_ownership(Clock::time_point now) {
     auto process = client_.get_process(id);
     std::string why;
     if (process) {
-      backoff_.reset();
+      note_success();
       if (process->state != model::ProcessState::Running) {
         why = fmt::format("it is {} on the server", model::to_string(process->state));
       } else if (process->assignedexecutorid != my_id_) {

@@ -76,6 +76,7 @@ class JobWorker {
   std::chrono::milliseconds wait_budget(Clock::time_point now) const;
   // Notes a failed call: transient ones pause all calls for a backoff; returns whether transient.
   bool note_failure(const Error& error, Clock::time_point now);
+  void note_success();
   bool server_quiet(Clock::time_point now) const { return now < quiet_until_; }
 
   const RuntimeConfig& config_;

@@ -58,8 +58,10 @@ Status Runtime::run() {
     auto registered = ensure_registered(config_, owner ? &*owner : nullptr, self);
     if (registered) break;
     if (!is_transient(registered.error())) return registered;
-    spdlog::warn("cannot register with {}: {}; retrying", self.endpoint(), registered.error().message);
-    if (!slots_.sleep_for(backoff.next())) return ok();
+    const auto delay = backoff.next();
+    spdlog::warn("server {} unreachable, cannot register ({}); retrying in {}", self.endpoint(),
+                 registered.error().message, describe_delay(delay));
+    if (!slots_.sleep_for(delay)) return ok();
   }
   owner.reset();
 
