@@ -339,15 +339,15 @@ bool JobWorker::note_failure(const Error& error, Clock::time_point now) {
   const auto delay = backoff_.next();
   // The first failure and then every 5th: progress without a line per attempt.
   if (failures % 5 == 0) {
-    spdlog::warn("server {} unreachable for results ({}); {} close(s) waiting; retrying in {}", client_.endpoint(),
-                 error.message, deliveries_.size(), describe_delay(delay));
+    spdlog::warn("server {} unreachable ({}); the worker retries its calls in {} ({} close(s) waiting)",
+                 client_.endpoint(), error.message, describe_delay(delay), deliveries_.size());
   }
   quiet_until_ = now + delay;
   return true;
 }
 
 void JobWorker::note_success() {
-  if (backoff_.failures() > 0) spdlog::info("server {} reachable again for results", client_.endpoint());
+  if (backoff_.failures() > 0) spdlog::info("server {} reachable again for the worker", client_.endpoint());
   backoff_.reset();
 }
 
@@ -483,6 +483,9 @@ void JobWorker::shutdown_step(Clock::time_point now) {
   } else if (slots_.immediate() && *grace_deadline_ > now) {
     grace_deadline_ = now;
   }
+  // The delivery window starts when the last job is over, not when the grace ends: with nothing
+  // running there is nothing to wait for but the server.
+  if (!jobs_over_ && jobs_.empty() && slots_.pull_done() && slots_.in_flight() == 0) jobs_over_ = now;
   if (now < *grace_deadline_) return;
   for (auto& [serial, job] : jobs_) {
     const std::string& id = job->processid;
@@ -498,7 +501,7 @@ void JobWorker::shutdown_step(Clock::time_point now) {
 bool JobWorker::done(Clock::time_point now) const {
   if (!slots_.stopping() || !slots_.pull_done() || !jobs_.empty() || slots_.in_flight() > 0) return false;
   if (deliveries_.empty()) return true;
-  return grace_deadline_ && now >= *grace_deadline_ + config_.shutdown_delivery;
+  return jobs_over_ && now >= *jobs_over_ + config_.shutdown_delivery;
 }
 
 std::chrono::milliseconds JobWorker::wait_budget(Clock::time_point now) const {

@@ -97,6 +97,7 @@ class JobWorker {
   Backoff backoff_;
   Clock::time_point quiet_until_{};
   std::optional<Clock::time_point> grace_deadline_;
+  std::optional<Clock::time_point> jobs_over_;  // when stopping left no job running
 };
 
 }  // namespace colonies::executors
