@@ -132,6 +132,12 @@ class Backend {
     return reattach(sink_for);
   }
 
+  // Optional. True when jobs keep running without the executor (a Slurm job, a Kubernetes Job)
+  // and reattach_known() finds them again. A graceful stop then leaves running jobs running and
+  // journaled, without waiting for them, instead of killing them after the grace period; the next
+  // start reattaches to them. Default: false (jobs die with the executor, so a stop ends them).
+  virtual bool jobs_outlive_executor() const { return false; }
+
   // Optional. Counters for logs and metrics. Never blocks.
   virtual BackendStats stats() const { return {}; }
 

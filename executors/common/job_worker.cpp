@@ -29,7 +29,9 @@ LogBatcher::Limits limits_of(const RuntimeConfig& config) {
 }  // namespace
 
 struct JobWorker::Job final : JobSink {
-  enum class Fate { Running, Abandoned, ShuttingDown };
+  // Detached: left running at a stop (Backend::jobs_outlive_executor); still ours if it ends
+  // before the worker exits, else the next start reattaches to it.
+  enum class Fate { Running, Abandoned, ShuttingDown, Detached };
 
   Job(std::string id, LogBatcher::Limits limits) : processid(std::move(id)), logs(limits) {}
 
@@ -103,6 +105,11 @@ void JobWorker::run() {
     check_ownership(now);
     shutdown_step(now);
     if (done(now)) break;
+  }
+  for (const auto& [serial, job] : jobs_) {
+    ++counters_.detached;
+    spdlog::info("process {} keeps running on {} (journaled in {})", job->processid, backend_.name(),
+                 spool_.dir().string());
   }
   // Nothing is lost here: a spooled close waits on disk for the next start.
   for (const auto& d : deliveries_) {
@@ -314,7 +321,8 @@ void JobWorker::collect_finished() {
     if (job.fate == Job::Fate::Abandoned) {
       ++counters_.abandoned;
     } else {
-      Delivery d{job.processid, job.logs.drain(), job.result->success && job.fate == Job::Fate::Running,
+      const bool ours = job.fate == Job::Fate::Running || job.fate == Job::Fate::Detached;
+      Delivery d{job.processid, job.logs.drain(), job.result->success && ours,
                  std::move(job.result->out), std::move(job.result->errors)};
       d.close = job.result->close || job.fate == Job::Fate::ShuttingDown;
       if (!d.success && d.errors.empty()) d.errors.push_back("the job failed without saying why");
@@ -483,9 +491,17 @@ void JobWorker::shutdown_step(Clock::time_point now) {
   } else if (slots_.immediate() && *grace_deadline_ > now) {
     grace_deadline_ = now;
   }
+  if (backend_.jobs_outlive_executor()) {
+    for (auto& [serial, job] : jobs_) {
+      if (job->fate != Job::Fate::Running) continue;
+      job->fate = Job::Fate::Detached;
+      spdlog::info("leaving the job of process {} running on {}; the next start reattaches to it", job->processid,
+                   backend_.name());
+    }
+  }
   // The delivery window starts when the last job is over, not when the grace ends: with nothing
   // running there is nothing to wait for but the server.
-  if (!jobs_over_ && jobs_.empty() && slots_.pull_done() && slots_.in_flight() == 0) jobs_over_ = now;
+  if (!jobs_over_ && only_detached_left()) jobs_over_ = now;
   if (now < *grace_deadline_) return;
   for (auto& [serial, job] : jobs_) {
     const std::string& id = job->processid;
@@ -498,8 +514,15 @@ void JobWorker::shutdown_step(Clock::time_point now) {
   }
 }
 
+bool JobWorker::only_detached_left() const {
+  if (!slots_.pull_done()) return false;
+  const auto detached = std::count_if(jobs_.begin(), jobs_.end(),
+                                      [](const auto& entry) { return entry.second->fate == Job::Fate::Detached; });
+  return static_cast<std::size_t>(detached) == jobs_.size() && slots_.in_flight() == static_cast<int>(detached);
+}
+
 bool JobWorker::done(Clock::time_point now) const {
-  if (!slots_.stopping() || !slots_.pull_done() || !jobs_.empty() || slots_.in_flight() > 0) return false;
+  if (!slots_.stopping() || !only_detached_left()) return false;
   if (deliveries_.empty()) return true;
   return jobs_over_ && now >= *jobs_over_ + config_.shutdown_delivery;
 }

@@ -31,6 +31,7 @@ struct WorkerCounters {
   std::atomic<std::int64_t> abandoned{0};  // cancelled or re-queued by the server: not ours to close
   std::atomic<std::int64_t> undelivered{0};  // closes left in the spool (or given up) at shutdown
   std::atomic<std::int64_t> lost{0};         // closed failed at start: the job was gone after a restart
+  std::atomic<std::int64_t> detached{0};     // left running at stop, for the next start to reattach
 };
 
 class JobWorker {
@@ -73,6 +74,8 @@ class JobWorker {
   void check_ownership(Clock::time_point now);
   void shutdown_step(Clock::time_point now);
   bool done(Clock::time_point now) const;
+  // Stopping, and every job left is one Backend::jobs_outlive_executor lets run on.
+  bool only_detached_left() const;
   std::chrono::milliseconds wait_budget(Clock::time_point now) const;
   // Notes a failed call: transient ones pause all calls for a backoff; returns whether transient.
   bool note_failure(const Error& error, Clock::time_point now);

@@ -36,7 +36,8 @@ RuntimeCounters Runtime::counters() const {
                          worker_counters_.failed.load(),
                          worker_counters_.abandoned.load(),
                          worker_counters_.undelivered.load(),
-                         worker_counters_.lost.load()};
+                         worker_counters_.lost.load(),
+                         worker_counters_.detached.load()};
 }
 
 Status Runtime::run() {
@@ -86,8 +87,8 @@ Status Runtime::run() {
   pulling_ = false;
   auto c = counters();
   spdlog::info("executor stopped: {} assigned, {} succeeded, {} failed, {} abandoned, {} lost in a restart, {} left "
-               "in the spool",
-               c.assigned, c.succeeded, c.failed, c.abandoned, c.lost, c.undelivered);
+               "in the spool, {} left running",
+               c.assigned, c.succeeded, c.failed, c.abandoned, c.lost, c.undelivered, c.detached);
   return ok();
 }
 

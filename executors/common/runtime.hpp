@@ -30,6 +30,7 @@ struct RuntimeCounters {
   std::int64_t abandoned = 0;
   std::int64_t undelivered = 0;  // closes left in the spool at shutdown
   std::int64_t lost = 0;         // processes closed failed at start: their job did not survive a restart
+  std::int64_t detached = 0;     // jobs left running at stop (Backend::jobs_outlive_executor)
 };
 
 class Runtime {

@@ -135,9 +135,10 @@ struct FakePlatform {
 
 class FakeBackend final : public Backend {
  public:
-  explicit FakeBackend(std::shared_ptr<FakePlatform> platform) : platform_(std::move(platform)) {}
+  FakeBackend(std::shared_ptr<FakePlatform> platform, bool outlive) : platform_(std::move(platform)), outlive_(outlive) {}
 
   std::string_view name() const override { return "fake"; }
+  bool jobs_outlive_executor() const override { return outlive_; }
 
   Result<JobHandle> submit(const model::Process& process, JobSink& sink) override {
     std::string token = platform_->add(process.processid);
@@ -201,6 +202,7 @@ class FakeBackend final : public Backend {
   std::shared_ptr<FakePlatform> platform_;
   std::map<JobHandle, Tracked> tracked_;
   JobHandle next_ = 0;
+  bool outlive_ = false;
 };
 
 // ---- the fixture
@@ -261,7 +263,7 @@ class RuntimeRecoveryTest : public ::testing::Test {
       return client::Client(std::make_unique<HarnessTransport>(server, std::move(me)), std::move(for_client), c,
                             client::ClientDeps{clock, nullptr});
     };
-    runtime_ = std::make_unique<Runtime>(config(), std::make_unique<FakeBackend>(platform_), std::move(deps));
+    runtime_ = std::make_unique<Runtime>(config(), std::make_unique<FakeBackend>(platform_, outlive_), std::move(deps));
     runner_ = std::thread([this] { result_ = runtime_->run(); });
     ASSERT_TRUE(wait_until([&] { return runtime_->pulling(); })) << "the runtime did not start";
   }
@@ -328,6 +330,7 @@ class RuntimeRecoveryTest : public ::testing::Test {
   std::shared_ptr<testing::FakeClock> clock_ = std::make_shared<testing::FakeClock>();
   std::shared_ptr<FakeServer> server_ = std::make_shared<FakeServer>();
   std::shared_ptr<FakePlatform> platform_ = std::make_shared<FakePlatform>();
+  bool outlive_ = false;  // FakeBackend::jobs_outlive_executor
   BrokerHarness::Colony colony_;
   Identity executor_, other_, user_;
   fs::path spool_dir_;
@@ -458,6 +461,28 @@ TEST_F(RuntimeRecoveryTest, ARestartReattachesJournaledJobsAndClosesRunningProce
   stop();
   EXPECT_EQ(counters_.lost, 2);
   EXPECT_EQ(counters_.succeeded, 1);
+}
+
+TEST_F(RuntimeRecoveryTest, AStopLeavesJobsThatOutliveTheExecutorRunningAndTheNextStartReattachesThem) {
+  outlive_ = true;
+  start();
+  const std::string p = submit();
+  ASSERT_TRUE(wait_until([&] { return platform_->submissions_of(p) == 1; }));
+  stop();
+  EXPECT_EQ(counters_.detached, 1);
+  EXPECT_EQ(counters_.failed, 0);
+  EXPECT_EQ(state_of(p), kRunning);
+  EXPECT_EQ(files_in("jobs"), 1u);
+  {
+    std::lock_guard lock(platform_->mu);
+    for (const auto& [token, job] : platform_->jobs) EXPECT_FALSE(job.done) << "the job was stopped";
+  }
+  start();
+  platform_->finish(p, true, {"done later"}, json::array{"late"});
+  ASSERT_TRUE(wait_until([&] { return state_of(p) == kSuccess; }));
+  EXPECT_EQ(process(p).at("out"), (json::array{"late"}));
+  EXPECT_EQ(platform_->submissions_of(p), 1);
+  EXPECT_TRUE(wait_until([&] { return files_in("jobs") == 0; }));
 }
 
 TEST_F(RuntimeRecoveryTest, AReattachedJobWhoseProcessMovedOnIsCancelledNotClosed) {
