@@ -342,7 +342,9 @@ void JobWorker::collect_finished() {
 }
 
 bool JobWorker::note_failure(const Error& error, Clock::time_point now) {
-  if (!is_transient(error)) return false;
+  // 401 too: a clock that drifted or a server that lost its state for a moment must not cost a
+  // result; the pull loop tells the user what to check.
+  if (!is_transient(error) && error.code != ErrorCode::Unauthenticated) return false;
   const int failures = backoff_.failures();
   const auto delay = backoff_.next();
   // The first failure and then every 5th: progress without a line per attempt.
