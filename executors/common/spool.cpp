@@ -2,6 +2,7 @@
 #include "executors/common/spool.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -151,7 +152,40 @@ Result<Spool> Spool::open(fs::path dir) {
     return fail(ErrorCode::BadRequest, "spool directory {} is not writable: {} (set --spool-dir)", dir.string(),
                 errno_text(errno));
   }
-  return Spool(std::move(dir));
+  const fs::path lock_path = dir / "lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(ErrorCode::BadRequest, "cannot create {}: {}", lock_path.string(), errno_text(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {};
+    ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
+    ::close(fd);
+    std::string pid = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : std::string("?");
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return fail(ErrorCode::BadRequest,
+                "spool directory {} is in use by another executor (pid {}); give each executor its own --spool-dir",
+                dir.string(), pid);
+  }
+  const std::string me = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
+    spdlog::warn("cannot write this executor's pid into {}: {}", lock_path.string(), errno_text(errno));
+  }
+  return Spool(std::move(dir), fd);
+}
+
+Spool::Spool(Spool&& other) noexcept : dir_(std::move(other.dir_)), lock_fd_(other.lock_fd_) { other.lock_fd_ = -1; }
+
+Spool& Spool::operator=(Spool&& other) noexcept {
+  if (this != &other) {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    dir_ = std::move(other.dir_);
+    lock_fd_ = other.lock_fd_;
+    other.lock_fd_ = -1;
+  }
+  return *this;
+}
+
+Spool::~Spool() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
 Status Spool::write_atomically(const fs::path& dir, const std::string& name, const std::string& content) {

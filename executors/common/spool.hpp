@@ -56,8 +56,16 @@ std::filesystem::path default_spool_dir(std::string_view executor_name);
 class Spool {
  public:
   // Creates the directory and its subdirectories (mode 0700: closes carry process output) if
-  // needed. Errors name the directory and what failed.
+  // needed, and locks it (flock on <dir>/lock) for the lifetime of this object: a second executor
+  // on the same spool would deliver the first one's closes, have them refused and drop them.
+  // Errors (BadRequest) name the directory and what failed, or which process holds the lock.
   static Result<Spool> open(std::filesystem::path dir);
+
+  Spool(Spool&& other) noexcept;
+  Spool& operator=(Spool&& other) noexcept;
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+  ~Spool();
 
   const std::filesystem::path& dir() const { return dir_; }
 
@@ -79,7 +87,7 @@ class Spool {
   void set_aside(const std::filesystem::path& file, std::string_view why);
 
  private:
-  explicit Spool(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  Spool(std::filesystem::path dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
   Status write_atomically(const std::filesystem::path& dir, const std::string& name, const std::string& content);
   Status remove_file(const std::filesystem::path& dir, std::string_view processid);
   // Reads every *.json of `dir`; leftovers of interrupted writes (*.tmp) and unreadable files
@@ -87,6 +95,7 @@ class Spool {
   std::vector<std::pair<std::filesystem::path, std::string>> read_all(const std::filesystem::path& dir);
 
   std::filesystem::path dir_;
+  int lock_fd_ = -1;
 };
 
 }  // namespace colonies::executors

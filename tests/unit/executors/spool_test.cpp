@@ -93,6 +93,19 @@ TEST_F(SpoolTest, OpenCreatesPrivateDirectories) {
   EXPECT_EQ(spool.dir(), dir_);
 }
 
+TEST_F(SpoolTest, ASpoolInUseCannotBeOpenedTwiceUntilReleased) {
+  {
+    Spool first = open();
+    auto second = Spool::open(dir_);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().message, "spool directory " + dir_.string() + " is in use by another executor (pid " +
+                                          std::to_string(::getpid()) + "); give each executor its own --spool-dir");
+    Spool moved = std::move(first);  // the lock moves with the object
+    EXPECT_FALSE(Spool::open(dir_));
+  }
+  EXPECT_TRUE(Spool::open(dir_)) << "the lock outlived the spool";
+}
+
 TEST_F(SpoolTest, OpenFailsWithTheDirectoryInTheMessage) {
   write(dir_, "a file, not a directory");
   auto spool = Spool::open(dir_);
