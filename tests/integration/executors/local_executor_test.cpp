@@ -573,7 +573,9 @@ TEST_F(LocalExecutorTest, AfterAnExecutorCrashItsRunningProcessesAreClosedFailed
   ASSERT_GT(first, 0);
   auto p = submit("sleep", {100});
   wait_for(p.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
-  EXPECT_TRUE(fs::exists(work_ / "spool" / "jobs" / (p.processid + ".json"))) << "the job was not journaled";
+  // RUNNING on the server comes a moment before the executor journals the started job.
+  EXPECT_TRUE(wait_until([&] { return fs::exists(work_ / "spool" / "jobs" / (p.processid + ".json")); }))
+      << "the job was not journaled";
   ::kill(first, SIGKILL);
   ::waitpid(first, nullptr, 0);
 
