@@ -479,6 +479,22 @@ TEST_F(LocalExecutorTest, ACloseSpooledWhileTheServerIsDeadIsDeliveredOnceAfterB
   EXPECT_EQ(runtime_counters_.lost, 0);
 }
 
+// The pull loop keeps asking with backoff while the server is away and takes work again once it
+// is back on the same port.
+TEST_F(LocalExecutorTest, AfterAServerRestartTheExecutorPullsWorkAgain) {
+  start_executor();
+  auto before = submit("echo", {"before"});
+  EXPECT_EQ(wait_final(before.processid).state, model::ProcessState::Success);
+  server_->kill();
+  std::this_thread::sleep_for(1500ms);  // a few failed assigns, backing off (not required for the outcome)
+  ASSERT_TRUE(server_->restart());
+  user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
+  auto after = submit("echo", {"after"});
+  auto done = wait_final(after.processid, 30s);
+  EXPECT_EQ(done.state, model::ProcessState::Success);
+  EXPECT_EQ(done.out, (boost::json::array{"after"}));
+}
+
 // While the server was down, the process passed its maxexectime; back up, the server re-queues it
 // and executor B takes it. Executor A, restarted, delivers its late close: the server refuses it
 // (the process runs elsewhere) and A drops it; B's attempt is untouched.
