@@ -54,6 +54,7 @@ struct JobWorker::Job final : JobSink {
   Fate fate = Fate::Running;
   std::optional<JobResult> result;
   Clock::time_point next_check{};
+  bool journaled = false;  // has an entry in the spool's journal
 };
 
 // A finished job's remaining log batches and its close, delivered in that order (after the close
@@ -67,7 +68,7 @@ struct JobWorker::Delivery {
   bool close = true;
   bool logs_only = false;  // the output of a superseded attempt: nothing to close or count
   bool spooled = false;    // its close is on disk (spool_) until the server acknowledges it
-  bool spooled_logs = false;  // ... and so are its log batches
+  std::size_t spooled_batches = 0;  // how many of its log batches the spooled file still holds
   bool lost = false;       // a close of a job lost in a restart (counted apart)
 
   SpooledClose to_spool() const {
@@ -134,7 +135,7 @@ void JobWorker::load_spool() {
     Delivery d{close.processid, std::deque<std::string>(close.logs.begin(), close.logs.end()), close.success,
                std::move(close.out), std::move(close.errors)};
     d.spooled = true;
-    d.spooled_logs = !d.logs.empty();
+    d.spooled_batches = d.logs.size();
     spdlog::info("delivering the spooled close of process {} ({}) from before the restart", d.processid,
                  d.success ? "successful" : "failed");
     deliveries_.push_back(std::move(d));
@@ -173,6 +174,7 @@ void JobWorker::reattach() {
       if (auto it = sinks.find(job.processid); it != sinks.end()) {
         it->second->handle = job.handle;
         it->second->next_check = Clock::now();
+        it->second->journaled = true;
         slots_.adopt();
         found.insert(job.processid);
         spdlog::info("reattached to the job of process {}", job.processid);
@@ -234,7 +236,7 @@ void JobWorker::enqueue(Delivery d) {
     auto spooled = spool_.put_close(d.to_spool());
     if (spooled) {
       d.spooled = true;
-      d.spooled_logs = !d.logs.empty();
+      d.spooled_batches = d.logs.size();
     } else {
       spdlog::error("cannot spool the close of process {}: {}; it is kept in memory only and lost if the executor "
                     "stops before the server takes it",
@@ -300,12 +302,18 @@ void JobWorker::start(model::Process process) {
     return;
   }
   job->handle = *handle;
-  // The journal lets a restarted executor find the job again (or know it lost it).
-  if (auto journaled = spool_.put_job(JournaledJob{process.processid, std::string(backend_.name()),
-                                                   backend_.job_token(*handle), 0});
-      !journaled) {
-    spdlog::error("cannot write the job of process {} to the journal: {}; a restart would not find it again",
-                  process.processid, journaled.error().message);
+  // The journal lets a restarted executor find the job again. Jobs that die with the executor
+  // and carry no token are not journaled (each entry costs fsyncs): after a restart the server's
+  // list of processes RUNNING here says which of them were lost.
+  std::string token = backend_.job_token(*handle);
+  if (!token.empty() || backend_.jobs_outlive_executor()) {
+    if (auto journaled = spool_.put_job(JournaledJob{process.processid, std::string(backend_.name()), token, 0});
+        !journaled) {
+      spdlog::error("cannot write the job of process {} to the journal: {}; a restart would not find it again",
+                    process.processid, journaled.error().message);
+    } else {
+      job->journaled = true;
+    }
   }
   jobs_[next_serial_++] = std::move(job);
 }
@@ -335,7 +343,7 @@ void JobWorker::collect_finished() {
     const bool newer_attempt = std::any_of(jobs_.begin(), jobs_.end(), [&](const auto& other) {
       return other.second.get() != &job && other.second->processid == job.processid;
     });
-    if (!newer_attempt) forget_job(job.processid);
+    if (job.journaled && !newer_attempt) forget_job(job.processid);
     slots_.release(job.reservation);
     it = jobs_.erase(it);
   }
@@ -404,13 +412,9 @@ void JobWorker::deliver(Clock::time_point now) {
       // Not ours any more (or a bad batch): the close below will tell which.
       d.logs.clear();
     }
-    if (logs_pending) return;
-    if (d.spooled_logs) {
-      // The logs are on the server now: a crash before the close must not ship them twice.
-      d.spooled_logs = false;
-      if (auto rewritten = spool_.put_close(d.to_spool()); !rewritten) {
-        spdlog::warn("cannot update the spooled close of process {}: {}", d.processid, rewritten.error().message);
-      }
+    if (logs_pending) {
+      respool(d);
+      return;
     }
     if (d.logs_only) {
       pop_delivery();
@@ -423,7 +427,10 @@ void JobWorker::deliver(Clock::time_point now) {
       continue;
     }
     Status closed = d.success ? client_.close_successful(d.processid, d.out) : client_.close_failed(d.processid, d.errors);
-    if (!closed && note_failure(closed.error(), now)) return;
+    if (!closed && note_failure(closed.error(), now)) {
+      respool(d);
+      return;
+    }
     note_success();
     if (closed) {
       ++(d.lost ? counters_.lost : d.success ? counters_.succeeded : counters_.failed);
@@ -444,6 +451,17 @@ void JobWorker::deliver(Clock::time_point now) {
     }
     pop_delivery();
   }
+}
+
+void JobWorker::respool(Delivery& d) {
+  // Only when delivery has to wait: on the usual path the close follows its logs at once and the
+  // file is removed, so rewriting it would cost two fsyncs for nothing.
+  if (!d.spooled || d.logs.size() == d.spooled_batches) return;
+  if (auto rewritten = spool_.put_close(d.to_spool()); !rewritten) {
+    spdlog::warn("cannot update the spooled close of process {}: {}", d.processid, rewritten.error().message);
+    return;
+  }
+  d.spooled_batches = d.logs.size();
 }
 
 void JobWorker::pop_delivery() {

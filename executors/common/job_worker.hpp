@@ -71,6 +71,9 @@ class JobWorker {
   void ship_logs(Clock::time_point now);
   void deliver(Clock::time_point now);
   void pop_delivery();
+  // Rewrites a spooled close whose log batches were partly shipped, so that a crash does not
+  // ship them twice.
+  void respool(Delivery& d);
   void check_ownership(Clock::time_point now);
   void shutdown_step(Clock::time_point now);
   bool done(Clock::time_point now) const;
