@@ -144,8 +144,15 @@ void JobWorker::load_spool() {
 }
 
 void JobWorker::reattach() {
+  std::set<std::string> spooled;
+  for (const auto& d : deliveries_) spooled.insert(d.processid);
   std::vector<KnownJob> journal;
   for (auto& entry : spool_.load_jobs()) {
+    if (spooled.contains(entry.processid)) {
+      // A crash between spooling the close and dropping the entry: the job is over.
+      forget_job(entry.processid);
+      continue;
+    }
     if (entry.backend != backend_.name()) {
       spdlog::warn("the journal names a job of process {} run by backend '{}', not '{}'; it cannot be reattached",
                    entry.processid, entry.backend, backend_.name());

@@ -489,6 +489,26 @@ TEST_F(RuntimeRecoveryTest, AStopLeavesJobsThatOutliveTheExecutorRunningAndTheNe
   EXPECT_TRUE(wait_until([&] { return files_in("jobs") == 0; }));
 }
 
+TEST_F(RuntimeRecoveryTest, AJournaledJobWhoseCloseIsAlreadySpooledIsNotReattached) {
+  const std::string p = submit();
+  ASSERT_EQ(assign_to(executor_), p);
+  const std::string token = platform_->add(p);
+  platform_->finish(p, true, {"once"}, json::array{"once"});
+  // The executor crashed after spooling the close and before dropping the journal entry.
+  ASSERT_TRUE(spool().put_job(JournaledJob{p, "fake", token, 0}));
+  ASSERT_TRUE(spool().put_close(SpooledClose{p, true, json::array{"once"}, {}, {"once\n"}, 0}));
+  start();
+  ASSERT_TRUE(wait_until([&] { return state_of(p) == kSuccess; }));
+  ASSERT_TRUE(wait_until([&] { return files_in("closes") == 0; }));
+  EXPECT_EQ(files_in("jobs"), 0u);
+  EXPECT_EQ(logs_of(p), "once\n");
+  stop();
+  EXPECT_EQ(counters_.succeeded, 1);
+  EXPECT_EQ(counters_.abandoned, 0) << "the job was reattached and closed a second time";
+  std::lock_guard lock(platform_->mu);
+  EXPECT_TRUE(platform_->journal_seen.empty());
+}
+
 TEST_F(RuntimeRecoveryTest, AReattachedJobWhoseProcessMovedOnIsCancelledNotClosed) {
   const std::string p = submit();
   ASSERT_EQ(assign_to(other_), p);
