@@ -111,8 +111,9 @@ class Backend {
 
   // Optional. What the backend needs to find the job `handle` again after an executor restart
   // (a Slurm job ID, a Kubernetes Job name), as one string of its own format. Called right after
-  // a successful submit(); the runtime writes it durably to its journal before it goes on, and
-  // hands it back to reattach_known() after a restart. Default: "" (nothing to remember).
+  // a successful submit(); when it is not empty (or jobs_outlive_executor()), the runtime writes
+  // it durably to its journal (<spool>/jobs/) before it goes on, and hands it back to
+  // reattach_known() after a restart. Default: "" (nothing to remember, nothing journaled).
   virtual std::string job_token(JobHandle handle) const {
     (void)handle;
     return {};
@@ -124,6 +125,9 @@ class Backend {
   // the server still sees RUNNING on this executor and that neither this nor the spool knows as
   // failed ("executor restarted; its job was lost"), so an entry not found must not be returned.
   // A job found for a process the server no longer has on this executor is cancelled at once.
+  // Return jobs that ended while the executor was away too; their finished() (with their output
+  // lines, if the platform kept them) comes from the next poll(). Journal entries may name jobs
+  // this backend cannot find any more (purged by the platform): leave those out.
   // Called once, before the first submit(), instead of reattach(). Default: reattach(sink_for),
   // ignoring the journal.
   virtual Result<std::vector<ReattachedJob>> reattach_known(const std::vector<KnownJob>& journal,
