@@ -40,8 +40,12 @@ Status check_file_name(std::string_view processid) {
     return fail(ErrorCode::BadRequest, "process ID '{}' cannot name a spool file (1 to 200 characters)", processid);
   }
   for (char c : processid) {
-    const bool fine = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
-    if (!fine) return fail(ErrorCode::BadRequest, "process ID '{}' cannot name a spool file (letters, digits, - and _ only)", processid);
+    const bool fine =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+    if (!fine) {
+      return fail(ErrorCode::BadRequest, "process ID '{}' cannot name a spool file (letters, digits, - and _ only)",
+                  processid);
+    }
   }
   return ok();
 }
@@ -143,9 +147,15 @@ Result<Spool> Spool::open(fs::path dir) {
   for (const fs::path& d : {dir, dir / kCloses, dir / kJobs, dir / kAside}) {
     std::error_code ec;
     fs::create_directories(d, ec);
-    if (ec) return fail(ErrorCode::BadRequest, "cannot create spool directory {}: {} (set --spool-dir)", d.string(), ec.message());
+    if (ec) {
+      return fail(ErrorCode::BadRequest, "cannot create spool directory {}: {} (set --spool-dir)", d.string(),
+                  ec.message());
+    }
     fs::permissions(d, fs::perms::owner_all, fs::perm_options::replace, ec);
-    if (ec) return fail(ErrorCode::BadRequest, "cannot restrict spool directory {} to its owner: {}", d.string(), ec.message());
+    if (ec) {
+      return fail(ErrorCode::BadRequest, "cannot restrict spool directory {} to its owner: {}", d.string(),
+                  ec.message());
+    }
   }
   // Fail at start rather than at the first close: the directory must be writable.
   if (::access(dir.c_str(), W_OK | X_OK) != 0) {
@@ -256,8 +266,10 @@ void Spool::set_aside_close(std::string_view processid, std::string_view why) {
 }
 
 void Spool::set_aside(const fs::path& file, std::string_view why) {
-  const fs::path target =
-      dir_ / kAside / (file.parent_path().filename().string() + "-" + file.filename().string() + "." + std::to_string(now_ns()));
+  // "closes-<name>.<ns>": where it came from, and unique when the same name goes aside twice.
+  const fs::path target = dir_ / kAside /
+                          (file.parent_path().filename().string() + "-" + file.filename().string() + "." +
+                           std::to_string(now_ns()));
   std::error_code ec;
   fs::rename(file, target, ec);
   if (ec) {
