@@ -56,6 +56,13 @@ struct ReattachedJob {
   JobHandle handle = 0;
 };
 
+// A job the executor had in flight when it stopped, as its journal (in the spool directory)
+// remembers it: the process and the token the backend gave for it (Backend::job_token).
+struct KnownJob {
+  std::string processid;
+  std::string token;
+};
+
 struct BackendStats {
   int running = 0;        // jobs submitted and not yet finished
   std::int64_t submitted = 0;
@@ -101,6 +108,39 @@ class Backend {
     (void)sink_for;
     return std::vector<ReattachedJob>{};
   }
+
+  // Optional. What the backend needs to find the job `handle` again after an executor restart
+  // (a Slurm job ID, a Kubernetes Job name), as one string of its own format. Called right after
+  // a successful submit(); when it is not empty (or jobs_outlive_executor()), the runtime writes
+  // it durably to its journal (<spool>/jobs/) before it goes on, and hands it back to
+  // reattach_known() after a restart. Default: "" (nothing to remember, nothing journaled).
+  virtual std::string job_token(JobHandle handle) const {
+    (void)handle;
+    return {};
+  }
+
+  // Optional. Like reattach(), but given what the journal remembers of the jobs this backend had
+  // in flight when the executor stopped (processid and job_token(), for jobs of this backend's
+  // name() only). Return the jobs found and still tracked; the runtime closes every process that
+  // the server still sees RUNNING on this executor and that neither this nor the spool knows as
+  // failed ("executor restarted; its job was lost"), so an entry not found must not be returned.
+  // A job found for a process the server no longer has on this executor is cancelled at once.
+  // Return jobs that ended while the executor was away too; their finished() (with their output
+  // lines, if the platform kept them) comes from the next poll(). Journal entries may name jobs
+  // this backend cannot find any more (purged by the platform): leave those out.
+  // Called once, before the first submit(), instead of reattach(). Default: reattach(sink_for),
+  // ignoring the journal.
+  virtual Result<std::vector<ReattachedJob>> reattach_known(const std::vector<KnownJob>& journal,
+                                                            const std::function<JobSink&(const std::string&)>& sink_for) {
+    (void)journal;
+    return reattach(sink_for);
+  }
+
+  // Optional. True when jobs keep running without the executor (a Slurm job, a Kubernetes Job)
+  // and reattach_known() finds them again. A graceful stop then leaves running jobs running and
+  // journaled, without waiting for them, instead of killing them after the grace period; the next
+  // start reattaches to them. Default: false (jobs die with the executor, so a stop ends them).
+  virtual bool jobs_outlive_executor() const { return false; }
 
   // Optional. Counters for logs and metrics. Never blocks.
   virtual BackendStats stats() const { return {}; }

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
+
+#include <fmt/format.h>
 
 namespace colonies::executors {
 
@@ -34,5 +37,12 @@ class Backoff {
   std::chrono::milliseconds next_;
   int failures_ = 0;
 };
+
+// A delay for progress logs: "4 s", "1.5 s", "500 ms".
+inline std::string describe_delay(std::chrono::milliseconds d) {
+  if (d.count() < 1000) return fmt::format("{} ms", d.count());
+  if (d.count() % 1000 == 0) return fmt::format("{} s", d.count() / 1000);
+  return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000.0);
+}
 
 }  // namespace colonies::executors

@@ -32,8 +32,21 @@ JobSlots::JobSlots(int max_jobs, const model::Capabilities& capacity) : max_jobs
 
 bool JobSlots::wait_for_slot() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return stop_ || in_flight_ < max_jobs_; });
+  cv_.wait(lock, [&] { return stop_ || (!pull_held_ && in_flight_ < max_jobs_); });
   return !stop_;
+}
+
+void JobSlots::hold_pulling() {
+  std::lock_guard lock(mu_);
+  pull_held_ = true;
+}
+
+void JobSlots::resume_pulling() {
+  {
+    std::lock_guard lock(mu_);
+    pull_held_ = false;
+  }
+  cv_.notify_all();
 }
 
 client::AssignOffer JobSlots::offer() const {

@@ -32,8 +32,14 @@ class JobSlots {
   // `capacity`: the executor's advertised hardware; entries absent there are not offered.
   JobSlots(int max_jobs, const model::Capabilities& capacity);
 
-  // Pull thread: blocks until a slot is free (true) or stop was requested (false).
+  // Pull thread: blocks until a slot is free and pulling is not held (true) or stop was
+  // requested (false).
   bool wait_for_slot();
+  // Worker: no assign until resume_pulling(). The runtime holds pulling at start until the
+  // spool's closes from before a restart are delivered and lost jobs are settled, so that new
+  // work never overtakes them (a re-queued process could otherwise come back here first).
+  void hold_pulling();
+  void resume_pulling();
   // What is free right now, for assign; fields the executor does not advertise are left out.
   client::AssignOffer offer() const;
   // Pull thread: an assigned process for the worker; takes a slot and reserves its resources.
@@ -69,6 +75,7 @@ class JobSlots {
   bool stop_ = false;
   bool immediate_ = false;
   bool pull_done_ = false;
+  bool pull_held_ = false;
 };
 
 }  // namespace colonies::executors

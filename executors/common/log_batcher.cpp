@@ -57,6 +57,12 @@ void LogBatcher::requeue(std::string batch) {
   sealed_.push_front(std::move(batch));
 }
 
+std::deque<std::string> LogBatcher::drain() {
+  std::deque<std::string> batches;
+  while (auto batch = take(TimePoint::max(), /*force=*/true)) batches.push_back(std::move(*batch));
+  return batches;
+}
+
 void LogBatcher::clear() {
   sealed_.clear();
   open_.clear();

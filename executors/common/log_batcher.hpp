@@ -38,6 +38,9 @@ class LogBatcher {
   // ships it and, if shipping failed, gives it back with requeue() to keep the order.
   std::optional<std::string> take(TimePoint now, bool force = false);
   void requeue(std::string batch);
+  // Everything waiting, as batches in shipping order (the drop marker first, if any), leaving
+  // the batcher empty: for a finished job, whose remaining output is shipped at once.
+  std::deque<std::string> drain();
   bool empty() const { return sealed_.empty() && open_.empty(); }
   std::size_t buffered_bytes() const { return buffered_; }
   void clear();

@@ -34,33 +34,37 @@ void PullLoop::run() {
       backoff.reset();
       continue;
     }
-    if (!reported || backoff.failures() % 10 == 0) on_failure(error);
+    const int failures = backoff.failures();
+    const auto delay = backoff.next();
+    // Every failure while the delay still grows, then every 10th: progress, not a flood.
+    if (!reported || delay < config_.backoff_max || failures % 10 == 0) on_failure(error, delay);
     reported = true;
-    if (!slots_.sleep_for(backoff.next())) break;
+    if (!slots_.sleep_for(delay)) break;
   }
   slots_.pull_finished();
 }
 
-void PullLoop::on_failure(const Error& error) {
+void PullLoop::on_failure(const Error& error, std::chrono::milliseconds delay) {
+  const std::string retry = describe_delay(delay);
   switch (error.code) {
     case ErrorCode::Forbidden:
       spdlog::warn("assign refused: {}. Is executor '{}' added and approved in colony '{}'? Ask the colony owner to "
                    "run `colonies executor approve --name {}`, or start this executor with COLONIES_COLONY_PRVKEY "
-                   "to register itself. Retrying.",
-                   error.message, config_.executor_name, config_.colony_name, config_.executor_name);
+                   "to register itself. Retrying in {}.",
+                   error.message, config_.executor_name, config_.colony_name, config_.executor_name, retry);
       break;
     case ErrorCode::Unauthenticated:
       spdlog::warn("assign refused as unauthenticated: {}. Check that this machine's clock is right (signed requests "
-                   "carry a timestamp) and that COLONIES_EXECUTOR_PRVKEY is the executor's key. Retrying.",
-                   error.message);
+                   "carry a timestamp) and that COLONIES_EXECUTOR_PRVKEY is the executor's key. Retrying in {}.",
+                   error.message, retry);
       break;
     case ErrorCode::Unavailable:
-      spdlog::warn("server {} unavailable: {}. Retrying with backoff; check that coloniesd runs there and the "
-                   "colony is not paused.",
-                   client_.endpoint(), error.message);
+      spdlog::warn("server {} unreachable ({}); retrying in {}. Check that coloniesd runs there and the colony is "
+                   "not paused.",
+                   client_.endpoint(), error.message, retry);
       break;
     default:
-      spdlog::warn("assign failed: {} ({}). Retrying with backoff.", error.message, to_string(error.code));
+      spdlog::warn("assign failed: {} ({}); retrying in {}", error.message, to_string(error.code), retry);
       break;
   }
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 
@@ -22,8 +23,8 @@ class PullLoop {
   void run();
 
  private:
-  // Logs a failed assign and sleeps the backoff; the message says what to do about it.
-  void on_failure(const Error& error);
+  // Logs a failed assign and when it is retried; the message says what to do about it.
+  void on_failure(const Error& error, std::chrono::milliseconds delay);
 
   const RuntimeConfig& config_;
   client::Client& client_;

@@ -31,12 +31,20 @@ void Runtime::request_stop(bool immediate) {
 }
 
 RuntimeCounters Runtime::counters() const {
-  return RuntimeCounters{assigned_.load(), worker_counters_.succeeded.load(), worker_counters_.failed.load(),
-                         worker_counters_.abandoned.load(), worker_counters_.undelivered.load()};
+  return RuntimeCounters{assigned_.load(),
+                         worker_counters_.succeeded.load(),
+                         worker_counters_.failed.load(),
+                         worker_counters_.abandoned.load(),
+                         worker_counters_.undelivered.load(),
+                         worker_counters_.lost.load(),
+                         worker_counters_.detached.load()};
 }
 
 Status Runtime::run() {
   COLONIES_CHECK(validate(config_));
+  const auto spool_dir = config_.spool_dir.empty() ? default_spool_dir(config_.executor_name) : config_.spool_dir;
+  COLONIES_TRY(spool, Spool::open(spool_dir));
+  spdlog::info("spool directory {}", spool.dir().string());
   COLONIES_TRY(self, connect(config_.executor_prvkey));
   std::optional<client::Client> owner;
   if (!config_.colony_prvkey.empty()) {
@@ -51,8 +59,10 @@ Status Runtime::run() {
     auto registered = ensure_registered(config_, owner ? &*owner : nullptr, self);
     if (registered) break;
     if (!is_transient(registered.error())) return registered;
-    spdlog::warn("cannot register with {}: {}; retrying", self.endpoint(), registered.error().message);
-    if (!slots_.sleep_for(backoff.next())) return ok();
+    const auto delay = backoff.next();
+    spdlog::warn("server {} unreachable, cannot register ({}); retrying in {}", self.endpoint(),
+                 registered.error().message, describe_delay(delay));
+    if (!slots_.sleep_for(delay)) return ok();
   }
   owner.reset();
 
@@ -67,15 +77,18 @@ Status Runtime::run() {
     ++assigned_;
     backend_->wake();
   });
+  // No new work before the worker has recovered what a previous run left (see JobSlots).
+  slots_.hold_pulling();
   pulling_ = true;
   std::thread puller([&] { pull.run(); });
-  JobWorker worker(config_, *worker_client, *backend_, slots_, worker_counters_);
+  JobWorker worker(config_, *worker_client, *backend_, slots_, worker_counters_, spool);
   worker.run();
   puller.join();
   pulling_ = false;
   auto c = counters();
-  spdlog::info("executor stopped: {} assigned, {} succeeded, {} failed, {} abandoned, {} undelivered", c.assigned,
-               c.succeeded, c.failed, c.abandoned, c.undelivered);
+  spdlog::info("executor stopped: {} assigned, {} succeeded, {} failed, {} abandoned, {} lost in a restart, {} left "
+               "in the spool, {} left running",
+               c.assigned, c.succeeded, c.failed, c.abandoned, c.lost, c.undelivered, c.detached);
   return ok();
 }
 

@@ -28,7 +28,9 @@ struct RuntimeCounters {
   std::int64_t succeeded = 0;
   std::int64_t failed = 0;
   std::int64_t abandoned = 0;
-  std::int64_t undelivered = 0;
+  std::int64_t undelivered = 0;  // closes left in the spool at shutdown
+  std::int64_t lost = 0;         // processes closed failed at start: their job did not survive a restart
+  std::int64_t detached = 0;     // jobs left running at stop (Backend::jobs_outlive_executor)
 };
 
 class Runtime {
@@ -38,10 +40,12 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  // Validates the config, registers (retrying while the server is unreachable), then runs the
-  // pull loop and the worker until request_stop() and the shutdown sequence are over. Blocks.
-  // Errors: configuration (BadRequest, saying what to set), registration refused for good
-  // (Conflict, Forbidden, Unauthenticated). A stop during registration returns ok.
+  // Validates the config, opens the spool, registers (retrying while the server is unreachable),
+  // recovers what a previous run left in the spool (closes to deliver, jobs to reattach or close
+  // as lost), then runs the pull loop and the worker until request_stop() and the shutdown
+  // sequence are over. Blocks. Errors: configuration (BadRequest, saying what to set; also an
+  // unusable spool directory), registration refused for good (Conflict, Forbidden,
+  // Unauthenticated). A stop during registration returns ok.
   Status run();
 
   // Thread-safe, from any thread but not from a signal handler. Graceful: stop pulling, let

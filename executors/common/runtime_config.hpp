@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <string>
 
 #include "client/client.hpp"
@@ -25,6 +26,11 @@ struct RuntimeConfig {
   std::string colony_prvkey;
   model::Capabilities capabilities;
 
+  // Where closes the server has not acknowledged yet and the journal of jobs in flight are kept
+  // (see spool.hpp); "" = default_spool_dir(executor_name). One directory per executor: two
+  // executors sharing one would deliver each other's closes.
+  std::filesystem::path spool_dir;
+
   int max_jobs = 1;  // jobs in flight at once; assign is only called with a slot free
   // Offer the free part of capabilities.hardware[0] (cpu, mem, gpu count minus what running jobs
   // asked for) with every assign, so the server only hands out work that fits now.
@@ -35,8 +41,8 @@ struct RuntimeConfig {
   std::size_t log_max_bytes = 64 * 1024;
   std::chrono::milliseconds cancel_check_interval{3'000};  // getprocess per job in flight
   std::chrono::milliseconds shutdown_grace{30'000};  // running jobs may finish within this after stop
-  // After the grace, closes and logs the server still does not take are retried this long, then
-  // given up (logged with their process IDs).
+  // After the grace, closes and logs the server still does not take are retried this long; then
+  // the executor stops and the closes wait in the spool for its next start.
   std::chrono::milliseconds shutdown_delivery{15'000};
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{30'000};

@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
   app.add_option("--workdir", lc.workdir, "Parent of the per-process work directories (default: <tmp>/colonies-<name>)")
       ->envname("COLONIES_EXECUTOR_WORKDIR");
   app.add_flag("--keep-workdirs", lc.keep_workdirs, "Keep each process's work directory after it ends");
+  app.add_option("--spool-dir", rc.spool_dir,
+                 "Where results not yet acknowledged by the server and the journal of running jobs are kept "
+                 "(default: $XDG_STATE_HOME/colonies/<name>/spool, else ~/.local/state/colonies/<name>/spool)")
+      ->envname("COLONIES_EXECUTOR_SPOOL_DIR");
   std::string fs_dir;
   app.add_option("--fs-dir", fs_dir, "File storage directory (shared with users) for processes with spec.fs")
       ->envname("COLONIES_FS_DIR");

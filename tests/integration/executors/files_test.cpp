@@ -195,6 +195,7 @@ TEST_F(FilesIntegrationTest, LocalExecutorMountsInputsAndSyncsResultsBack) {
   hw.mem = "1Gi";
   rc.capabilities.hardware = {hw};
   rc.poll_timeout_s = 1;
+  rc.spool_dir = root_ / "spool";
   local::LocalBackendConfig lc;
   lc.workdir = root_ / "work";
   auto stager_client = client::Client::connect(server_->client_config(), executor_key);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "adapters/crypto/sodium_crypto.hpp"
+#include "executors/common/job_worker.hpp"
 #include "executors/common/runtime.hpp"
 #include "executors/local/local_backend.hpp"
 #include "tests/integration/executors/server_process.hpp"
@@ -80,6 +81,7 @@ class LocalExecutorTest : public ::testing::Test {
     rc.executor_type = type_;
     rc.executor_prvkey = key;
     rc.colony_prvkey = colony_key_;
+    rc.spool_dir = work_ / "spool";
     model::Hardware hw;
     hw.cpu = "4";
     hw.mem = "8Gi";
@@ -94,7 +96,8 @@ class LocalExecutorTest : public ::testing::Test {
     return rc;
   }
 
-  void start_executor(std::function<void(RuntimeConfig&)> adjust = {}) {
+  // `wait_pulling` false: return at once (the server may be down; registration then retries).
+  void start_executor(std::function<void(RuntimeConfig&)> adjust = {}, bool wait_pulling = true) {
     RuntimeConfig rc = config(type_ + "-exec", sodium().generate_private_key());
     if (adjust) adjust(rc);
     local::LocalBackendConfig lc;
@@ -104,6 +107,7 @@ class LocalExecutorTest : public ::testing::Test {
     ASSERT_TRUE(backend) << backend.error().message;
     runtime_ = std::make_unique<Runtime>(rc, std::move(*backend));
     runner_ = std::thread([this] { result_ = runtime_->run(); });
+    if (!wait_pulling) return;
     auto until = std::chrono::steady_clock::now() + 10s;
     while (!runtime_->pulling() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
     ASSERT_TRUE(runtime_->pulling()) << "executor did not start pulling";
@@ -394,7 +398,8 @@ TEST_F(LocalExecutorTest, TheBinaryRunsProcessesAndStopsGracefullyOnSigterm) {
                                "COLONIES_COLONY_PRVKEY=" + colony_key_,
                                "PATH=/usr/local/bin:/usr/bin:/bin"};
   std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--poll-timeout", "1", "--grace", "1", "--kill-grace", "1",
-                                "--workdir", work_.string(), "--log-level", "warn"};
+                                "--workdir", work_.string(), "--spool-dir", (work_ / "spool").string(),
+                                "--log-level", "warn"};
   std::vector<char*> argv, envp;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -444,6 +449,7 @@ TEST_F(CloudBurstingTest, AWaitingProcessRunsOnTheFallbackTypeOnlyAfterItsWait) 
   const std::string cloud_type = type_ + "-cloud";
   RuntimeConfig cloud_config = config(cloud_type + "-exec", sodium().generate_private_key());
   cloud_config.executor_type = cloud_type;
+  cloud_config.spool_dir = work_ / "cloud-spool";  // one executor per spool directory
   local::LocalBackendConfig lc;
   lc.workdir = work_ / "cloud";
   lc.kill_grace = 500ms;
@@ -482,6 +488,177 @@ TEST_F(CloudBurstingTest, AWaitingProcessRunsOnTheFallbackTypeOnlyAfterItsWait) 
   auto stayed = wait_final(stays.processid, 30s);
   EXPECT_EQ(stayed.state, model::ProcessState::Success);
   EXPECT_EQ(stayed.assignedexecutorid, id_of(hpc_key)) << "ran on the HPC executor once it was free";
+}
+
+// ---- outages and restarts (docs/executors.md, "Outages and restarts")
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit = 30s) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+bool empty_dir(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_empty(dir, ec) && !ec;
+}
+
+// The server crashes while a job runs; the job ends and its close is spooled; the executor is
+// restarted too (before the server is back, so it has to wait for it); the server comes back from
+// the same SQLite file. The process ends SUCCESSFUL exactly once, with its output and logs.
+TEST_F(LocalExecutorTest, ACloseSpooledWhileTheServerIsDeadIsDeliveredOnceAfterBothRestart) {
+  const std::string key = sodium().generate_private_key();
+  start_executor([&](RuntimeConfig& rc) { rc.executor_prvkey = key; });
+  auto p = submit("sh", {"-c", "sleep 1; echo survived the outage"});
+  wait_for(p.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  server_->kill();
+  const fs::path spooled = work_ / "spool" / "closes" / (p.processid + ".json");
+  ASSERT_TRUE(wait_until([&] { return fs::exists(spooled); })) << "the close was not spooled";
+  stop_executor();
+  EXPECT_EQ(runtime_counters_.undelivered, 1);
+  ASSERT_TRUE(fs::exists(spooled)) << "an undelivered close must survive the executor";
+
+  start_executor([&](RuntimeConfig& rc) { rc.executor_prvkey = key; }, /*wait_pulling=*/false);
+  std::this_thread::sleep_for(300ms);  // let it find the server down (not required for the outcome)
+  ASSERT_TRUE(server_->restart());
+  user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
+  auto done = wait_final(p.processid, 30s);
+  EXPECT_EQ(done.state, model::ProcessState::Success);
+  EXPECT_EQ(done.out, (boost::json::array{"survived the outage"}));
+  EXPECT_EQ(logs_of(p.processid), "survived the outage\n");
+  EXPECT_EQ(done.retries, 0);
+  ASSERT_TRUE(wait_until([&] { return empty_dir(work_ / "spool" / "closes"); }));
+  stop_executor();
+  EXPECT_EQ(runtime_counters_.succeeded, 1);
+  EXPECT_EQ(runtime_counters_.lost, 0);
+}
+
+// The pull loop keeps asking with backoff while the server is away and takes work again once it
+// is back on the same port.
+TEST_F(LocalExecutorTest, AfterAServerRestartTheExecutorPullsWorkAgain) {
+  start_executor();
+  auto before = submit("echo", {"before"});
+  EXPECT_EQ(wait_final(before.processid).state, model::ProcessState::Success);
+  server_->kill();
+  std::this_thread::sleep_for(1500ms);  // a few failed assigns, backing off (not required for the outcome)
+  ASSERT_TRUE(server_->restart());
+  user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
+  auto after = submit("echo", {"after"});
+  auto done = wait_final(after.processid, 30s);
+  EXPECT_EQ(done.state, model::ProcessState::Success);
+  EXPECT_EQ(done.out, (boost::json::array{"after"}));
+}
+
+// While the server was down, the process passed its maxexectime; back up, the server re-queues it
+// and executor B takes it. Executor A, restarted, delivers its late close: the server refuses it
+// (the process runs elsewhere) and A drops it; B's attempt is untouched.
+TEST_F(LocalExecutorTest, ALateCloseForAProcessThatMaxexectimeGaveToAnotherExecutorIsRefused) {
+  const std::string key_a = sodium().generate_private_key();
+  const std::string key_b = sodium().generate_private_key();
+  const fs::path mark = work_ / "first-attempt-ran";
+  auto configure_a = [&](RuntimeConfig& rc) {
+    rc.executor_prvkey = key_a;
+    rc.executor_name = type_ + "-a";
+    rc.spool_dir = work_ / "spool-a";
+  };
+  start_executor(configure_a);
+  // The first attempt ends at once; a second attempt runs until cancelled.
+  const std::string script = "if [ -e '" + mark.string() + "' ]; then sleep 100; else touch '" + mark.string() +
+                             "'; echo first attempt; fi";
+  auto p = submit("sh", {"-c", "sleep 0.5; " + script}, [](model::FunctionSpec& s) {
+    s.maxexectime = 5;
+    s.maxretries = 3;
+  });
+  wait_for(p.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  const auto started = std::chrono::steady_clock::now();
+  server_->kill();
+  ASSERT_TRUE(wait_until([&] { return fs::exists(work_ / "spool-a" / "closes" / (p.processid + ".json")); }));
+  stop_executor();
+  std::this_thread::sleep_until(started + 6s);  // past maxexectime: the server re-queues at restart
+  ASSERT_TRUE(server_->restart());
+  user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
+
+  start_executor([&](RuntimeConfig& rc) {
+    rc.executor_prvkey = key_b;
+    rc.executor_name = type_ + "-b";
+    rc.spool_dir = work_ / "spool-b";
+  });
+  auto on_b = wait_for(p.processid, [&](const model::Process& q) {
+    return q.state == model::ProcessState::Running && q.assignedexecutorid == id_of(key_b);
+  });
+  ASSERT_EQ(on_b.assignedexecutorid, id_of(key_b));
+  EXPECT_EQ(on_b.retries, 1);
+
+  RuntimeConfig rc_a = config(type_ + "-a", key_a);
+  configure_a(rc_a);
+  local::LocalBackendConfig lc;
+  lc.workdir = work_ / "a";
+  Runtime a(rc_a, std::move(*local::LocalBackend::create(lc)));
+  Status a_result;
+  std::thread a_runner([&] { a_result = a.run(); });
+  const bool drained = wait_until([&] { return empty_dir(work_ / "spool-a" / "closes"); });
+  a.request_stop();
+  a_runner.join();
+  ASSERT_TRUE(drained) << "A kept its refused close";
+  EXPECT_TRUE(a_result) << a_result.error().message;
+  EXPECT_EQ(a.counters().abandoned, 1);
+  EXPECT_EQ(a.counters().succeeded, 0);
+  auto now = user_->get_process(p.processid).value();
+  EXPECT_EQ(now.state, model::ProcessState::Running);
+  EXPECT_EQ(now.assignedexecutorid, id_of(key_b));
+  EXPECT_TRUE(now.out.empty()) << "the stale attempt's output reached the process";
+  ASSERT_TRUE(user_->cancel_process(p.processid));
+}
+
+// The local backend's jobs die with the executor (PR_SET_PDEATHSIG), so a restarted local
+// executor cannot reattach: it closes what the server still sees running on it as failed at once,
+// instead of leaving it RUNNING until maxexectime (or forever without one).
+TEST_F(LocalExecutorTest, AfterAnExecutorCrashItsRunningProcessesAreClosedFailedAtRestart) {
+  const std::string key = sodium().generate_private_key();
+  auto launch = [&]() -> pid_t {
+    std::vector<std::string> env{"COLONIES_SERVER_HOST=127.0.0.1",
+                                 "COLONIES_SERVER_HTTP_PORT=" + std::to_string(server_->port()),
+                                 "COLONIES_COLONY_NAME=" + std::string(kColony),
+                                 "COLONIES_EXECUTOR_NAME=" + type_ + "-bin",
+                                 "COLONIES_EXECUTOR_TYPE=" + type_,
+                                 "COLONIES_PRVKEY=" + key,
+                                 "COLONIES_COLONY_PRVKEY=" + colony_key_,
+                                 "COLONIES_EXECUTOR_SPOOL_DIR=" + (work_ / "spool").string(),
+                                 "PATH=/usr/local/bin:/usr/bin:/bin"};
+    std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--poll-timeout", "1", "--workdir", work_.string(),
+                                  "--log-level", "warn"};
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
+      ::_exit(127);
+    }
+    return pid;
+  };
+  pid_t first = launch();
+  ASSERT_GT(first, 0);
+  auto p = submit("sleep", {100});
+  wait_for(p.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+  // Local jobs are not journaled (they die with the executor): the server's list says what was lost.
+  EXPECT_TRUE(empty_dir(work_ / "spool" / "jobs"));
+  ::kill(first, SIGKILL);
+  ::waitpid(first, nullptr, 0);
+
+  pid_t second = launch();
+  ASSERT_GT(second, 0);
+  auto done = wait_final(p.processid, 30s);
+  ::kill(second, SIGTERM);
+  ::waitpid(second, nullptr, 0);
+  EXPECT_EQ(done.state, model::ProcessState::Failed);
+  EXPECT_EQ(done.errors, (std::vector<std::string>{std::string(JobWorker::kLostJob)}));
+  EXPECT_TRUE(empty_dir(work_ / "spool" / "jobs"));
 }
 
 }  // namespace

@@ -105,6 +105,13 @@ std::chrono::milliseconds ServerProcess::stop() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
 }
 
+void ServerProcess::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
 ServerProcess::~ServerProcess() {
   stop();
   std::error_code ec;

@@ -22,6 +22,8 @@ class ServerProcess {
 
   // SIGTERM and wait (the data directory stays). Returns how long the server took to exit.
   std::chrono::milliseconds stop();
+  // SIGKILL and wait: a crash (the data directory stays; what was committed survives).
+  void kill();
   // Starts it again on the same port and data directory (to test reconnects).
   bool restart();
 
