@@ -56,6 +56,7 @@ KubeApi::KubeApi(KubeConnection connection, std::string ns, RetryPolicy retry, s
   options.ca_pem = connection_.ca_pem;
   options.client_cert_pem = connection_.client_cert_pem;
   options.client_key_pem = connection_.client_key_pem;
+  options.server_name = "the Kubernetes API server";
   http_ = std::make_unique<transport::HttpClient>(std::move(options));
 }
 

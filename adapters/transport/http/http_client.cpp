@@ -144,8 +144,8 @@ struct HttpClient::Impl {
         return fail(ErrorCode::Timeout, "request to {} timed out after {} ms (while connecting)", name,
                     request_timeout.count());
       }
-      return fail(ErrorCode::Unavailable, "cannot connect to {}: no answer within {} ms — is coloniesd running?", name,
-                  options.connect_timeout.count());
+      return fail(ErrorCode::Unavailable, "cannot connect to {}: no answer within {} ms — is {} running?", name,
+                  options.connect_timeout.count(), options.server_name);
     };
 
     // Resolve: an IP literal needs no resolver.
@@ -178,7 +178,8 @@ struct HttpClient::Impl {
     if (ec) {
       plain.reset();
       if (ec == net::error::connection_refused) {
-        return fail(ErrorCode::Unavailable, "cannot connect to {}: {} — is coloniesd running?", name, ec.message());
+        return fail(ErrorCode::Unavailable, "cannot connect to {}: {} — is {} running?", name, ec.message(),
+                    options.server_name);
       }
       return fail(ErrorCode::Unavailable, "cannot connect to {}: {}", name, ec.message());
     }

@@ -26,6 +26,7 @@ struct HttpClientOptions {
   std::string client_cert_pem;
   std::string client_key_pem;
   std::chrono::milliseconds connect_timeout{5000};
+  std::string server_name = "coloniesd";  // what "cannot connect ... is <it> running?" names
 };
 
 // Extra request header lines (name, value), e.g. {"Authorization", "Bearer ..."}.
