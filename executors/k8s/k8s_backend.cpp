@@ -116,6 +116,12 @@ Result<JobHandle> K8sBackend::submit(const model::Process& process, JobSink& sin
   COLONIES_TRY(name, job_name(process));
   auto created = api_->create_job(manifest);
   if (!created && created.error().code == ErrorCode::Conflict) {
+    // A create retried after a lost reply meets its own Job. Follow it only when it really is
+    // this process's: a Job of the same name for another process is someone else's.
+    COLONIES_TRY(existing, api_->get_job(name));
+    if (text(&existing, {"metadata", "annotations", kProcessAnnotation}) != process.processid) {
+      return fail(ErrorCode::Conflict, "Kubernetes Job {} already exists and belongs to another process", name);
+    }
     spdlog::info("Kubernetes Job {} already exists (a retried create); following it", name);
   } else if (!created) {
     return fail(created.error().code, "could not create Kubernetes Job {}: {}", name, created.error().message);

@@ -142,6 +142,12 @@ Result<json::object> KubeApi::create_job(const json::object& job) {
   return std::move(created.get_object());
 }
 
+Result<json::object> KubeApi::get_job(const std::string& name) {
+  COLONIES_TRY(job, call_json("GET", fmt::format("/apis/batch/v1/namespaces/{}/jobs/{}", ns_, name), ""));
+  if (!job.is_object()) return fail(ErrorCode::Internal, "Kubernetes API: Job {} is not an object", name);
+  return std::move(job.get_object());
+}
+
 Result<json::array> KubeApi::list(const std::string& path, const std::string& label_selector) {
   COLONIES_TRY(reply, call_json("GET", with_query(path, {{"labelSelector", label_selector}}), ""));
   auto* items = reply.is_object() ? reply.get_object().if_contains("items") : nullptr;

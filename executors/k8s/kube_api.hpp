@@ -54,6 +54,8 @@ class KubeApi {
 
   // POST a Job; returns the created object.
   Result<json::object> create_job(const json::object& job);
+  // One Job by name (NotFound when there is none).
+  Result<json::object> get_job(const std::string& name);
   // The Jobs (items) matching `label_selector` ("k=v,k2=v2").
   Result<json::array> list_jobs(const std::string& label_selector);
   // The pods (items) matching `label_selector`.

@@ -371,6 +371,11 @@ struct FakeKubeApi::State {
     if (seg.size() >= 6 && seg[0] == "apis" && seg[1] == "batch" && seg[2] == "v1" && seg[3] == "namespaces" && seg[5] == "jobs") {
       if (seg.size() == 6 && request.method == "POST") return create_job(seg[4], request.body);
       if (seg.size() == 6 && request.method == "GET") return list_jobs(params["labelSelector"]);
+      if (seg.size() == 7 && request.method == "GET") {
+        auto it = jobs.find(seg[6]);
+        if (it == jobs.end()) return status_reply(404, "NotFound", fmt::format("jobs.batch \"{}\" not found", seg[6]));
+        return {200, "application/json", json::serialize(it->second)};
+      }
       if (seg.size() == 7 && request.method == "DELETE") {
         std::string policy = params["propagationPolicy"];
         if (policy.empty() && !request.body.empty()) {

@@ -27,7 +27,8 @@ struct RecordingSink final : JobSink {
   void finished(JobResult r) override { result = std::move(r); }
 };
 
-std::string process_id(int n) { return fmt::format("{:064x}", 0xabc000 + n); }
+// Distinct in the first 40 characters, which name the Job (as random IDs are).
+std::string process_id(int n) { return fmt::format("{:08x}{:056x}", 0xabc000 + n, n); }
 
 model::Process process(int n, std::string funcname, std::vector<std::string> args = {}) {
   model::Process p;
@@ -201,6 +202,31 @@ TEST_F(K8sBackendTest, RetriedListErrorsDoNotLoseJobs) {
   run_until_finished(sink);
   EXPECT_TRUE(sink.result->success);
   EXPECT_EQ(sink.out, std::vector<std::string>{"a"});
+}
+
+TEST_F(K8sBackendTest, ARetriedCreateFollowsItsOwnJobInsteadOfStartingASecond) {
+  // The first create reached the API server but its reply was lost: the same name exists.
+  RecordingSink first;
+  auto p = process(15, "print", {"once"});
+  ASSERT_TRUE(backend_->submit(p, first));
+  auto restarted = make_backend();
+  RecordingSink second;
+  ASSERT_TRUE(restarted->submit(p, second)) << "409 for our own Job is not an error";
+  EXPECT_EQ(fake_->job_names().size(), 1u);
+  EXPECT_EQ(fake_->count("GET", "/apis/batch/v1/namespaces/colonies/jobs/colonies-"), 1);
+}
+
+TEST_F(K8sBackendTest, AJobOfTheSameNameForAnotherProcessIsNotAdopted) {
+  RecordingSink sink;
+  auto p = process(16, "print", {"x"});
+  ASSERT_TRUE(backend_->submit(p, sink));
+  // Same name (the name carries only the first 40 characters of the ID), different process.
+  auto other = p;
+  other.processid = p.processid.substr(0, 40) + std::string(24, 'f');
+  RecordingSink other_sink;
+  auto handle = backend_->submit(other, other_sink);
+  ASSERT_FALSE(handle);
+  EXPECT_EQ(handle.error().code, ErrorCode::Conflict);
 }
 
 TEST_F(K8sBackendTest, WhatAJobCannotExpressIsRefusedAtSubmit) {
