@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::size_t kMaxLabelValue = 63;
 constexpr std::size_t kMaxSubdomain = 253;
-constexpr std::size_t kProcessIdPrefix = 40;
+constexpr std::size_t kProcessIdPrefix = 36;
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
@@ -303,9 +303,16 @@ Result<std::string> job_name(const model::Process& process) {
   if (id.size() < kProcessIdPrefix || !std::all_of(id.begin(), id.end(), is_lower_alnum)) {
     return fail(ErrorCode::BadRequest, "process ID '{}' is not a lower-case hex ID", id);
   }
-  if (process.retries < 0) return fail(ErrorCode::BadRequest, "process retries is negative ({})", process.retries);
-  // 9 + 40 + 1 + at most 10 digits = 60 characters.
-  return "colonies-" + id.substr(0, kProcessIdPrefix) + "-" + std::to_string(process.retries);
+  if (process.starttime < 0) return fail(ErrorCode::BadRequest, "process starttime is negative");
+  // The assignment's start time tells attempts apart, also re-assignments that do not count as
+  // a retry; base 36 keeps it short: 9 + 36 + 1 + at most 13 = 59 characters.
+  std::string stamp;
+  auto t = static_cast<std::uint64_t>(process.starttime);
+  do {
+    stamp.insert(stamp.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[t % 36]);
+    t /= 36;
+  } while (t != 0);
+  return "colonies-" + id.substr(0, kProcessIdPrefix) + "-" + stamp;
 }
 
 Result<json::object> translate_job(const model::Process& process, const SiteConfig& site) {

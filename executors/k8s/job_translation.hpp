@@ -56,9 +56,10 @@ Status validate(const SiteConfig& site);
 // Reads site.json (keys as in SiteConfig's comments; unknown keys are refused) and validates it.
 Result<SiteConfig> site_config_from_json(const json::value& value);
 
-// The Job name of one attempt of a process: "colonies-" + the first 40 characters of the ID +
-// "-" + retries. DNS-1123, at most 63 characters, and the same on every call, so a create that is
-// retried after a lost reply meets its own Job (409) instead of starting a second one.
+// The Job name of one assignment of a process: "colonies-" + the first 36 characters of the ID +
+// "-" + the assignment's start time in base 36. DNS-1123, at most 63 characters, and the same on
+// every call for one assignment, so a create that is retried after a lost reply meets its own Job
+// (409) instead of starting a second one; a later assignment (retry or re-queue) gets a new name.
 Result<std::string> job_name(const model::Process& process);
 
 // The Job for `process`. BadRequest (the process is closed failed with the message) for what a

@@ -1,10 +1,12 @@
 // Golden cases of the Kubernetes Job translation: each tests/golden/k8s/<case>/ holds spec.json
 // (a FunctionSpec), site.json (SiteConfig keys as in the executor's config file) and job.json
 // (the expected Job, pretty-printed); each invalid/<case>/ holds error.txt instead of job.json.
-// The process ID is fixed here so that names and labels are stable.
+// The process ID and start time are fixed here so that names and labels are stable.
 #include "executors/k8s/job_translation.hpp"
 
 #include <gtest/gtest.h>
+
+#include <limits>
 
 #include "tests/support/golden.hpp"
 
@@ -18,6 +20,7 @@ using colonies::testing::golden_root;
 using colonies::testing::read_golden;
 
 constexpr const char* kProcessId = "7b1f3c0d9e2a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
+constexpr std::int64_t kStartTime = 1'795'428'000'123'456'789;  // 2026-11-23T10:00:00.123456789Z
 
 // Two-space indented JSON with keys in their insertion order, so a diff of job.json reads well.
 void pretty(const json::value& v, std::string& out, int indent) {
@@ -65,6 +68,7 @@ Outcome translate_case(const fs::path& dir) {
   if (!spec) return {false, spec.error().message};
   model::Process process;
   process.processid = kProcessId;
+  process.starttime = kStartTime;
   process.spec = std::move(*spec);
   auto job = translate_job(process, *site);
   if (!job) return {false, job.error().message};
@@ -99,23 +103,26 @@ TEST(K8sJobTranslationTest, InvalidCasesAreRefusedWithTheirError) {
 TEST(K8sJobTranslationTest, JobNamesAreDns1123AndAtMost63Characters) {
   model::Process p;
   p.processid = kProcessId;
-  p.retries = 2147483647;
+  p.starttime = std::numeric_limits<std::int64_t>::max();
   auto name = job_name(p);
   ASSERT_TRUE(name) << name.error().message;
   EXPECT_LE(name->size(), 63u);
-  EXPECT_EQ(*name, "colonies-7b1f3c0d9e2a4b5c6d7e8f90a1b2c3d4e5f60718-2147483647");
+  EXPECT_EQ(*name, "colonies-7b1f3c0d9e2a4b5c6d7e8f90a1b2c3d4e5f6-1y2p0ij32e8e7");
   p.processid = "NOT-HEX";
   EXPECT_FALSE(job_name(p));
 }
 
-TEST(K8sJobTranslationTest, EachRetryGetsItsOwnJobName) {
+TEST(K8sJobTranslationTest, EachAssignmentGetsItsOwnJobName) {
   model::Process p;
   p.processid = kProcessId;
+  p.starttime = 1'795'428'000'000'000'000;
   auto first = job_name(p);
-  p.retries = 1;
+  p.starttime += 1;  // assigned again, retry counted or not
   auto second = job_name(p);
   ASSERT_TRUE(first && second);
   EXPECT_NE(*first, *second);
+  p.starttime -= 1;
+  EXPECT_EQ(*first, *job_name(p)) << "stable for one assignment";
 }
 
 TEST(K8sJobTranslationTest, QuantitiesUseBinaryUnitsWhenExact) {

@@ -27,7 +27,7 @@ struct RecordingSink final : JobSink {
   void finished(JobResult r) override { result = std::move(r); }
 };
 
-// Distinct in the first 40 characters, which name the Job (as random IDs are).
+// Distinct in the first 36 characters, which name the Job (as random IDs are).
 std::string process_id(int n) { return fmt::format("{:08x}{:056x}", 0xabc000 + n, n); }
 
 model::Process process(int n, std::string funcname, std::vector<std::string> args = {}) {
@@ -220,9 +220,9 @@ TEST_F(K8sBackendTest, AJobOfTheSameNameForAnotherProcessIsNotAdopted) {
   RecordingSink sink;
   auto p = process(16, "print", {"x"});
   ASSERT_TRUE(backend_->submit(p, sink));
-  // Same name (the name carries only the first 40 characters of the ID), different process.
+  // Same name (the name carries only the first 36 characters of the ID), different process.
   auto other = p;
-  other.processid = p.processid.substr(0, 40) + std::string(24, 'f');
+  other.processid = p.processid.substr(0, 36) + std::string(28, 'f');
   RecordingSink other_sink;
   auto handle = backend_->submit(other, other_sink);
   ASSERT_FALSE(handle);
