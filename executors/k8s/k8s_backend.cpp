@@ -241,10 +241,13 @@ void K8sBackend::evaluate(JobHandle handle, Job& job, const json::object* kjob, 
     std::string why = reason == "DeadlineExceeded"
                           ? fmt::format("walltime of {} s exceeded: Kubernetes stopped the Job (DeadlineExceeded)", job.walltime)
                           : fmt::format("Kubernetes Job failed: {}", with_message(reason, text(failed_condition, {"message"})));
-    // The container's exit, if it got that far, says more than BackoffLimitExceeded.
-    if (const auto* cs = container_status(pod); reason != "DeadlineExceeded" && cs != nullptr) {
-      if (const auto* terminated = path(cs, {"state", "terminated"}); terminated && terminated->is_object()) {
+    // The container's exit, or the pod's own failure (eviction), says more than BackoffLimitExceeded.
+    if (reason != "DeadlineExceeded") {
+      const auto* terminated = path(container_status(pod), {"state", "terminated"});
+      if (terminated && terminated->is_object()) {
         why = describe_exit(job, &terminated->get_object());
+      } else if (const std::string pod_reason = text(pod, {"status", "reason"}); !pod_reason.empty()) {
+        why = fmt::format("pod failed before its container ran: {}", with_message(pod_reason, text(pod, {"status", "message"})));
       }
     }
     finish(handle, job, failed(job, {why}, why));

@@ -184,6 +184,23 @@ struct FakeKubeApi::State {
     json::object& status = pod.object["status"].as_object();
     const std::string job_name = str(at(pod.object, {"metadata", "labels", "job-name"}));
     ++pod.steps;
+    if (!s.unschedulable.empty()) {
+      json::object condition = status["conditions"].as_array()[0].as_object();
+      condition["status"] = "False";
+      condition["reason"] = "Unschedulable";
+      condition["message"] = s.unschedulable;
+      status["conditions"] = json::array{condition};
+      return;
+    }
+    if (s.evicted && pod.steps > s.pending_steps) {
+      pod.ended = true;
+      status["phase"] = "Failed";
+      status["reason"] = "Evicted";
+      status["message"] = "The node was low on resource: ephemeral-storage.";
+      status.erase("containerStatuses");
+      set_job_condition(job_name, "job-condition.json", "Failed", "BackoffLimitExceeded");
+      return;
+    }
     if (!s.waiting_reason.empty()) {
       json::object waiting = fixture("state-waiting-imagepullbackoff.json");
       waiting["waiting"].as_object()["reason"] = s.waiting_reason;

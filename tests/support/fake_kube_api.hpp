@@ -27,6 +27,8 @@ struct FakePodScript {
   std::string reason;              // terminated reason; "" = Completed (0) or Error
   std::string waiting_reason;      // e.g. "ImagePullBackOff": never starts
   bool deadline_exceeded = false;  // after running_steps the Job fails with DeadlineExceeded
+  std::string unschedulable;       // scheduler message: the pod stays Pending, PodScheduled False
+  bool evicted = false;            // after pending_steps the pod fails (Evicted) before its container ran
 };
 
 // The default script, read from the container's command and args:

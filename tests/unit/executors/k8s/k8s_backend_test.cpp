@@ -143,6 +143,34 @@ TEST_F(K8sBackendTest, ImagePullBackOffFailsOnlyAfterTheConfiguredTime) {
   EXPECT_TRUE(fake_->job_names().empty());
 }
 
+TEST_F(K8sBackendTest, AnUnschedulablePodIsReportedInTheLogOnceAndKeepsWaiting) {
+  fake_->set_script([](const json::object&) {
+    testing::FakePodScript s;
+    s.unschedulable = "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.";
+    return s;
+  });
+  RecordingSink sink;
+  ASSERT_TRUE(backend_->submit(process(17, "echo"), sink));
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(backend_->poll(5ms));
+  EXPECT_FALSE(sink.result);
+  EXPECT_EQ(sink.err, std::vector<std::string>{
+                          "[k8s] pod pending: Unschedulable: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu."});
+}
+
+TEST_F(K8sBackendTest, AnEvictedPodFailsWithTheEvictionReason) {
+  fake_->set_script([](const json::object&) {
+    testing::FakePodScript s;
+    s.evicted = true;
+    return s;
+  });
+  RecordingSink sink;
+  ASSERT_TRUE(backend_->submit(process(18, "echo"), sink));
+  run_until_finished(sink);
+  EXPECT_FALSE(sink.result->success);
+  EXPECT_EQ(sink.result->errors.at(0),
+            "pod failed before its container ran: Evicted: The node was low on resource: ephemeral-storage.");
+}
+
 TEST_F(K8sBackendTest, CancelDeletesTheJobWithBackgroundPropagation) {
   RecordingSink sink;
   auto handle = backend_->submit(process(6, "sleep", {"600"}), sink);
