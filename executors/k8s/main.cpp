@@ -176,6 +176,16 @@ int main(int argc, char** argv) {
     std::cerr << kProgram << ": " << valid.error().message << "\n";
     return 2;
   }
+  {
+    // Site settings are checked before reading credentials, so a typo is named first; the
+    // namespace may still come from the kubeconfig and is checked again below.
+    k8s::SiteConfig early = kc.site;
+    early.ns = ns.empty() ? "default" : ns;
+    if (auto site = k8s::validate(early); !site) {
+      std::cerr << kProgram << ": " << site.error().message << "\n";
+      return 2;
+    }
+  }
   auto conn = connection(kubeconfig, kube_context, in_cluster);
   if (!conn) {
     std::cerr << kProgram << ": " << conn.error().message << "\n";

@@ -294,5 +294,32 @@ TEST_F(K8sExecutorTest, ARestartedExecutorReattachesToItsRunningJob) {
   EXPECT_NE(executor_log().find("found Kubernetes Job"), std::string::npos);
 }
 
+// The binary's own start-up: --help, and the example config file of the docs parses (it then
+// stops at the kubeconfig, which the example names on a path that does not exist here).
+TEST(K8sExecutorBinaryTest, HelpAndTheExampleConfigFile) {
+  auto run = [](const std::string& args) {
+    std::string command = std::string(K8S_EXECUTOR_PATH) + " " + args + " 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    std::string output;
+    char buffer[4096];
+    while (pipe && std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+    int status = pipe ? ::pclose(pipe) : -1;
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, output);
+  };
+  auto [help_code, help] = run("--help");
+  EXPECT_EQ(help_code, 0);
+  EXPECT_NE(help.find("--kubeconfig"), std::string::npos);
+  EXPECT_NE(help.find("--in-cluster"), std::string::npos);
+  EXPECT_NE(help.find("COLONIES_K8S_NAMESPACE"), std::string::npos);
+  const std::string example = std::string(COLONIES_SOURCE_DIR) + "/docs/examples/k8s-executor.toml";
+  auto [code, output] = run("--config " + example + " --prvkey " + std::string(64, 'a') +
+                            " --kubeconfig /nonexistent/colonies-kubeconfig");
+  EXPECT_EQ(code, 2) << output;
+  EXPECT_NE(output.find("kubeconfig /nonexistent/colonies-kubeconfig does not exist"), std::string::npos) << output;
+  auto [bad_code, bad] = run("--config " + example + " --prvkey " + std::string(64, 'a') + " --job-ttl 5 --kubeconfig /x");
+  EXPECT_EQ(bad_code, 2);
+  EXPECT_NE(bad.find("job-ttl 5 s is too short"), std::string::npos) << bad;
+}
+
 }  // namespace
 }  // namespace colonies::executors
