@@ -12,12 +12,13 @@ BUILD_PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libhowardhinnant-date-dev tzdata
   # Executors (issue 4): hwloc topology and Open MPI for the local executor, libslurm for the
-  # Slurm executor. The Kubernetes executor needs only Boost.Beast and OpenSSL (above).
-  libhwloc-dev hwloc openmpi-bin libopenmpi-dev libslurm-dev
+  # Slurm executor. The Kubernetes executor talks HTTPS with Boost.Beast and OpenSSL (above) and
+  # reads kubeconfig files (YAML) with yaml-cpp.
+  libhwloc-dev hwloc openmpi-bin libopenmpi-dev libslurm-dev libyaml-cpp-dev
 )
 # Tools the test tiers use at run time (process inspection in the kill -9 test, python for
-# small test helpers).
-TEST_PKGS=(procps python3 curl)
+# small test helpers, openssl for the self-signed certificate of the Kubernetes TLS test).
+TEST_PKGS=(procps python3 curl openssl)
 # A real one-node Slurm (slurmctld + slurmd + munge) for the Slurm executor's system tests;
 # started by tests/system/slurm/start-slurm.sh, never by the package scripts.
 TEST_PKGS+=(slurm-wlm slurm-client munge)

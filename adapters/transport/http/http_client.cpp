@@ -50,6 +50,14 @@ bool is_safe_request_line_part(std::string_view text) {
   return true;
 }
 
+// Header names and values must not carry line breaks (header injection) or other controls.
+bool is_safe_header_part(std::string_view text) {
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 struct HttpClient::Impl {
@@ -73,9 +81,20 @@ struct HttpClient::Impl {
           tls_context->load_verify_file(options.ca_file, ec);
           if (ec) tls_setup_error = fmt::format("cannot load CA file {}: {}", options.ca_file, ec.message());
         }
+        if (!options.ca_pem.empty()) {
+          tls_context->add_certificate_authority(net::buffer(options.ca_pem), ec);
+          if (ec) tls_setup_error = fmt::format("cannot use the CA certificate: {}", ec.message());
+        }
         tls_context->set_verify_mode(ssl::verify_peer);
       } else {
         tls_context->set_verify_mode(ssl::verify_none);
+      }
+      if (!options.client_cert_pem.empty() || !options.client_key_pem.empty()) {
+        error_code ec;
+        tls_context->use_certificate_chain(net::buffer(options.client_cert_pem), ec);
+        if (ec) tls_setup_error = fmt::format("cannot use the client certificate: {}", ec.message());
+        if (!ec) tls_context->use_private_key(net::buffer(options.client_key_pem), ssl::context::pem, ec);
+        if (ec && tls_setup_error.empty()) tls_setup_error = fmt::format("cannot use the client key: {}", ec.message());
       }
     } catch (const std::exception& e) {
       tls_setup_error = fmt::format("cannot set up TLS: {}", e.what());
@@ -125,8 +144,8 @@ struct HttpClient::Impl {
         return fail(ErrorCode::Timeout, "request to {} timed out after {} ms (while connecting)", name,
                     request_timeout.count());
       }
-      return fail(ErrorCode::Unavailable, "cannot connect to {}: no answer within {} ms — is coloniesd running?", name,
-                  options.connect_timeout.count());
+      return fail(ErrorCode::Unavailable, "cannot connect to {}: no answer within {} ms — is {} running?", name,
+                  options.connect_timeout.count(), options.server_name);
     };
 
     // Resolve: an IP literal needs no resolver.
@@ -159,7 +178,8 @@ struct HttpClient::Impl {
     if (ec) {
       plain.reset();
       if (ec == net::error::connection_refused) {
-        return fail(ErrorCode::Unavailable, "cannot connect to {}: {} — is coloniesd running?", name, ec.message());
+        return fail(ErrorCode::Unavailable, "cannot connect to {}: {} — is {} running?", name, ec.message(),
+                    options.server_name);
       }
       return fail(ErrorCode::Unavailable, "cannot connect to {}: {}", name, ec.message());
     }
@@ -271,7 +291,7 @@ HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>
 HttpClient::~HttpClient() = default;
 
 Result<HttpResult> HttpClient::request(const std::string& method, const std::string& target, const std::string& body,
-                                       std::chrono::milliseconds timeout) {
+                                       std::chrono::milliseconds timeout, const HttpHeaders& headers) {
   auto& impl = *impl_;
   const auto deadline = Clock::now() + timeout;
   if (!is_safe_request_line_part(method) || !is_safe_request_line_part(target)) {
@@ -286,6 +306,12 @@ Result<HttpResult> HttpClient::request(const std::string& method, const std::str
     request.set(http::field::user_agent, "colonies-cpp");
     if (!body.empty() || request.method() == http::verb::post || request.method() == http::verb::put) {
       request.set(http::field::content_type, "application/json");
+    }
+    for (const auto& [field, value] : headers) {
+      if (!is_safe_header_part(field) || !is_safe_header_part(value) || field.empty()) {
+        return fail(ErrorCode::BadRequest, "invalid HTTP header {:?}", field);
+      }
+      request.set(field, value);
     }
     request.body() = body;
     request.keep_alive(true);

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error/error.hpp"
 
@@ -18,8 +20,17 @@ struct HttpClientOptions {
   bool tls = false;
   bool tls_verify = true;    // verify the server certificate and host name when tls
   std::string ca_file;       // extra trusted CA (PEM); system store otherwise
+  std::string ca_pem;        // extra trusted CA given as PEM text (kubeconfig certificate-authority-data)
+  // Client certificate and its private key, PEM text, for servers that authenticate clients by
+  // certificate (a kubeconfig's client-certificate-data). Both or neither.
+  std::string client_cert_pem;
+  std::string client_key_pem;
   std::chrono::milliseconds connect_timeout{5000};
+  std::string server_name = "coloniesd";  // what "cannot connect ... is <it> running?" names
 };
+
+// Extra request header lines (name, value), e.g. {"Authorization", "Bearer ..."}.
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpResult {
   int status = 0;
@@ -35,8 +46,10 @@ class HttpClient {
 
   // Sends one request and waits for the whole response or `timeout`. Errors: Unavailable
   // (cannot connect, connection lost: the message says which host:port), Timeout.
+  // `headers` are added to the request (Content-Type is application/json whenever there is a body,
+  // unless `headers` names another); names or values with line breaks are refused (BadRequest).
   Result<HttpResult> request(const std::string& method, const std::string& target, const std::string& body,
-                             std::chrono::milliseconds timeout);
+                             std::chrono::milliseconds timeout, const HttpHeaders& headers = {});
   Result<HttpResult> post(const std::string& target, const std::string& body, std::chrono::milliseconds timeout) {
     return request("POST", target, body, timeout);
   }

@@ -26,6 +26,9 @@ struct HttpRequest {
   // False once the connection is gone (peer closed, timeout, server stop). Thread-safe; lets a
   // long-poll handler avoid handing work to a client that already left.
   std::function<bool()> is_open = [] { return true; };
+  // The Authorization header ("" when absent). The Colonies API signs bodies instead; this is for
+  // test servers standing in for other APIs (the fake Kubernetes API server checks bearer tokens).
+  std::string authorization;
 };
 
 struct HttpResponse {

@@ -360,6 +360,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     HttpRequest request{std::string(message.method_string()), std::string(message.target()),
                         std::move(message.body()), remote_,
                         [open = open_] { return open->load(); }};
+    request.authorization = std::string(message[http::field::authorization]);
     parser_.reset();
     ++sequence_;
     if (!reading_some_ && buffer_.size() == 0) read_some();

@@ -2,6 +2,7 @@
 // errors, whole-request timeouts, transparent reconnect after an idle close, TLS verification.
 // Fast by construction: the longest wait is the server's 1 s idle timeout.
 #include <chrono>
+#include <mutex>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -35,6 +36,44 @@ TEST(HttpClientTest, ReportsUnavailableWithHelpfulMessageWhenRefused) {
   EXPECT_EQ(result.error().code, ErrorCode::Unavailable);
   EXPECT_EQ(result.error().message, "cannot connect to 127.0.0.1:" + std::to_string(options.port) +
                                         ": Connection refused — is coloniesd running?");
+}
+
+TEST(HttpClientTest, SendsExtraHeadersAndTheServerSeesAuthorization) {
+  std::mutex mutex;
+  std::string seen;
+  ServerHarness harness([&](HttpRequest request, Responder respond) {
+    {
+      std::lock_guard lock(mutex);
+      seen = request.authorization;
+    }
+    respond(HttpResponse{200, "application/json", "{}"});
+  });
+  HttpClient client(harness.client_options());
+  auto result = client.request("GET", "/x", "", 2s, {{"Authorization", "Bearer abc"}, {"Accept", "application/json"}});
+  ASSERT_TRUE(result) << result.error().message;
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen, "Bearer abc");
+}
+
+TEST(HttpClientTest, RefusesHeaderValuesWithLineBreaks) {
+  HttpClientOptions options;
+  options.host = "127.0.0.1";
+  options.port = unused_port();
+  HttpClient client(options);
+  auto result = client.request("GET", "/x", "", 2s, {{"Authorization", "Bearer a\r\nX-Injected: 1"}});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::BadRequest);
+}
+
+TEST(HttpClientTest, NamesTheConfiguredServerWhenRefused) {
+  HttpClientOptions options;
+  options.host = "127.0.0.1";
+  options.port = unused_port();
+  options.server_name = "the Kubernetes API server";
+  HttpClient client(options);
+  auto result = client.get("/", 2s);
+  ASSERT_FALSE(result);
+  EXPECT_THAT(result.error().message, HasSubstr("is the Kubernetes API server running?"));
 }
 
 TEST(HttpClientTest, TimesOutWhenServerDoesNotAnswer) {
