@@ -51,6 +51,9 @@ class K8sBackend final : public Backend {
   // Our Jobs (by executor label) with their process IDs (annotation). Their logs are shipped
   // again from the start: the executor keeps no record of what it shipped before the restart.
   Result<std::vector<ReattachedJob>> reattach(const std::function<JobSink&(const std::string&)>& sink_for) override;
+  // Jobs run in the cluster whether the executor runs or not: a graceful stop leaves them to the
+  // next start, which finds them by label (reattach).
+  bool jobs_outlive_executor() const override { return true; }
   BackendStats stats() const override;
   void wake() override;
 
