@@ -4,6 +4,7 @@
 // LocalBackend does.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <filesystem>
@@ -26,6 +27,12 @@ struct SpawnRequest {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // "NAME=value"
   std::filesystem::path workdir;
+  // Leader of a new session (setsid) instead of only a new process group: for launchers such as
+  // mpirun whose children make process groups of their own, so that signal_session reaches them.
+  bool new_session = false;
+  // What the child gets when the executor thread that started it dies: SIGKILL, or SIGTERM for a
+  // launcher that must stop its own children on the way out (mpirun).
+  int death_signal = SIGKILL;
 };
 
 // A started child: leader of its own process group (pgid == pid), stdin from /dev/null, stdout
@@ -55,6 +62,9 @@ class ChildProcess {
   // Sends `signal` to the whole process group. The leader is not reaped before reap(), so the
   // group ID cannot have been reused by an unrelated process.
   void signal_group(int signal) const;
+  // Sends `signal` to the group and to every process of the child's session (found in /proc),
+  // including those in other groups. Only meaningful for a child spawned with new_session.
+  void signal_session(int signal) const;
   // True once the leader has exited; it stays a zombie (not reaped) so the group stays ours.
   bool exited() const;
   // Reaps the exited leader and returns its wait status. Call after exited() only.
