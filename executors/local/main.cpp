@@ -17,6 +17,7 @@
 #include "adapters/blob/directory_blob_store.hpp"
 #include "core/model/resources.hpp"
 #include "executors/common/runtime.hpp"
+#include "executors/local/child_process.hpp"
 #include "executors/local/host_resources.hpp"
 #include "executors/local/local_backend.hpp"
 
@@ -126,6 +127,15 @@ int main(int argc, char** argv) {
   }
   // Open MPI refuses to run as root without its two consent variables (see docs/executors.md).
   lc.mpi.run_as_root = ::geteuid() == 0;
+  if (!COLONIES_WITH_MPI) {
+    spdlog::info("built without MPI support (COLONIES_WITH_MPI=OFF): processes that need MPI will fail");
+  } else if (auto mpirun = local::find_program(lc.mpi.mpirun, std::getenv("PATH") ? std::getenv("PATH") : "")) {
+    spdlog::info("MPI processes run through {}{}{}", *mpirun, lc.mpi.oversubscribe ? " (oversubscribing allowed)" : "",
+                 lc.mpi.run_as_root ? "; running as root, so Open MPI is allowed to as well" : "");
+  } else {
+    spdlog::warn("{}: processes that need MPI will fail until Open MPI is installed or --mpirun names it",
+                 mpirun.error().message);
+  }
   if (!mem_override.empty()) {
     auto bytes = model::parse_bytes(mem_override);
     if (!bytes || *bytes <= 0) {
