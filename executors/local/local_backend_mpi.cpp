@@ -27,7 +27,8 @@ Result<SpawnRequest> LocalBackend::mpi_spawn_request(const Request& request, con
     return fail(ErrorCode::BadRequest, "this process needs MPI but {}; install Open MPI or start the executor with "
                 "--mpirun PATH", mpirun.error().message);
   }
-  const std::filesystem::path rankfile = dir / "rankfile";
+  // A hidden name, so that it does not clash with the job's own files.
+  const std::filesystem::path rankfile = dir / ".colonies-rankfile";
   COLONIES_TRY(launch, plan_mpirun(request.plan, request.executable, *request.mpi, allotment, host_, config_.mpi,
                                    rankfile.string()));
   std::ofstream out(rankfile, std::ios::trunc);

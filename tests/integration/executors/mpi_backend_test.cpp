@@ -142,6 +142,16 @@ TEST_F(MpiBackendTest, AFailingRankFailsTheJobWithItsExitCode) {
   EXPECT_EQ(sink.result->errors[1], "exit code 4");
 }
 
+TEST_F(MpiBackendTest, ARankKilledByASignalFailsTheJobNamingIt) {
+  RecordingSink sink;
+  ASSERT_TRUE(backend().submit(mpi_process("killed", 2, {"--kill-rank", 1}), sink));
+  ASSERT_TRUE(poll_until([&] { return sink.result.has_value(); }));
+  ASSERT_FALSE(sink.result->success);
+  ASSERT_GE(sink.result->errors.size(), 2u);
+  EXPECT_EQ(sink.result->errors[0], "MPI rank 1 was killed by signal 9 (Killed)");
+  EXPECT_EQ(sink.result->errors[1], "exit code 137");
+}
+
 TEST_F(MpiBackendTest, CancelKillsEveryRank) {
   RecordingSink sink;
   auto handle = backend().submit(mpi_process("cancelled", 2, {"--sleep", 300}), sink);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "core/model/resources.hpp"
@@ -32,6 +33,26 @@ TEST(HostResourcesTest, DetectsACoherentTopology) {
   }
   // A machine without GPUs (like CI) reports none, not an error.
   for (const auto& gpu : h.gpus) EXPECT_FALSE(gpu.api.empty());
+}
+
+// hwloc's synthetic topologies (HWLOC_SYNTHETIC) stand in for a bigger machine: two packages,
+// one NUMA node each, four cores of two hardware threads.
+TEST(HostResourcesTest, ReadsPackagesNumaNodesCoresAndThreadsFromHwloc) {
+  ::setenv("HWLOC_SYNTHETIC", "pack:2 [numa] core:4 pu:2", 1);
+  HostResources h = detect_host_resources();
+  ::unsetenv("HWLOC_SYNTHETIC");
+  EXPECT_EQ(h.source, "hwloc");
+  EXPECT_EQ(h.packages, 2);
+  EXPECT_EQ(h.numa_nodes, 2);
+  ASSERT_EQ(h.core_list.size(), 8u);
+  EXPECT_EQ(h.core_list[0].pus, (std::vector<int>{0, 1}));
+  EXPECT_EQ(h.core_list[7].pus, (std::vector<int>{14, 15}));
+  EXPECT_EQ(h.core_list[3].numa, 0);
+  EXPECT_EQ(h.core_list[4].numa, 1);
+  EXPECT_LE(h.cores, 8);  // a container's cpu.max may lower the usable counts, never raise them
+  EXPECT_LE(h.pus, 16);
+  EXPECT_GE(h.pus, h.cores);
+  EXPECT_TRUE(h.gpus.empty());
 }
 
 TEST(HostResourcesTest, AdvertisesCoresPusMemoryAndGpus) {
