@@ -13,6 +13,12 @@ TEST(MpiPlanTest, RetagsRankOutput) {
   EXPECT_EQ(retag_mpi_line("[1,3]<stdout>:"), "[rank 3] ");
   EXPECT_EQ(retag_mpi_line("mpirun noticed that process rank 1 ..."), "mpirun noticed that process rank 1 ...");
   EXPECT_EQ(retag_mpi_line("[1,0]<other>:x"), "[1,0]<other>:x");
+  EXPECT_EQ(retag_mpi_line("[1,]<stdout>:x"), "[1,]<stdout>:x");
+  EXPECT_EQ(retag_mpi_line("[,1]<stdout>:x"), "[,1]<stdout>:x");
+  EXPECT_EQ(retag_mpi_line("[1,2]<stdout>"), "[1,2]<stdout>");
+  EXPECT_EQ(retag_mpi_line("["), "[");
+  EXPECT_EQ(retag_mpi_line(""), "");
+  EXPECT_EQ(retag_mpi_line("[2,1]<stddiag>:[1,1]<stdout>:nested"), "[rank 1] [1,1]<stdout>:nested");
 }
 
 TEST(MpiPlanTest, FindsTheRankThatExitedNonZero) {
