@@ -169,6 +169,43 @@ class MpiExecutorTest : public ::testing::Test {
     return {};
   }
 
+  // Starts colonies-local-executor with `--config config` and the keys in its environment.
+  pid_t start_binary(const fs::path& config, const std::string& key) {
+    std::vector<std::string> env{"COLONIES_PRVKEY=" + key, "COLONIES_COLONY_PRVKEY=" + colony_key_,
+                                 "PATH=/usr/local/bin:/usr/bin:/bin"};
+    std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--config", config.string()};
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
+      ::_exit(127);
+    }
+    return pid;
+  }
+
+  fs::path write_config() {
+    fs::create_directories(work_);
+    const fs::path config = work_ / "local-executor.toml";
+    std::ofstream out(config);
+    out << "# written by the test\n"
+        << "host = \"127.0.0.1\"\n"
+        << "port = " << server_->port() << "\n"
+        << "colony = \"" << kColony << "\"\n"
+        << "name = \"" << type_ << "-bin\"\n"
+        << "type = \"" << type_ << "\"\n"
+        << "poll-timeout = 1\n"
+        << "grace = 1\n"
+        << "kill-grace = 1\n"
+        << "workdir = \"" << (work_ / "jobs").string() << "\"\n"
+        << "mpirun = \"mpirun\"\n"
+        << "log-level = \"warn\"\n";
+    return config;
+  }
+
   static inline testing::ServerProcess* server_ = nullptr;
   static inline std::string server_key_, colony_key_, user_key_;
   local::HostResources host_;
@@ -237,36 +274,8 @@ TEST_F(MpiExecutorTest, NodesAboveOneFailsNamingTheSlurmExecutor) {
 
 TEST_F(MpiExecutorTest, TheBinaryReadsItsTomlConfigAndAdvertisesTheHwlocTopology) {
   const std::string key = sodium().generate_private_key();
-  fs::create_directories(work_);
-  const fs::path config = work_ / "local-executor.toml";
-  {
-    std::ofstream out(config);
-    out << "# written by the test\n"
-        << "host = \"127.0.0.1\"\n"
-        << "port = " << server_->port() << "\n"
-        << "colony = \"" << kColony << "\"\n"
-        << "name = \"" << type_ << "-bin\"\n"
-        << "type = \"" << type_ << "\"\n"
-        << "poll-timeout = 1\n"
-        << "grace = 1\n"
-        << "kill-grace = 1\n"
-        << "workdir = \"" << (work_ / "jobs").string() << "\"\n"
-        << "mpirun = \"mpirun\"\n"
-        << "log-level = \"warn\"\n";
-  }
-  std::vector<std::string> env{"COLONIES_PRVKEY=" + key, "COLONIES_COLONY_PRVKEY=" + colony_key_,
-                               "PATH=/usr/local/bin:/usr/bin:/bin"};
-  std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--config", config.string()};
-  std::vector<char*> argv, envp;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
-    ::_exit(127);
-  }
+  const fs::path config = write_config();
+  const pid_t pid = start_binary(config, key);
   ASSERT_GT(pid, 0);
   auto p = submit({});
   auto done = wait_final(p.processid);
@@ -294,6 +303,24 @@ TEST_F(MpiExecutorTest, TheBinaryReadsItsTomlConfigAndAdvertisesTheHwlocTopology
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
+}
+
+TEST_F(MpiExecutorTest, RanksDoNotOutliveAKilledExecutor) {
+  const pid_t executor = start_binary(write_config(), sodium().generate_private_key());
+  ASSERT_GT(executor, 0);
+  auto p = submit({"--sleep", 300});
+  const auto pids = wait_for_rank_pids(p.processid, 2);
+  ASSERT_EQ(pids.size(), 2u);
+  // SIGKILL leaves the executor no chance to clean up: mpirun gets SIGTERM from the kernel
+  // (PR_SET_PDEATHSIG) and stops its ranks (Open MPI ranks that lose their mpirun also abort on
+  // their own; either way none may be left).
+  ::kill(executor, SIGKILL);
+  ::waitpid(executor, nullptr, 0);
+  for (pid_t pid : pids) {
+    auto until = std::chrono::steady_clock::now() + 30s;
+    while (running(pid) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+    EXPECT_FALSE(running(pid)) << "rank process " << pid << " outlived the killed executor";
+  }
 }
 
 }  // namespace
