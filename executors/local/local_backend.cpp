@@ -27,6 +27,15 @@ constexpr std::size_t kReadPerRound = 256 * 1024;
 // Without pidfd we learn of an exit only by looking; this bounds that delay.
 constexpr std::chrono::milliseconds kExitCheckInterval{50};
 
+// "2 free cores", "1 free GPU", "4 free cores and 2 free GPUs".
+template <typename Request>
+std::string needs(const Request& r) {
+  std::string text;
+  if (r.cores > 0) text = fmt::format("{} free core{}", r.cores, r.cores == 1 ? "" : "s");
+  if (r.gpus > 0) text += fmt::format("{}{} free GPU{}", text.empty() ? "" : " and ", r.gpus, r.gpus == 1 ? "" : "s");
+  return text;
+}
+
 bool safe_dir_name(const std::string& id) {
   return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
@@ -134,8 +143,7 @@ Status LocalBackend::admit(JobHandle handle, JobSink& sink, Request request) {
       return start(handle, sink, request, std::move(*allotment));
     }
   }
-  spdlog::info("process {}: waiting for {} free core{} and {} GPU{} (other jobs hold them)", request.process.processid,
-               request.cores, request.cores == 1 ? "" : "s", request.gpus, request.gpus == 1 ? "" : "s");
+  spdlog::info("process {}: waiting for {} (other jobs hold them)", request.process.processid, needs(request));
   waiting_.push_back(Waiting{handle, &sink, std::move(request), {}});
   return ok();
 }
@@ -170,7 +178,12 @@ Status LocalBackend::start(JobHandle handle, JobSink& sink, Request& request, Al
     }
     spawn = std::move(*mpirun);
   } else {
-    for (const auto& entry : gpu_visibility_env(allotment, host_)) spawn.env.push_back(entry);
+    // The allotted GPUs replace any selection the environment or the spec made.
+    for (const auto& entry : gpu_visibility_env(allotment, host_)) {
+      const std::string name = entry.substr(0, entry.find('=') + 1);
+      std::erase_if(spawn.env, [&](const std::string& e) { return e.starts_with(name); });
+      spawn.env.push_back(entry);
+    }
   }
   auto child = ChildProcess::spawn(spawn);
   if (!child) {
@@ -213,12 +226,19 @@ void LocalBackend::start_waiting() {
   }
   while (!waiting_.empty()) {
     auto allotment = allocator_.allot(waiting_.front().request.cores, waiting_.front().request.gpus);
-    if (!allotment) return;
+    if (!allotment) break;
     Waiting next = std::move(waiting_.front());
     waiting_.pop_front();
     if (auto started = start(next.handle, *next.sink, next.request, std::move(*allotment)); !started) {
       not_started(next, started.error().message);
     }
+  }
+  // Users see why their process shows no output yet: one line in its log while it waits.
+  for (auto& waiting : waiting_) {
+    if (waiting.announced) continue;
+    waiting.announced = true;
+    waiting.sink->line(OutputStream::Stdout,
+                       fmt::format("[colonies] waiting for {}: other processes hold them", needs(waiting.request)));
   }
 }
 

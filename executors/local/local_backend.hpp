@@ -93,6 +93,7 @@ class LocalBackend final : public Backend {
     JobSink* sink = nullptr;
     Request request;
     std::string cancel_reason;  // cancelled while waiting: reported by the next poll
+    bool announced = false;     // the "waiting for cores" line went to its log
   };
 
   explicit LocalBackend(LocalBackendConfig config);
