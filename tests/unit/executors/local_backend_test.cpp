@@ -353,5 +353,18 @@ TEST_F(LocalBackendTest, GivesEachProcessItsOwnGpusAndHidesTheOthers) {
   EXPECT_EQ(refused.error().message, "conditions.gpu.count is 3 but this host has 2 GPUs (found by hwloc)");
 }
 
+TEST_F(LocalBackendTest, MpiProcessesAreRefusedByABuildWithoutMpi) {
+  if (COLONIES_WITH_MPI) GTEST_SKIP() << "built with MPI: tests/integration/executors/mpi_backend_test.cpp covers it";
+  model::Process p = process("/bin/true");
+  p.spec.conditions.processes = 2;
+  RecordingSink sink;
+  auto handle = backend_->submit(p, sink);
+  ASSERT_FALSE(handle);
+  EXPECT_EQ(handle.error().message,
+            "this process needs MPI (conditions.processes 2, processespernode 0) but this executor was built without "
+            "MPI support (CMake option COLONIES_WITH_MPI=OFF); submit with at most 1 process or to an executor built "
+            "with it");
+}
+
 }  // namespace
 }  // namespace colonies::executors::local
