@@ -290,6 +290,28 @@ int ChildProcess::reap() {
   return status;
 }
 
+Result<std::string> run_to_completion(const SpawnRequest& request, std::chrono::milliseconds limit) {
+  COLONIES_TRY(child, ChildProcess::spawn(request));
+  const auto until = std::chrono::steady_clock::now() + limit;
+  std::string out, err;
+  while (child.stdout_fd() >= 0 || child.stderr_fd() >= 0 || !child.exited()) {
+    if (std::chrono::steady_clock::now() >= until) {
+      child.signal_group(SIGKILL);
+      child.reap();
+      return fail(ErrorCode::Timeout, "'{}' did not finish within {} ms", request.executable, limit.count());
+    }
+    pollfd fds[2] = {{child.stdout_fd(), POLLIN, 0}, {child.stderr_fd(), POLLIN, 0}};
+    ::poll(fds, 2, 20);
+    child.read_stdout(out, 1 << 20);
+    child.read_stderr(err, 1 << 20);
+  }
+  const int status = child.reap();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return fail(ErrorCode::Unavailable, "'{}' ended with {}", request.executable, describe_wait_status(status));
+  }
+  return out;
+}
+
 std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exit code {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {

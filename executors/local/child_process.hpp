@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -82,6 +83,11 @@ class ChildProcess {
   int pid_fd_ = -1;
   bool reaped_ = false;
 };
+
+// Runs a short program to its end and returns its stdout (stderr is read and dropped), for
+// start-up probes such as `mpirun --version`. Killed and Timeout after `limit`; Unavailable when
+// it exits non-zero. Blocks the calling thread.
+Result<std::string> run_to_completion(const SpawnRequest& request, std::chrono::milliseconds limit);
 
 // "exit code 3", "killed by signal 9 (SIGKILL)" for a wait status.
 std::string describe_wait_status(int status);

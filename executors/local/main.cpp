@@ -20,6 +20,9 @@
 #include "executors/local/child_process.hpp"
 #include "executors/local/host_resources.hpp"
 #include "executors/local/local_backend.hpp"
+#if COLONIES_WITH_MPI
+#include "executors/local/mpi_plan.hpp"
+#endif
 
 namespace {
 
@@ -127,23 +130,32 @@ int main(int argc, char** argv) {
   }
   // Open MPI refuses to run as root without its two consent variables (see docs/executors.md).
   lc.mpi.run_as_root = ::geteuid() == 0;
-  if (!COLONIES_WITH_MPI) {
-    spdlog::info("built without MPI support (COLONIES_WITH_MPI=OFF): processes that need MPI will fail");
-  } else if (auto mpirun = local::find_program(lc.mpi.mpirun, std::getenv("PATH") ? std::getenv("PATH") : "")) {
+#if COLONIES_WITH_MPI
+  if (auto mpirun = local::find_program(lc.mpi.mpirun, std::getenv("PATH") ? std::getenv("PATH") : "")) {
     spdlog::info("MPI processes run through {}{}{}", *mpirun, lc.mpi.oversubscribe ? " (oversubscribing allowed)" : "",
                  lc.mpi.run_as_root ? "; running as root, so Open MPI is allowed to as well" : "");
+    // Advertised as software, so users can see which MPI an executor offers.
+    // Only what mpirun needs from the environment: never the COLONIES_* keys.
+    std::vector<std::string> probe_env;
+    for (const char* name : {"PATH", "LD_LIBRARY_PATH", "HOME"}) {
+      if (const char* value = std::getenv(name)) probe_env.push_back(std::string(name) + "=" + value);
+    }
+    auto version = local::run_to_completion(
+        local::SpawnRequest{*mpirun, {lc.mpi.mpirun, "--version"}, probe_env, std::filesystem::current_path()},
+        std::chrono::seconds(10));
+    if (auto software = version ? local::parse_mpirun_version(*version) : std::nullopt) {
+      rc.capabilities.software.push_back(*software);
+    } else {
+      spdlog::warn("{} does not look like Open MPI's mpirun ({}); MPI processes may fail", *mpirun,
+                   version ? "unrecognised --version output" : version.error().message);
+    }
   } else {
     spdlog::warn("{}: processes that need MPI will fail until Open MPI is installed or --mpirun names it",
                  mpirun.error().message);
   }
-  if (!mem_override.empty()) {
-    auto bytes = model::parse_bytes(mem_override);
-    if (!bytes || *bytes <= 0) {
-      std::cerr << "colonies-local-executor: --mem '" << mem_override << "' is not a memory amount; use e.g. 16Gi\n";
-      return 2;
-    }
-    hw.mem = mem_override;
-  }
+#else
+  spdlog::info("built without MPI support (COLONIES_WITH_MPI=OFF): processes that need MPI will fail");
+#endif
   rc.capabilities.hardware = {hw};
   if (lc.workdir.empty()) lc.workdir = std::filesystem::temp_directory_path() / ("colonies-" + rc.executor_name);
 

@@ -169,6 +169,14 @@ Result<MpiLaunch> plan_mpirun(const LaunchPlan& base, const std::string& executa
   return launch;
 }
 
+std::optional<model::Software> parse_mpirun_version(std::string_view output) {
+  static const std::regex kVersion(R"(^mpirun \(Open MPI\) (\S+))");
+  const std::string first_line(output.substr(0, output.find('\n')));
+  std::smatch m;
+  if (!std::regex_search(first_line, m, kVersion)) return std::nullopt;
+  return model::Software{"Open MPI", "mpi", m[1].str()};
+}
+
 std::string retag_mpi_line(std::string_view line) {
   // "[<job>,<rank>]<stdout|stderr|stddiag>:" as written by --tag-output. Parsed by hand: this runs
   // for every line of output, where a regex would cost more than the rest of the line's path.

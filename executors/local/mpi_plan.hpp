@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error/error.hpp"
+#include "core/model/executor.hpp"
 #include "core/model/process.hpp"
 #include "executors/local/core_allocator.hpp"
 #include "executors/local/host_resources.hpp"
@@ -62,6 +63,10 @@ struct MpiLaunch {
 Result<MpiLaunch> plan_mpirun(const LaunchPlan& base, const std::string& executable, const MpiShape& shape,
                               const Allotment& allotment, const HostResources& host, const MpiSite& site,
                               const std::string& rankfile_path);
+
+// What `mpirun --version` printed, as a software capability: "mpirun (Open MPI) 4.1.4" gives
+// {name "Open MPI", type "mpi", version "4.1.4"}; nullopt for anything else.
+std::optional<model::Software> parse_mpirun_version(std::string_view output);
 
 // One line of mpirun output with --tag-output ("[1,3]<stdout>:text") as "[rank 3] text"; other
 // lines (mpirun's own messages) unchanged.

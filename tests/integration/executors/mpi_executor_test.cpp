@@ -290,6 +290,10 @@ TEST_F(MpiExecutorTest, TheBinaryReadsItsTomlConfigAndAdvertisesTheHwlocTopology
   EXPECT_EQ(hw.cpu, std::to_string(host_.pus));
   EXPECT_EQ(hw.gpu.count, static_cast<int>(host_.gpus.size()));
   EXPECT_NE(hw.model.find(std::to_string(host_.numa_nodes) + " NUMA node"), std::string::npos) << hw.model;
+  ASSERT_EQ(executor->capabilities.software.size(), 1u);
+  EXPECT_EQ(executor->capabilities.software[0].name, "Open MPI");
+  EXPECT_EQ(executor->capabilities.software[0].type, "mpi");
+  EXPECT_FALSE(executor->capabilities.software[0].version.empty());
 
   ::kill(pid, SIGTERM);
   int status = -1;

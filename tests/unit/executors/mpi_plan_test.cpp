@@ -7,6 +7,16 @@
 namespace colonies::executors::local {
 namespace {
 
+TEST(MpiPlanTest, ReadsOpenMpisVersionAsASoftwareCapability) {
+  auto software = parse_mpirun_version("mpirun (Open MPI) 4.1.4\n\nReport bugs to http://www.open-mpi.org/community/help/\n");
+  ASSERT_TRUE(software);
+  EXPECT_EQ(software->name, "Open MPI");
+  EXPECT_EQ(software->type, "mpi");
+  EXPECT_EQ(software->version, "4.1.4");
+  EXPECT_FALSE(parse_mpirun_version("HYDRA build details:\n    Version: 4.0\n"));
+  EXPECT_FALSE(parse_mpirun_version(""));
+}
+
 TEST(MpiPlanTest, RetagsRankOutput) {
   EXPECT_EQ(retag_mpi_line("[1,0]<stdout>:rank 0 of 2 on cpu 1"), "[rank 0] rank 0 of 2 on cpu 1");
   EXPECT_EQ(retag_mpi_line("[1,12]<stderr>:warning: x"), "[rank 12] warning: x");
