@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
                "--config (keys = long option names, e.g. max-jobs = 4). See docs/executors.md."};
   app.set_config("--config", "", "Read options from this TOML file (keys = long option names); command line and "
                  "environment win")->envname("COLONIES_EXECUTOR_CONFIG");
+  // A misspelt key must not be silently ignored (an option the site meant to set, unset).
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.add_option("--host", rc.server.host, "Colonies server host")->envname("COLONIES_SERVER_HOST")->capture_default_str();
   app.add_option("--port", rc.server.port, "Colonies server HTTP port")->envname("COLONIES_SERVER_HTTP_PORT")->capture_default_str();
   app.add_flag("--tls", rc.server.tls, "Use HTTPS")->envname("COLONIES_TLS");
