@@ -1,7 +1,7 @@
 // The only file of the local backend that touches fork, exec, signals and wait: starting one
-// program as the leader of a new process group with its output on pipes, signalling the group,
-// and collecting the exit status. No shell is involved anywhere. It keeps no job bookkeeping;
-// LocalBackend does.
+// program as the leader of a new process group (or session, for mpirun) with its output on
+// pipes, signalling the group or the whole session, and collecting the exit status. No shell is
+// involved anywhere. It keeps no job bookkeeping; LocalBackend does.
 #pragma once
 
 #include <signal.h>
