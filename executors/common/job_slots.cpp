@@ -10,6 +10,10 @@ namespace colonies::executors {
 Reservation reservation_of(const model::FunctionSpec& spec) {
   Reservation r;
   if (auto cpu = model::parse_cpu(spec.conditions.cpu)) r.cpu_millis = *cpu;
+  // Every MPI rank occupies at least one CPU, whatever conditions.cpu says.
+  const model::Conditions& c = spec.conditions;
+  const std::int64_t ranks = c.processes > 0 ? c.processes : std::int64_t{c.processespernode} * std::max(c.nodes, 1);
+  r.cpu_millis = std::max(r.cpu_millis, ranks * 1000);
   if (auto mem = model::parse_bytes(spec.conditions.mem)) r.mem_bytes = *mem;
   r.gpus = std::max(0, spec.conditions.gpu.count);
   return r;

@@ -24,7 +24,8 @@ struct Reservation {
   std::int64_t mem_bytes = 0;
   int gpus = 0;
 };
-// Unparseable or absent conditions reserve nothing (the server validated them at submit).
+// Unparseable or absent conditions reserve nothing (the server validated them at submit). MPI
+// ranks (conditions.processes, else processespernode × nodes) reserve at least one CPU each.
 Reservation reservation_of(const model::FunctionSpec& spec);
 
 class JobSlots {

@@ -3,6 +3,7 @@
 // memory prepared before the fork: the executor is multi-threaded.
 #include "executors/local/child_process.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +15,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include <fmt/format.h>
@@ -101,6 +105,8 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnRequest& request) {
   envp.push_back(nullptr);
   const std::string workdir = request.workdir.string();
   const char* executable = request.executable.c_str();
+  const bool new_session = request.new_session;
+  const int death_signal = request.death_signal;
 
   int out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
   if (!make_pipe(out) || !make_pipe(err) || !make_pipe(report)) {
@@ -114,9 +120,13 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnRequest& request) {
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ::setpgid(0, 0);
+    if (new_session) {
+      ::setsid();
+    } else {
+      ::setpgid(0, 0);
+    }
     // If the executor dies, so does the child (its own children are the job's business).
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::prctl(PR_SET_PDEATHSIG, death_signal);
     if (::getppid() != parent) ::_exit(127);
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
@@ -144,8 +154,9 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnRequest& request) {
     return fail(ErrorCode::Unavailable, "cannot fork for '{}': {}", request.executable, ::strerrordesc_np(fork_errno));
   }
   // Also set the group from here: whichever of parent and child runs first, the group exists
-  // before we ever signal it.
-  ::setpgid(pid, pid);
+  // before we ever signal it. Not for a new session: setsid fails in a process that already leads
+  // a group, and the report pipe below waits for the child's exec, which comes after its setsid.
+  if (!new_session) ::setpgid(pid, pid);
 
   // The report pipe closes on a successful exec (close-on-exec) or carries the exec's errno.
   int child_errno = 0;
@@ -233,6 +244,35 @@ void ChildProcess::signal_group(int signal) const {
   if (pid_ > 0 && !reaped_) ::kill(-pid_, signal);
 }
 
+void ChildProcess::signal_session(int signal) const {
+  if (pid_ <= 0 || reaped_) return;
+  ::kill(-pid_, signal);
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return;
+  while (dirent* entry = ::readdir(proc)) {
+    char* end = nullptr;
+    const long pid = std::strtol(entry->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0' || pid == pid_) continue;
+    // /proc/<pid>/stat: "pid (comm) state ppid pgrp session ..."; comm may contain spaces and
+    // parentheses, so fields are counted from the last ')'.
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE* file = std::fopen(path, "re");
+    if (!file) continue;
+    char buffer[512];
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, file);
+    std::fclose(file);
+    buffer[n] = '\0';
+    const char* close = std::strrchr(buffer, ')');
+    char state = 0;
+    long ppid = 0, pgrp = 0, session = 0;
+    if (close && std::sscanf(close + 1, " %c %ld %ld %ld", &state, &ppid, &pgrp, &session) == 4 && session == pid_) {
+      ::kill(static_cast<pid_t>(pid), signal);
+    }
+  }
+  ::closedir(proc);
+}
+
 bool ChildProcess::exited() const {
   if (pid_ <= 0 || reaped_) return reaped_;
   siginfo_t info{};
@@ -248,6 +288,28 @@ int ChildProcess::reap() {
   reaped_ = true;
   close_fd(pid_fd_);
   return status;
+}
+
+Result<std::string> run_to_completion(const SpawnRequest& request, std::chrono::milliseconds limit) {
+  COLONIES_TRY(child, ChildProcess::spawn(request));
+  const auto until = std::chrono::steady_clock::now() + limit;
+  std::string out, err;
+  while (child.stdout_fd() >= 0 || child.stderr_fd() >= 0 || !child.exited()) {
+    if (std::chrono::steady_clock::now() >= until) {
+      child.signal_group(SIGKILL);
+      child.reap();
+      return fail(ErrorCode::Timeout, "'{}' did not finish within {} ms", request.executable, limit.count());
+    }
+    pollfd fds[2] = {{child.stdout_fd(), POLLIN, 0}, {child.stderr_fd(), POLLIN, 0}};
+    ::poll(fds, 2, 20);
+    child.read_stdout(out, 1 << 20);
+    child.read_stderr(err, 1 << 20);
+  }
+  const int status = child.reap();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return fail(ErrorCode::Unavailable, "'{}' ended with {}", request.executable, describe_wait_status(status));
+  }
+  return out;
 }
 
 std::string describe_wait_status(int status) {

@@ -1,11 +1,13 @@
 // The only file of the local backend that touches fork, exec, signals and wait: starting one
-// program as the leader of a new process group with its output on pipes, signalling the group,
-// and collecting the exit status. No shell is involved anywhere. It keeps no job bookkeeping;
-// LocalBackend does.
+// program as the leader of a new process group (or session, for mpirun) with its output on
+// pipes, signalling the group or the whole session, and collecting the exit status. No shell is
+// involved anywhere. It keeps no job bookkeeping; LocalBackend does.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -26,6 +28,12 @@ struct SpawnRequest {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // "NAME=value"
   std::filesystem::path workdir;
+  // Leader of a new session (setsid) instead of only a new process group: for launchers such as
+  // mpirun whose children make process groups of their own, so that signal_session reaches them.
+  bool new_session = false;
+  // What the child gets when the executor thread that started it dies: SIGKILL, or SIGTERM for a
+  // launcher that must stop its own children on the way out (mpirun).
+  int death_signal = SIGKILL;
 };
 
 // A started child: leader of its own process group (pgid == pid), stdin from /dev/null, stdout
@@ -55,6 +63,9 @@ class ChildProcess {
   // Sends `signal` to the whole process group. The leader is not reaped before reap(), so the
   // group ID cannot have been reused by an unrelated process.
   void signal_group(int signal) const;
+  // Sends `signal` to the group and to every process of the child's session (found in /proc),
+  // including those in other groups. Only meaningful for a child spawned with new_session.
+  void signal_session(int signal) const;
   // True once the leader has exited; it stays a zombie (not reaped) so the group stays ours.
   bool exited() const;
   // Reaps the exited leader and returns its wait status. Call after exited() only.
@@ -72,6 +83,11 @@ class ChildProcess {
   int pid_fd_ = -1;
   bool reaped_ = false;
 };
+
+// Runs a short program to its end and returns its stdout (stderr is read and dropped), for
+// start-up probes such as `mpirun --version`. Killed and Timeout after `limit`; Unavailable when
+// it exits non-zero. Blocks the calling thread.
+Result<std::string> run_to_completion(const SpawnRequest& request, std::chrono::milliseconds limit);
 
 // "exit code 3", "killed by signal 9 (SIGKILL)" for a wait status.
 std::string describe_wait_status(int status);

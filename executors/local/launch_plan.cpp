@@ -1,6 +1,7 @@
 // FunctionSpec -> argv/env/time limit for the local backend (see launch_plan.hpp).
 #include "executors/local/launch_plan.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -32,12 +33,11 @@ Result<std::string> arg_text(const boost::json::value& arg, std::size_t index) {
 Result<LaunchPlan> plan_launch(const model::Process& process, const LaunchContext& context) {
   const model::FunctionSpec& spec = process.spec;
   const model::Conditions& c = spec.conditions;
-  if (c.processes > 1 || c.processespernode > 1 || c.nodes > 1) {
-    // TODO(issue 4): hand these to the MPI launcher (mpirun with hwloc-derived binding).
+  if (c.nodes > 1) {
     return fail(ErrorCode::BadRequest,
-                "this local executor runs single processes only (conditions: nodes {}, processes {}, "
-                "processespernode {}); MPI launch is not supported yet, so submit with at most 1 of each",
-                c.nodes, c.processes, c.processespernode);
+                "conditions.nodes is {}, but this local executor runs processes on one host only; submit multi-node "
+                "jobs to a Slurm executor (set conditions.executortype to its type)",
+                c.nodes);
   }
   if (spec.funcname.empty()) return fail(ErrorCode::BadRequest, "funcname is empty: it names the program to run");
   if (has_nul(spec.funcname)) return fail(ErrorCode::BadRequest, "funcname contains a NUL byte");
@@ -68,6 +68,11 @@ Result<LaunchPlan> plan_launch(const model::Process& process, const LaunchContex
   }
   env["COLONIES_PROCESS_ID"] = process.processid;
   env["COLONIES_COLONY_NAME"] = c.colonyname;
+  for (const auto& [name, value] : spec.env) plan.exported.push_back(name);
+  plan.exported.push_back("COLONIES_PROCESS_ID");
+  plan.exported.push_back("COLONIES_COLONY_NAME");
+  std::sort(plan.exported.begin(), plan.exported.end());
+  plan.exported.erase(std::unique(plan.exported.begin(), plan.exported.end()), plan.exported.end());
   for (const auto& [name, value] : env) plan.env.push_back(name + "=" + value);
 
   if (spec.maxexectime > 0) {

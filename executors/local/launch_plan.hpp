@@ -22,11 +22,17 @@ struct LaunchPlan {
   std::string program;            // spec.funcname: a name looked up in PATH, or a path with a '/'
   std::vector<std::string> argv;  // argv[0] = program, then one entry per spec.args element
   std::vector<std::string> env;   // "NAME=value", complete (the child gets exactly this)
+  // Names of the variables the process itself defines (spec.env, then COLONIES_PROCESS_ID and
+  // COLONIES_COLONY_NAME), sorted: what a launcher that forwards variables by name (mpirun -x) names.
+  std::vector<std::string> exported;
   // Seconds after which the job is stopped (SIGTERM, then SIGKILL); 0 = no limit. The smaller of
   // the positive ones of spec.maxexectime and spec.conditions.walltime.
   std::int64_t time_limit_s = 0;
   std::string time_limit_name;  // "maxexectime" or "walltime", for the error message
 };
+
+// True when the process must run through mpirun: conditions.processes > 1 or processespernode > 0.
+inline bool needs_mpi(const model::Conditions& c) { return c.processes > 1 || c.processespernode > 0; }
 
 // One spec.args element as an argv string: a string as it is; an integer in decimal; a
 // floating-point number in its shortest round-trip form (1.5, 2.0 gives 2); true/false/null as
@@ -35,9 +41,8 @@ struct LaunchPlan {
 Result<std::string> arg_text(const boost::json::value& arg, std::size_t index);
 
 // BadRequest (closing the process failed with the message) for: an empty funcname, NUL bytes,
-// env names that are empty or contain '=', and specs that need MPI (conditions.processes,
-// processespernode or nodes above 1) — those are for the MPI launcher (TODO(issue 4): mpirun +
-// hwloc binding).
+// env names that are empty or contain '=', and conditions.nodes above 1 (one host only).
+// Processes that need MPI (mpi_plan.hpp) get the same plan; the MPI launcher wraps it in mpirun.
 Result<LaunchPlan> plan_launch(const model::Process& process, const LaunchContext& context);
 
 }  // namespace colonies::executors::local

@@ -1,5 +1,6 @@
-// LocalBackend: the job table, the poll loop over output pipes and exit descriptors, and time
-// limits (see local_backend.hpp). Process mechanics are in child_process.cpp.
+// LocalBackend: the job table, the poll loop over output pipes and exit descriptors, time limits
+// and the end of jobs (see local_backend.hpp). Starting jobs is in local_backend_start.cpp, MPI in
+// local_backend_mpi.cpp, process mechanics in child_process.cpp.
 #include "executors/local/local_backend.hpp"
 
 #include <fcntl.h>
@@ -26,12 +27,6 @@ namespace {
 constexpr std::size_t kReadPerRound = 256 * 1024;
 // Without pidfd we learn of an exit only by looking; this bounds that delay.
 constexpr std::chrono::milliseconds kExitCheckInterval{50};
-
-bool safe_dir_name(const std::string& id) {
-  return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
-  });
-}
 
 }  // namespace
 
@@ -61,14 +56,25 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::create(LocalBackendConfig co
   return backend;
 }
 
-LocalBackend::LocalBackend(LocalBackendConfig config) : config_(std::move(config)) {
+namespace {
+
+HostResources host_of(const LocalBackendConfig& config) {
+  return config.host ? *config.host : detect_host_resources();
+}
+
+}  // namespace
+
+LocalBackend::LocalBackend(LocalBackendConfig config)
+    : config_(std::move(config)),
+      host_(host_of(config_)),
+      allocator_(host_, config_.usable_cores > 0 ? config_.usable_cores : static_cast<int>(host_.core_list.size())) {
   context_.executor_env = config_.executor_env;
 }
 
 LocalBackend::~LocalBackend() {
   // Children die with the executor: nothing may outlive it unaccounted for.
   for (auto& [handle, job] : jobs_) {
-    job.child.signal_group(SIGKILL);
+    kill_all(job);
     job.child.reap();
     if (!config_.keep_workdirs) {
       std::error_code ec;
@@ -87,52 +93,22 @@ void LocalBackend::wake() {
 }
 
 BackendStats LocalBackend::stats() const {
-  return BackendStats{static_cast<int>(jobs_.size()), submitted_, finished_};
-}
-
-Result<JobHandle> LocalBackend::submit(const model::Process& process, JobSink& sink) {
-  COLONIES_TRY(plan, plan_launch(process, context_));
-  COLONIES_TRY(executable, find_program(plan.program, config_.path));
-  if (!safe_dir_name(process.processid)) {
-    return fail(ErrorCode::BadRequest, "process ID '{}' cannot name a work directory", process.processid);
-  }
-  std::filesystem::path dir = config_.workdir / process.processid;
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);  // left over from an earlier attempt of the same process
-  std::filesystem::create_directory(dir, ec);
-  if (ec) {
-    return fail(ErrorCode::Unavailable, "cannot create the work directory {}: {}", dir.string(), ec.message());
-  }
-  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
-  auto files = stage_in(process, dir);
-  if (!files) {
-    std::filesystem::remove_all(dir, ec);
-    return std::unexpected(files.error());
-  }
-
-  auto child = ChildProcess::spawn(SpawnRequest{executable, std::move(plan.argv), std::move(plan.env), dir});
-  if (!child) {
-    std::filesystem::remove_all(dir, ec);
-    return std::unexpected(child.error());
-  }
-  const JobHandle handle = next_handle_++;
-  Job job{.sink = &sink, .processid = process.processid, .child = std::move(*child), .dir = dir,
-          .files = std::move(*files)};
-  job.started = Clock::now();
-  if (plan.time_limit_s > 0) {
-    job.deadline = job.started + std::chrono::seconds(plan.time_limit_s);
-    job.deadline_reason = fmt::format("{} of {} s exceeded", plan.time_limit_name, plan.time_limit_s);
-    job.server_deadline = plan.time_limit_name == "maxexectime";
-  }
-  spdlog::debug("process {}: started {} (pid {}) in {}", process.processid, executable, job.child.pid(), dir.string());
-  jobs_.emplace(handle, std::move(job));
-  ++submitted_;
-  return handle;
+  return BackendStats{static_cast<int>(jobs_.size() + waiting_.size()), submitted_, finished_};
 }
 
 Status LocalBackend::cancel(JobHandle handle, std::string reason) {
   auto it = jobs_.find(handle);
-  if (it == jobs_.end()) return fail(ErrorCode::NotFound, "no running job with handle {}", handle);
+  if (it == jobs_.end()) {
+    for (auto& waiting : waiting_) {
+      if (waiting.handle != handle) continue;
+      // Reported by the next poll (sinks are only called from poll); it goes first so that a
+      // cancelled job at the head of the queue does not hold up the others.
+      if (waiting.cancel_reason.empty()) waiting.cancel_reason = std::move(reason);
+      wake();
+      return ok();
+    }
+    return fail(ErrorCode::NotFound, "no running job with handle {}", handle);
+  }
   stop(it->second, std::move(reason), Clock::now());
   return ok();
 }
@@ -144,10 +120,19 @@ void LocalBackend::stop(Job& job, std::string reason, Clock::time_point now) {
   job.kill_at = now + config_.kill_grace;
 }
 
+void LocalBackend::kill_all(Job& job) {
+  // mpirun's ranks lead process groups of their own, but stay in its session.
+  if (job.mpi) {
+    job.child.signal_session(SIGKILL);
+  } else {
+    job.child.signal_group(SIGKILL);
+  }
+}
+
 void LocalBackend::enforce_timers(Job& job, Clock::time_point now) {
   if (job.deadline && now >= *job.deadline && job.stop_reason.empty()) stop(job, job.deadline_reason, now);
   if (job.kill_at && now >= *job.kill_at) {
-    job.child.signal_group(SIGKILL);
+    kill_all(job);
     job.kill_at.reset();
   }
 }
@@ -156,12 +141,15 @@ void LocalBackend::read_output(Job& job, bool is_stderr, std::size_t max_bytes) 
   std::string bytes;
   bool open = is_stderr ? job.child.read_stderr(bytes, max_bytes) : job.child.read_stdout(bytes, max_bytes);
   LineSplitter& splitter = is_stderr ? job.err_lines : job.out_lines;
-  auto emit = [&](std::string_view line) {
-    job.capture.add(is_stderr, line);
-    job.sink->line(is_stderr ? OutputStream::Stderr : OutputStream::Stdout, line);
-  };
+  auto emit = [&](std::string_view line) { emit_line(job, is_stderr, line); };
   splitter.feed(bytes, emit);
   if (!open) splitter.finish(emit);
+}
+
+void LocalBackend::emit_line(Job& job, bool is_stderr, std::string_view line) {
+  std::string text = job.mpi ? mpi_line(job, is_stderr, line) : std::string(line);
+  job.capture.add(is_stderr, text);
+  job.sink->line(is_stderr ? OutputStream::Stderr : OutputStream::Stdout, text);
 }
 
 Status LocalBackend::poll(std::chrono::milliseconds timeout) {
@@ -190,6 +178,7 @@ Status LocalBackend::poll(std::chrono::milliseconds timeout) {
     while (::read(wake_read_, drain, sizeof drain) > 0) {
     }
   }
+  start_waiting();
   // Reading every open stream is cheap (non-blocking) and simpler than mapping revents back.
   now = Clock::now();
   for (auto it = jobs_.begin(); it != jobs_.end();) {
@@ -207,13 +196,17 @@ Status LocalBackend::poll(std::chrono::milliseconds timeout) {
     ++finished_;
     sink->finished(std::move(result));
   }
+  // Cores given back just now may let waiting jobs start.
+  start_waiting();
   return ok();
 }
 
 JobResult LocalBackend::finish(Job& job) {
   // The program is done; whatever it left running in its group goes with it (documented). The
   // leader is still an unreaped zombie, so the group ID cannot belong to anyone else yet.
-  job.child.signal_group(SIGKILL);
+  kill_all(job);
+  allocator_.release(job.allotment);
+  job.allotment = {};
   // What the program wrote before exiting is in the pipes. Leftovers were just killed; a process
   // that escaped the group (setsid) may still hold a pipe open, so stop waiting after a moment.
   const auto drain_until = Clock::now() + std::chrono::milliseconds(500);
@@ -227,10 +220,7 @@ JobResult LocalBackend::finish(Job& job) {
   }
   const int status = job.child.reap();
   auto flush = [&](LineSplitter& splitter, bool is_stderr) {
-    splitter.finish([&](std::string_view line) {
-      job.capture.add(is_stderr, line);
-      job.sink->line(is_stderr ? OutputStream::Stderr : OutputStream::Stdout, line);
-    });
+    splitter.finish([&](std::string_view line) { emit_line(job, is_stderr, line); });
   };
   flush(job.out_lines, false);
   flush(job.err_lines, true);
@@ -246,6 +236,9 @@ JobResult LocalBackend::finish(Job& job) {
     if (!job.stop_reason.empty()) {
       result.errors.push_back(job.stop_reason);
       result.summary = fmt::format("{}; {}", job.stop_reason, result.summary);
+    }
+    if (job.mpi) {
+      if (auto rank = mpi_failure(job)) result.errors.push_back(*rank);
     }
     result.errors.push_back(how);
     for (const auto& line : job.capture.stderr_tail()) result.errors.push_back(line);

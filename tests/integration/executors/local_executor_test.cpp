@@ -1,6 +1,7 @@
 // The local executor end to end: real coloniesd over loopback, the Runtime with LocalBackend in
 // this process, processes submitted through the SDK. Checks what users see: state, out, errors,
 // logs, cancellation, time limits, shutdown, registration conflicts.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -659,6 +660,52 @@ TEST_F(LocalExecutorTest, AfterAnExecutorCrashItsRunningProcessesAreClosedFailed
   EXPECT_EQ(done.state, model::ProcessState::Failed);
   EXPECT_EQ(done.errors, (std::vector<std::string>{std::string(JobWorker::kLostJob)}));
   EXPECT_TRUE(empty_dir(work_ / "spool" / "jobs"));
+// Runs the binary with `args` (keys in the environment) for up to `wait`; returns its wait status,
+// or -1 when it was still running then (it is stopped with SIGKILL).
+int run_binary_for(std::vector<std::string> args, std::chrono::milliseconds wait) {
+  std::vector<std::string> env{"COLONIES_PRVKEY=" + std::string(64, 'a'), "PATH=/usr/local/bin:/usr/bin:/bin"};
+  args.insert(args.begin(), LOCAL_EXECUTOR_PATH);
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 2);
+    ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  auto until = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < until) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) return status;
+    std::this_thread::sleep_for(20ms);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return -1;
+}
+
+TEST(LocalExecutorConfigTest, TheExampleConfigFileIsAccepted) {
+  // Against a closed port the executor keeps retrying registration: still running = parsed.
+  const std::string example = std::string(COLONIES_SOURCE_DIR) + "/docs/examples/local-executor.toml";
+  const fs::path work = fs::temp_directory_path() / ("colonies-config-it-" + std::to_string(::getpid()));
+  EXPECT_EQ(run_binary_for({"--config", example, "--host", "127.0.0.1", "--port", "1", "--workdir", work.string(),
+                            "--spool-dir", (work / "spool").string()},
+                           2s),
+            -1);
+  fs::remove_all(work);
+}
+
+TEST(LocalExecutorConfigTest, AMisspeltConfigKeyStopsTheExecutorAtStart) {
+  const fs::path config = fs::temp_directory_path() / ("colonies-bad-config-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(config) << "colony = \"lab\"\nmax_jobs = 4\n";
+  const int status = run_binary_for({"--config", config.string(), "--port", "1"}, 20s);
+  fs::remove(config);
+  ASSERT_NE(status, -1) << "the executor started despite the unknown key max_jobs";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "wait status " << status;
 }
 
 }  // namespace

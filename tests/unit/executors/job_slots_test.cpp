@@ -23,6 +23,21 @@ model::Process asking(std::string cpu, std::string mem) {
   return p;
 }
 
+TEST(JobSlotsTest, MpiRanksReserveAtLeastOneCpuEach) {
+  model::FunctionSpec spec;
+  spec.conditions.processes = 3;
+  EXPECT_EQ(reservation_of(spec).cpu_millis, 3000);
+  spec.conditions.cpu = "8";
+  EXPECT_EQ(reservation_of(spec).cpu_millis, 8000);
+  spec.conditions = {};
+  spec.conditions.processespernode = 2;
+  spec.conditions.nodes = 2;
+  EXPECT_EQ(reservation_of(spec).cpu_millis, 4000);
+  spec.conditions = {};
+  spec.conditions.cpu = "500m";
+  EXPECT_EQ(reservation_of(spec).cpu_millis, 500);
+}
+
 TEST(JobSlotsTest, OffersWhatRunningJobsHaveNotReserved) {
   JobSlots slots(4, four_cores_8gi());
   EXPECT_EQ(slots.offer().availablecpu, "4");

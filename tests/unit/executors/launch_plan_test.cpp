@@ -78,12 +78,24 @@ TEST(LaunchPlanTest, TimeLimitIsTheSmallerOfMaxexectimeAndWalltime) {
   EXPECT_EQ(plan_launch(p, {})->time_limit_s, 90);
 }
 
-TEST(LaunchPlanTest, RefusesMpiSpecsUntilTheMpiLauncherExists) {
+TEST(LaunchPlanTest, RefusesMoreThanOneNodeNamingTheSlurmExecutor) {
   model::Process p = process_running("solver");
-  p.spec.conditions.processes = 4;
+  p.spec.conditions.nodes = 2;
   auto plan = plan_launch(p, {});
   ASSERT_FALSE(plan);
-  EXPECT_NE(plan.error().message.find("MPI launch is not supported yet"), std::string::npos);
+  EXPECT_EQ(plan.error().message,
+            "conditions.nodes is 2, but this local executor runs processes on one host only; submit multi-node jobs "
+            "to a Slurm executor (set conditions.executortype to its type)");
+}
+
+TEST(LaunchPlanTest, MpiSpecsGetThePlanTheMpiLauncherWraps) {
+  model::Process p = process_running("solver", {"-n", 3});
+  p.spec.conditions.processes = 4;
+  p.spec.env = {{"OMP_NUM_THREADS", "2"}};
+  auto plan = plan_launch(p, {});
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(plan->argv, (std::vector<std::string>{"solver", "-n", "3"}));
+  EXPECT_EQ(plan->exported, (std::vector<std::string>{"COLONIES_COLONY_NAME", "COLONIES_PROCESS_ID", "OMP_NUM_THREADS"}));
 }
 
 TEST(LaunchPlanTest, RejectsAnEmptyFuncname) {

@@ -323,5 +323,48 @@ TEST_F(LocalBackendTest, DestructorKillsJobsStillRunning) {
   EXPECT_FALSE(running(pid));
 }
 
+// GPUs: each process gets its own and sees only those (CUDA_VISIBLE_DEVICES), whatever its env
+// said; a second process waits for a GPU the first holds.
+TEST_F(LocalBackendTest, GivesEachProcessItsOwnGpusAndHidesTheOthers) {
+  HostResources host;
+  host.core_list = {HostCore{0, {0}, 0}};
+  host.gpus = {HostGpu{"A100", "cuda", 3, 0}, HostGpu{"A100", "cuda", 5, 0}};
+  LocalBackendConfig config;
+  config.host = host;
+  auto backend = make_backend(config);
+  model::Process first = process("/bin/sh", {"-c", "echo $CUDA_VISIBLE_DEVICES; sleep 1"}, "gpu1");
+  first.spec.conditions.gpu.count = 2;
+  first.spec.env = {{"CUDA_VISIBLE_DEVICES", "0,1,2,3,4,5,6,7"}};
+  model::Process second = process("/bin/sh", {"-c", "echo $CUDA_VISIBLE_DEVICES"}, "gpu2");
+  second.spec.conditions.gpu.count = 1;
+  RecordingSink a, b;
+  ASSERT_TRUE(backend->submit(first, a));
+  ASSERT_TRUE(backend->submit(second, b));
+  wait(a, backend.get());
+  EXPECT_EQ(a.out, (std::vector<std::string>{"3,5"}));
+  wait(b, backend.get());
+  EXPECT_EQ(b.out, (std::vector<std::string>{"[colonies] waiting for 1 free GPU: other processes hold them",
+                                             "3"}));
+  model::Process greedy = process("/bin/true", {}, "gpu3");
+  greedy.spec.conditions.gpu.count = 3;
+  RecordingSink c;
+  auto refused = backend->submit(greedy, c);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "conditions.gpu.count is 3 but this host has 2 GPUs (found by hwloc)");
+}
+
+TEST_F(LocalBackendTest, MpiProcessesAreRefusedByABuildWithoutMpi) {
+  if (COLONIES_WITH_MPI) GTEST_SKIP() << "built with MPI: tests/integration/executors/mpi_backend_test.cpp covers it";
+  model::Process p = process("/bin/true");
+  p.spec.conditions.processes = 2;
+  RecordingSink sink;
+  auto handle = backend_->submit(p, sink);
+  ASSERT_FALSE(handle);
+  EXPECT_EQ(handle.error().message,
+            "this process needs MPI (conditions.processes 2, processespernode 0) but this executor was built without "
+            "MPI support (CMake option COLONIES_WITH_MPI=OFF); submit with at most 1 process or to an executor built "
+            "with it");
+}
+
 }  // namespace
 }  // namespace colonies::executors::local
