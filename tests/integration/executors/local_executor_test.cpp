@@ -660,6 +660,8 @@ TEST_F(LocalExecutorTest, AfterAnExecutorCrashItsRunningProcessesAreClosedFailed
   EXPECT_EQ(done.state, model::ProcessState::Failed);
   EXPECT_EQ(done.errors, (std::vector<std::string>{std::string(JobWorker::kLostJob)}));
   EXPECT_TRUE(empty_dir(work_ / "spool" / "jobs"));
+}
+
 // Runs the binary with `args` (keys in the environment) for up to `wait`; returns its wait status,
 // or -1 when it was still running then (it is stopped with SIGKILL).
 int run_binary_for(std::vector<std::string> args, std::chrono::milliseconds wait) {
