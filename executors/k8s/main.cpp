@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   std::string log_level = "info", tls_ca, kubeconfig, kube_context, ns, cpu, mem, gpu_name;
   std::vector<std::string> labels;
   bool tls_insecure = false, in_cluster = false;
-  int grace_s = 30, gpus = 0;
+  int gpus = 0;
   double poll_interval_s = 2.0;
   int image_pull_timeout_s = 300;
 
@@ -98,8 +98,10 @@ int main(int argc, char** argv) {
   app.add_option("--gpu-name", gpu_name, "GPU model advertised with --gpus")->envname("COLONIES_EXECUTOR_GPU_NAME");
   app.add_option("--poll-timeout", rc.poll_timeout_s, "Seconds of each assign long-poll (also the idle heartbeat)")
       ->capture_default_str()->check(CLI::Range(1, 3600));
-  app.add_option("--grace", grace_s, "Seconds running Jobs may finish after SIGTERM before they are deleted")
-      ->capture_default_str()->check(CLI::Range(0, 86400));
+  app.add_option("--spool-dir", rc.spool_dir,
+                 "Where results not yet acknowledged by the server and the journal of running Jobs are kept "
+                 "(default: $XDG_STATE_HOME/colonies/<name>/spool, else ~/.local/state/colonies/<name>/spool)")
+      ->envname("COLONIES_EXECUTOR_SPOOL_DIR");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
       ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   // Kubernetes access.
@@ -138,7 +140,6 @@ int main(int argc, char** argv) {
   if (rc.executor_prvkey.empty()) rc.executor_prvkey = env_or("COLONIES_PRVKEY", "");
   rc.server.tls_verify = !tls_insecure;
   rc.server.ca_file = tls_ca;
-  rc.shutdown_grace = std::chrono::seconds(grace_s);
   kc.poll_interval = std::chrono::milliseconds(static_cast<std::int64_t>(poll_interval_s * 1000));
   kc.image_pull_timeout = std::chrono::seconds(image_pull_timeout_s);
   kc.site.executor_name = rc.executor_name;

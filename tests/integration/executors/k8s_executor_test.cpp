@@ -100,7 +100,7 @@ users:
     const std::string path_env = std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin");
     std::vector<std::string> args{K8S_EXECUTOR_PATH, "--kubeconfig", (dir_ / "kubeconfig").string(),
                                   "--name", type_, "--type", type_, "--default-image", "busybox:1.36",
-                                  "--poll-interval", "0.1", "--poll-timeout", "1", "--grace", "1", "--log-level", "debug"};
+                                  "--poll-interval", "0.1", "--poll-timeout", "1", "--log-level", "debug"};
     std::vector<std::string> env{host_env, port_env, colony_env, key_env, colony_key_env, path_env};
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());
