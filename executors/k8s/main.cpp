@@ -1,20 +1,16 @@
 // colonies-k8s-executor: composition root. Parses flags, config file and environment, builds the
 // KubeApi from a kubeconfig or the in-cluster service account, wires K8sBackend into the executor
 // Runtime and turns SIGTERM/SIGINT into a graceful stop. No logic of its own beyond that.
-#include <signal.h>
-
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "core/model/resources.hpp"
-#include "executors/common/runtime.hpp"
+#include "executors/common/daemon.hpp"
 #include "executors/k8s/k8s_backend.hpp"
 #include "executors/k8s/kube_config.hpp"
 
@@ -58,9 +54,10 @@ int main(int argc, char** argv) {
   rc.executor_type = "k8s";
   rc.max_jobs = 20;
   k8s::K8sBackendConfig kc;
-  std::string log_level = "info", tls_ca, kubeconfig, kube_context, ns, cpu, mem, gpu_name;
+  std::string kubeconfig, kube_context, ns, cpu, mem, gpu_name;
   std::vector<std::string> labels;
-  bool tls_insecure = false, in_cluster = false;
+  bool in_cluster = false;
+  DaemonOptions daemon;
   int gpus = 0;
   double poll_interval_s = 2.0;
   int image_pull_timeout_s = 300;
@@ -69,41 +66,15 @@ int main(int argc, char** argv) {
                "Job (container image from kwargs.image or --default-image, command = funcname + args, no shell). "
                "Settings can also come from a TOML file (--config; keys are the long option names) and from the "
                "environment variables named below. See docs/executor-k8s.md."};
-  app.set_config("--config", "", "TOML file with settings (keys = long option names, e.g. namespace = \"batch\")");
-  // Colonies server and identity (as the local executor's).
-  app.add_option("--host", rc.server.host, "Colonies server host")->envname("COLONIES_SERVER_HOST")->capture_default_str();
-  app.add_option("--port", rc.server.port, "Colonies server HTTP port")->envname("COLONIES_SERVER_HTTP_PORT")->capture_default_str();
-  app.add_flag("--tls", rc.server.tls, "Use HTTPS to the Colonies server")->envname("COLONIES_TLS");
-  app.add_option("--tls-ca-file", tls_ca, "Extra trusted CA certificate (PEM) for --tls")->envname("COLONIES_TLS_CA_FILE");
-  app.add_flag("--tls-insecure", tls_insecure, "Do not verify the Colonies server certificate (testing only)")
-      ->envname("COLONIES_TLS_INSECURE");
-  app.add_option("--colony", rc.colony_name, "Colony to pull processes from")->envname("COLONIES_COLONY_NAME");
-  app.add_option("--name", rc.executor_name, "Executor name, unique in the colony; also labels its Kubernetes Jobs")
-      ->envname("COLONIES_EXECUTOR_NAME")->capture_default_str();
-  app.add_option("--type", rc.executor_type, "Executor type that processes target (conditions.executortype)")
-      ->envname("COLONIES_EXECUTOR_TYPE")->capture_default_str();
-  app.add_option("--location", rc.location, "Location name of this executor")->envname("COLONIES_EXECUTOR_LOCATION");
-  app.add_option("--prvkey", rc.executor_prvkey,
-                 "Executor private key, 64 hex (prefer the environment: flags show in `ps`; COLONIES_PRVKEY also works)")
-      ->envname("COLONIES_EXECUTOR_PRVKEY");
-  app.add_option("--colony-prvkey", rc.colony_prvkey, "Colony owner's private key: register and approve this executor at start")
-      ->envname("COLONIES_COLONY_PRVKEY");
-  app.add_option("--max-jobs", rc.max_jobs, "Kubernetes Jobs in flight at once")
-      ->envname("COLONIES_EXECUTOR_MAX_JOBS")->capture_default_str()->check(CLI::Range(1, 100000));
+  add_daemon_options(app, rc, daemon);
+  app.get_option("--name")->description("Executor name, unique in the colony; also labels its Kubernetes Jobs");
+  app.get_option("--max-jobs")->description("Kubernetes Jobs in flight at once");
   app.add_option("--cpu", cpu, "CPU this executor may use in the cluster (\"64\", \"500m\"); offered with each assign")
       ->envname("COLONIES_EXECUTOR_CPU");
   app.add_option("--mem", mem, "Memory this executor may use in the cluster (\"256Gi\")")->envname("COLONIES_EXECUTOR_MEM");
   app.add_option("--gpus", gpus, "GPUs this executor may use in the cluster")->envname("COLONIES_EXECUTOR_GPUS")
       ->check(CLI::Range(0, 1000000));
   app.add_option("--gpu-name", gpu_name, "GPU model advertised with --gpus")->envname("COLONIES_EXECUTOR_GPU_NAME");
-  app.add_option("--poll-timeout", rc.poll_timeout_s, "Seconds of each assign long-poll (also the idle heartbeat)")
-      ->capture_default_str()->check(CLI::Range(1, 3600));
-  app.add_option("--spool-dir", rc.spool_dir,
-                 "Where results not yet acknowledged by the server and the journal of running Jobs are kept "
-                 "(default: $XDG_STATE_HOME/colonies/<name>/spool, else ~/.local/state/colonies/<name>/spool)")
-      ->envname("COLONIES_EXECUTOR_SPOOL_DIR");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
-      ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   // Kubernetes access.
   app.add_option("--kubeconfig", kubeconfig, "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
       ->envname("KUBECONFIG");
@@ -136,10 +107,7 @@ int main(int argc, char** argv) {
   app.add_flag("--keep-jobs", kc.keep_jobs, "Leave finished Jobs to their TTL instead of deleting them (debugging)");
   CLI11_PARSE(app, argc, argv);
 
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  if (rc.executor_prvkey.empty()) rc.executor_prvkey = env_or("COLONIES_PRVKEY", "");
-  rc.server.tls_verify = !tls_insecure;
-  rc.server.ca_file = tls_ca;
+  apply_daemon_options(rc, daemon);
   kc.poll_interval = std::chrono::milliseconds(static_cast<std::int64_t>(poll_interval_s * 1000));
   kc.image_pull_timeout = std::chrono::seconds(image_pull_timeout_s);
   kc.site.executor_name = rc.executor_name;
@@ -205,35 +173,5 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Signals are taken by one thread with sigwait; every other thread (created after this) keeps
-  // them blocked.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
-  Runtime runtime(rc, std::move(*backend));
-  std::atomic<bool> finished{false};
-  std::thread signals([&] {
-    int received = 0;
-    const timespec tick{0, 200'000'000};
-    while (!finished.load()) {
-      int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
-      if (sig <= 0) continue;
-      ++received;
-      spdlog::info("received {}{}", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                   received == 1 ? ": finishing running Jobs (send again to stop at once)" : ": stopping now");
-      runtime.request_stop(received > 1);
-    }
-  });
-  Status result = runtime.run();
-  finished = true;
-  signals.join();
-  if (!result) {
-    spdlog::error("{}", result.error().message);
-    return 1;
-  }
-  return 0;
+  return run_until_stopped(rc, std::move(*backend), "running Jobs are left to the next start");
 }

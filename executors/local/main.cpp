@@ -1,14 +1,11 @@
 // colonies-local-executor: composition root. Parses flags and environment, wires LocalBackend
 // into the executor Runtime and turns SIGTERM/SIGINT into a graceful stop (a second one stops
 // at once). No logic of its own beyond that.
-#include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -16,7 +13,7 @@
 
 #include "adapters/blob/directory_blob_store.hpp"
 #include "core/model/resources.hpp"
-#include "executors/common/runtime.hpp"
+#include "executors/common/daemon.hpp"
 #include "executors/local/child_process.hpp"
 #include "executors/local/host_resources.hpp"
 #include "executors/local/local_backend.hpp"
@@ -47,8 +44,8 @@ int main(int argc, char** argv) {
   rc.executor_type = "local";
   rc.max_jobs = host.pus;
   local::LocalBackendConfig lc;
-  std::string cores_override, mem_override, log_level = "info", tls_ca;
-  bool tls_insecure = false;
+  std::string cores_override, mem_override;
+  DaemonOptions daemon;
   int grace_s = 30, kill_grace_s = 5;
 
   CLI::App app{"Colonies local executor: pulls processes of its colony and runs each as a child process "
@@ -56,35 +53,11 @@ int main(int argc, char** argv) {
                "several MPI ranks (conditions.processes > 1 or processespernode > 0) run through Open MPI's mpirun "
                "with each rank bound to cores of this host. Every option can also be set in a TOML file given with "
                "--config (keys = long option names, e.g. max-jobs = 4). See docs/executors.md."};
-  app.set_config("--config", "", "Read options from this TOML file (keys = long option names); command line and "
-                 "environment win")->envname("COLONIES_EXECUTOR_CONFIG");
-  // A misspelt key must not be silently ignored (an option the site meant to set, unset).
-  app.allow_config_extras(CLI::config_extras_mode::error);
-  app.add_option("--host", rc.server.host, "Colonies server host")->envname("COLONIES_SERVER_HOST")->capture_default_str();
-  app.add_option("--port", rc.server.port, "Colonies server HTTP port")->envname("COLONIES_SERVER_HTTP_PORT")->capture_default_str();
-  app.add_flag("--tls", rc.server.tls, "Use HTTPS")->envname("COLONIES_TLS");
-  app.add_option("--tls-ca-file", tls_ca, "Extra trusted CA certificate (PEM) for --tls")->envname("COLONIES_TLS_CA_FILE");
-  app.add_flag("--tls-insecure", tls_insecure, "Do not verify the server certificate (testing only)")->envname("COLONIES_TLS_INSECURE");
-  app.add_option("--colony", rc.colony_name, "Colony to pull processes from")->envname("COLONIES_COLONY_NAME");
-  app.add_option("--name", rc.executor_name, "Executor name, unique in the colony")->envname("COLONIES_EXECUTOR_NAME")->capture_default_str();
-  app.add_option("--type", rc.executor_type, "Executor type that processes target (conditions.executortype)")
-      ->envname("COLONIES_EXECUTOR_TYPE")->capture_default_str();
-  app.add_option("--location", rc.location, "Location name of this executor")->envname("COLONIES_EXECUTOR_LOCATION");
-  app.add_option("--prvkey", rc.executor_prvkey,
-                 "Executor private key, 64 hex (prefer the environment: flags show in `ps`; COLONIES_PRVKEY also works)")
-      ->envname("COLONIES_EXECUTOR_PRVKEY");
-  app.add_option("--colony-prvkey", rc.colony_prvkey,
-                 "Colony owner's private key: register and approve this executor at start (optional)")
-      ->envname("COLONIES_COLONY_PRVKEY");
-  app.add_option("--max-jobs", rc.max_jobs, "Processes run at once (default: number of PUs, i.e. hardware threads)")
-      ->envname("COLONIES_EXECUTOR_MAX_JOBS")->capture_default_str()->check(CLI::Range(1, 100000));
+  add_daemon_options(app, rc, daemon);
+  app.get_option("--max-jobs")->description("Processes run at once (default: number of PUs, i.e. hardware threads)");
   app.add_option("--workdir", lc.workdir, "Parent of the per-process work directories (default: <tmp>/colonies-<name>)")
       ->envname("COLONIES_EXECUTOR_WORKDIR");
   app.add_flag("--keep-workdirs", lc.keep_workdirs, "Keep each process's work directory after it ends");
-  app.add_option("--spool-dir", rc.spool_dir,
-                 "Where results not yet acknowledged by the server and the journal of running jobs are kept "
-                 "(default: $XDG_STATE_HOME/colonies/<name>/spool, else ~/.local/state/colonies/<name>/spool)")
-      ->envname("COLONIES_EXECUTOR_SPOOL_DIR");
   std::string fs_dir;
   app.add_option("--fs-dir", fs_dir, "File storage directory (shared with users) for processes with spec.fs")
       ->envname("COLONIES_FS_DIR");
@@ -99,24 +72,15 @@ int main(int argc, char** argv) {
   app.add_option("--mpi-arg", lc.mpi.extra_args,
                  "One extra mpirun argument, placed before the program; repeat for more (--mpi-arg=--mca "
                  "--mpi-arg=btl --mpi-arg=self,vader)")->allow_extra_args(false);
-  app.add_option("--poll-timeout", rc.poll_timeout_s, "Seconds of each assign long-poll (also the idle heartbeat)")
-      ->capture_default_str()->check(CLI::Range(1, 3600));
   app.add_option("--grace", grace_s, "Seconds running processes may finish after SIGTERM before they are killed")
       ->capture_default_str()->check(CLI::Range(0, 86400));
   app.add_option("--kill-grace", kill_grace_s, "Seconds between SIGTERM and SIGKILL when a process is stopped")
       ->capture_default_str()->check(CLI::Range(0, 3600));
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
-      ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   CLI11_PARSE(app, argc, argv);
 
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  apply_daemon_options(rc, daemon);
   spdlog::info("host: {} package(s), {} NUMA node(s), {} cores, {} PUs, {} GPU(s), memory {} MiB (from {})",
                host.packages, host.numa_nodes, host.cores, host.pus, host.gpus.size(), host.mem_bytes >> 20, host.source);
-  if (rc.executor_prvkey.empty()) {
-    if (const char* key = std::getenv("COLONIES_PRVKEY")) rc.executor_prvkey = key;
-  }
-  rc.server.tls_verify = !tls_insecure;
-  rc.server.ca_file = tls_ca;
   rc.shutdown_grace = std::chrono::seconds(grace_s);
   lc.kill_grace = std::chrono::seconds(kill_grace_s);
 
@@ -188,35 +152,5 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Signals are taken by one thread with sigwait; every other thread (created after this) keeps
-  // them blocked, and children get a clean mask (child_process.cpp).
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
-  Runtime runtime(rc, std::move(*backend));
-  std::atomic<bool> finished{false};
-  std::thread signals([&] {
-    int received = 0;
-    const timespec tick{0, 200'000'000};
-    while (!finished.load()) {
-      int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
-      if (sig <= 0) continue;
-      ++received;
-      spdlog::info("received {}{}", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                   received == 1 ? ": finishing running processes (send again to stop at once)" : ": stopping now");
-      runtime.request_stop(received > 1);
-    }
-  });
-  Status result = runtime.run();
-  finished = true;
-  signals.join();
-  if (!result) {
-    spdlog::error("{}", result.error().message);
-    return 1;
-  }
-  return 0;
+  return run_until_stopped(rc, std::move(*backend), "finishing running processes");
 }

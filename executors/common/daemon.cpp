@@ -1,0 +1,96 @@
+// Shared options and signal handling of the executor daemons: see daemon.hpp.
+#include "executors/common/daemon.hpp"
+
+#include <signal.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "executors/common/runtime.hpp"
+
+namespace colonies::executors {
+
+void add_daemon_options(CLI::App& app, RuntimeConfig& rc, DaemonOptions& options) {
+  app.set_config("--config", "", "Read options from this TOML file (keys = long option names, e.g. max-jobs = 4); "
+                 "command line and environment win")->envname("COLONIES_EXECUTOR_CONFIG");
+  // A misspelt key must not be silently ignored (an option the site meant to set, unset).
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.add_option("--host", rc.server.host, "Colonies server host")->envname("COLONIES_SERVER_HOST")->capture_default_str();
+  app.add_option("--port", rc.server.port, "Colonies server HTTP port")->envname("COLONIES_SERVER_HTTP_PORT")
+      ->capture_default_str();
+  app.add_flag("--tls", rc.server.tls, "Use HTTPS to the Colonies server")->envname("COLONIES_TLS");
+  app.add_option("--tls-ca-file", options.tls_ca, "Extra trusted CA certificate (PEM) for --tls")
+      ->envname("COLONIES_TLS_CA_FILE");
+  app.add_flag("--tls-insecure", options.tls_insecure, "Do not verify the server certificate (testing only)")
+      ->envname("COLONIES_TLS_INSECURE");
+  app.add_option("--colony", rc.colony_name, "Colony to pull processes from")->envname("COLONIES_COLONY_NAME");
+  app.add_option("--name", rc.executor_name, "Executor name, unique in the colony")->envname("COLONIES_EXECUTOR_NAME")
+      ->capture_default_str();
+  app.add_option("--type", rc.executor_type, "Executor type that processes target (conditions.executortype)")
+      ->envname("COLONIES_EXECUTOR_TYPE")->capture_default_str();
+  app.add_option("--location", rc.location, "Location name of this executor")->envname("COLONIES_EXECUTOR_LOCATION");
+  app.add_option("--prvkey", rc.executor_prvkey,
+                 "Executor private key, 64 hex (prefer the environment: flags show in `ps`; COLONIES_PRVKEY also works)")
+      ->envname("COLONIES_EXECUTOR_PRVKEY");
+  app.add_option("--colony-prvkey", rc.colony_prvkey,
+                 "Colony owner's private key: register and approve this executor at start (optional)")
+      ->envname("COLONIES_COLONY_PRVKEY");
+  app.add_option("--max-jobs", rc.max_jobs, "Processes in flight at once")->envname("COLONIES_EXECUTOR_MAX_JOBS")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--poll-timeout", rc.poll_timeout_s, "Seconds of each assign long-poll (also the idle heartbeat)")
+      ->capture_default_str()->check(CLI::Range(1, 3600));
+  app.add_option("--spool-dir", rc.spool_dir,
+                 "Where results not yet acknowledged by the server and the journal of running jobs are kept "
+                 "(default: $XDG_STATE_HOME/colonies/<name>/spool, else ~/.local/state/colonies/<name>/spool)")
+      ->envname("COLONIES_EXECUTOR_SPOOL_DIR");
+  app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
+      ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+}
+
+void apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options) {
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+  if (rc.executor_prvkey.empty()) {
+    if (const char* key = std::getenv("COLONIES_PRVKEY")) rc.executor_prvkey = key;
+  }
+  rc.server.tls_verify = !options.tls_insecure;
+  rc.server.ca_file = options.tls_ca;
+}
+
+int run_until_stopped(const RuntimeConfig& rc, std::unique_ptr<Backend> backend, std::string_view on_first_signal) {
+  // Signals are taken by one thread with sigtimedwait; every other thread (created after this)
+  // keeps them blocked, and children get a clean mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  Runtime runtime(rc, std::move(backend));
+  std::atomic<bool> finished{false};
+  std::thread signals([&] {
+    int received = 0;
+    const timespec tick{0, 200'000'000};
+    while (!finished.load()) {
+      int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
+      if (sig <= 0) continue;
+      ++received;
+      spdlog::info("received {}: {}", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                   received == 1 ? std::string(on_first_signal) + " (send again to stop at once)" : "stopping now");
+      runtime.request_stop(received > 1);
+    }
+  });
+  Status result = runtime.run();
+  finished = true;
+  signals.join();
+  if (!result) {
+    spdlog::error("{}", result.error().message);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace colonies::executors

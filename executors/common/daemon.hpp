@@ -1,0 +1,44 @@
+// What every executor daemon's composition root shares: the options about the Colonies server,
+// the executor's identity and keys, the spool, logging and the --config file; and running the
+// Runtime until SIGTERM/SIGINT (the first stops gracefully, a second at once). A daemon adds its
+// platform's options next to these and keeps its own main(). Kept out of the runtime library so
+// that the runtime does not depend on CLI11.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "executors/common/backend.hpp"
+#include "executors/common/runtime_config.hpp"
+
+namespace colonies::executors {
+
+// Options that do not map one-to-one onto RuntimeConfig fields; apply_daemon_options() turns
+// them into configuration.
+struct DaemonOptions {
+  std::string tls_ca;
+  bool tls_insecure = false;
+  std::string log_level = "info";
+};
+
+// Adds --config (TOML, unknown keys are an error), --host, --port, --tls, --tls-ca-file,
+// --tls-insecure, --colony, --name, --type, --location, --prvkey, --colony-prvkey, --max-jobs,
+// --poll-timeout, --spool-dir and --log-level, each with its environment variable. `rc` must hold
+// the daemon's defaults (they are shown by --help). A daemon may adjust a description afterwards
+// (app.get_option("--max-jobs")->description(...)).
+void add_daemon_options(CLI::App& app, RuntimeConfig& rc, DaemonOptions& options);
+
+// After parsing: sets the log level, the TLS settings, and the key from COLONIES_PRVKEY when
+// --prvkey / COLONIES_EXECUTOR_PRVKEY were not given.
+void apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options);
+
+// Runs `backend` in a Runtime until it ends or a signal stops it; returns the process exit code
+// (0, or 1 with the error logged). `on_first_signal` is logged after the first SIGTERM/SIGINT
+// (e.g. "finishing running processes"). Call it before creating any thread of the daemon's own:
+// it blocks the stop signals for every thread and takes them on one thread of its own.
+int run_until_stopped(const RuntimeConfig& rc, std::unique_ptr<Backend> backend, std::string_view on_first_signal);
+
+}  // namespace colonies::executors
