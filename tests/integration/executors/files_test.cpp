@@ -11,11 +11,10 @@
 #include <thread>
 
 #include "adapters/blob/directory_blob_store.hpp"
-#include "adapters/crypto/sodium_crypto.hpp"
 #include "client/file_sync.hpp"
 #include "executors/common/runtime.hpp"
 #include "executors/local/local_backend.hpp"
-#include "tests/integration/executors/server_process.hpp"
+#include "tests/integration/executors/colony_test.hpp"
 
 namespace colonies::executors {
 namespace {
@@ -23,14 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-constexpr const char* kColony = "lab";
-
-crypto::SodiumCrypto& sodium() {
-  static crypto::SodiumCrypto c;
-  return c;
-}
-
-std::string id_of(const std::string& key) { return sodium().signer(key).value()->id(); }
+using it::id_of;
+using it::sodium;
 
 void write(const fs::path& p, const std::string& content) {
   fs::create_directories(p.parent_path());
@@ -53,30 +46,12 @@ std::map<std::string, std::string> tree(const fs::path& dir) {
   return out;
 }
 
-class FilesIntegrationTest : public ::testing::Test {
+class FilesIntegrationTest : public it::ColonyTest {
  protected:
-  static void SetUpTestSuite() {
-    server_key_ = sodium().generate_private_key();
-    colony_key_ = sodium().generate_private_key();
-    user_key_ = sodium().generate_private_key();
-    server_ = new testing::ServerProcess(COLONIESD_PATH, id_of(server_key_));
-    if (!server_->started()) return;
-    auto owner = client::Client::connect(server_->client_config(), server_key_).value();
-    ASSERT_TRUE(owner.add_colony(model::Colony{id_of(colony_key_), kColony}));
-    auto colony_owner = client::Client::connect(server_->client_config(), colony_key_).value();
-    ASSERT_TRUE(colony_owner.add_user(model::User{kColony, id_of(user_key_), "tester", "", ""}));
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(server_ && server_->started());
-    root_ = fs::temp_directory_path() / ("colonies-files-it-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    it::ColonyTest::SetUp();
+    root_ = fs::temp_directory_path() / ("colonies-files-it-" + std::to_string(::getpid()) + "-" + it::test_slug(""));
     fs::remove_all(root_);
-    user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
     auto blobs = blob::DirectoryBlobStore::open(blob::DirectoryBlobStore::colony_root(root_ / "storage", kColony));
     ASSERT_TRUE(blobs) << blobs.error().message;
     blobs_ = std::move(*blobs);
@@ -100,10 +75,7 @@ class FilesIntegrationTest : public ::testing::Test {
     return *plan;
   }
 
-  static inline std::string server_key_, colony_key_, user_key_;
-  static inline testing::ServerProcess* server_ = nullptr;
   fs::path root_;
-  std::unique_ptr<client::Client> user_;
   std::unique_ptr<blob::DirectoryBlobStore> blobs_;
   std::unique_ptr<client::FileSync> sync_;
   std::unique_ptr<Runtime> runtime_;

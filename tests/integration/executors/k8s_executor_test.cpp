@@ -13,9 +13,8 @@
 #include <fstream>
 #include <thread>
 
-#include "adapters/crypto/sodium_crypto.hpp"
 #include "client/client.hpp"
-#include "tests/integration/executors/server_process.hpp"
+#include "tests/integration/executors/colony_test.hpp"
 #include "tests/support/fake_kube_api.hpp"
 
 namespace colonies::executors {
@@ -25,37 +24,14 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using testing::FakeKubeApi;
 
-constexpr const char* kColony = "lab";
+using it::id_of;
+using it::sodium;
 
-crypto::SodiumCrypto& sodium() {
-  static crypto::SodiumCrypto c;
-  return c;
-}
-
-std::string id_of(const std::string& key) { return sodium().signer(key).value()->id(); }
-
-class K8sExecutorTest : public ::testing::Test {
+class K8sExecutorTest : public it::ColonyTest {
  protected:
-  static void SetUpTestSuite() {
-    server_key_ = sodium().generate_private_key();
-    colony_key_ = sodium().generate_private_key();
-    user_key_ = sodium().generate_private_key();
-    server_ = new testing::ServerProcess(COLONIESD_PATH, id_of(server_key_));
-    if (!server_->started()) return;
-    auto owner = client::Client::connect(server_->client_config(), server_key_).value();
-    ASSERT_TRUE(owner.add_colony(model::Colony{id_of(colony_key_), kColony}));
-    auto colony_owner = client::Client::connect(server_->client_config(), colony_key_).value();
-    ASSERT_TRUE(colony_owner.add_user(model::User{kColony, id_of(user_key_), "tester", "", ""}));
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(server_ && server_->started());
-    type_ = std::string("k8s-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (auto& c : type_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    it::ColonyTest::SetUp();
+    type_ = it::test_slug("k8s-");
     dir_ = fs::temp_directory_path() / fmt::format("colonies-k8s-it-{}-{}", ::getpid(), type_);
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -81,7 +57,6 @@ users:
 )",
                                                       fake_->port());
     executor_key_ = sodium().generate_private_key();
-    user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
   }
 
   void TearDown() override {
@@ -100,7 +75,8 @@ users:
     const std::string path_env = std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin");
     std::vector<std::string> args{K8S_EXECUTOR_PATH, "--kubeconfig", (dir_ / "kubeconfig").string(),
                                   "--name", type_, "--type", type_, "--default-image", "busybox:1.36",
-                                  "--poll-interval", "0.1", "--poll-timeout", "1", "--log-level", "debug"};
+                                  "--poll-interval", "0.1", "--poll-timeout", "1", "--log-level", "debug",
+                                  "--spool-dir", (dir_ / "spool").string()};
     std::vector<std::string> env{host_env, port_env, colony_env, key_env, colony_key_env, path_env};
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());
@@ -166,19 +142,11 @@ users:
     return p.value_or(model::Process{});
   }
 
-  model::Process wait_for(const std::string& id, std::function<bool(const model::Process&)> done,
+  // As the fixture's, and shows the executor's log when the process did not get there.
+  model::Process wait_for(const std::string& id, const std::function<bool(const model::Process&)>& done,
                           std::chrono::milliseconds limit = 30s) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    model::Process last;
-    while (std::chrono::steady_clock::now() < until) {
-      if (auto p = user_->get_process(id)) {
-        last = *p;
-        if (done(last)) return last;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << "process " << id << " stuck in state " << model::to_string(last.state) << "; executor log:\n"
-                  << executor_log();
+    model::Process last = it::ColonyTest::wait_for(id, done, limit);
+    if (!done(last)) ADD_FAILURE() << "executor log:\n" << executor_log();
     return last;
   }
 
@@ -195,25 +163,10 @@ users:
     return condition();
   }
 
-  std::string logs_of(const std::string& id) {
-    client::LogQuery q;
-    q.colonyname = kColony;
-    q.processid = id;
-    q.count = 500;
-    auto logs = user_->get_logs(q);
-    EXPECT_TRUE(logs) << logs.error().message;
-    std::string text;
-    for (const auto& l : logs.value_or(std::vector<model::Log>{})) text += l.message;
-    return text;
-  }
-
-  static inline testing::ServerProcess* server_ = nullptr;
-  static inline std::string server_key_, colony_key_, user_key_;
   std::string type_;
   std::string executor_key_;
   fs::path dir_;
   std::unique_ptr<FakeKubeApi> fake_;
-  std::unique_ptr<client::Client> user_;
   pid_t pid_ = -1;
 };
 

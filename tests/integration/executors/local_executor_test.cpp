@@ -13,11 +13,10 @@
 #include <sstream>
 #include <thread>
 
-#include "adapters/crypto/sodium_crypto.hpp"
 #include "executors/common/job_worker.hpp"
 #include "executors/common/runtime.hpp"
 #include "executors/local/local_backend.hpp"
-#include "tests/integration/executors/server_process.hpp"
+#include "tests/integration/executors/colony_test.hpp"
 
 namespace colonies::executors {
 namespace {
@@ -25,48 +24,17 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-constexpr const char* kColony = "lab";
+using it::id_of;
+using it::running;
+using it::sodium;
 
-crypto::SodiumCrypto& sodium() {
-  static crypto::SodiumCrypto c;
-  return c;
-}
-
-std::string id_of(const std::string& key) { return sodium().signer(key).value()->id(); }
-
-bool running(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content;
-  if (!stat || !std::getline(stat, content)) return false;
-  auto close = content.rfind(')');
-  return close != std::string::npos && close + 2 < content.size() && content[close + 2] != 'Z';
-}
-
-class LocalExecutorTest : public ::testing::Test {
+class LocalExecutorTest : public it::ColonyTest {
  protected:
-  static void SetUpTestSuite() {
-    server_key_ = sodium().generate_private_key();
-    colony_key_ = sodium().generate_private_key();
-    user_key_ = sodium().generate_private_key();
-    server_ = new testing::ServerProcess(COLONIESD_PATH, id_of(server_key_));
-    if (!server_->started()) return;
-    auto owner = client::Client::connect(server_->client_config(), server_key_).value();
-    ASSERT_TRUE(owner.add_colony(model::Colony{id_of(colony_key_), kColony}));
-    auto colony_owner = client::Client::connect(server_->client_config(), colony_key_).value();
-    ASSERT_TRUE(colony_owner.add_user(model::User{kColony, id_of(user_key_), "tester", "", ""}));
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(server_ && server_->started());
+    it::ColonyTest::SetUp();
     // Each test has its own executor type, so its processes go to its own executor only.
-    type_ = std::string("t-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (auto& c : type_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    type_ = it::test_slug("t-");
     work_ = fs::temp_directory_path() / ("colonies-exec-it-" + std::to_string(::getpid()) + "-" + type_);
-    user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
   }
 
   void TearDown() override {
@@ -136,38 +104,6 @@ class LocalExecutorTest : public ::testing::Test {
     return p.value_or(model::Process{});
   }
 
-  model::Process wait_for(const std::string& id, std::function<bool(const model::Process&)> done,
-                          std::chrono::milliseconds limit = 20s) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    model::Process last;
-    while (std::chrono::steady_clock::now() < until) {
-      auto p = user_->get_process(id);
-      if (p) {
-        last = *p;
-        if (done(last)) return last;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << "process " << id << " stuck in state " << model::to_string(last.state);
-    return last;
-  }
-
-  model::Process wait_final(const std::string& id, std::chrono::milliseconds limit = 20s) {
-    return wait_for(id, [](const model::Process& p) { return model::is_final(p.state); }, limit);
-  }
-
-  std::string logs_of(const std::string& id) {
-    client::LogQuery q;
-    q.colonyname = kColony;
-    q.processid = id;
-    q.count = 500;
-    auto logs = user_->get_logs(q);
-    EXPECT_TRUE(logs) << logs.error().message;
-    std::string text;
-    for (const auto& l : logs.value_or(std::vector<model::Log>{})) text += l.message;
-    return text;
-  }
-
   std::size_t log_entries(const std::string& id) {
     client::LogQuery q;
     q.colonyname = kColony;
@@ -176,11 +112,8 @@ class LocalExecutorTest : public ::testing::Test {
     return user_->get_logs(q).value_or(std::vector<model::Log>{}).size();
   }
 
-  static inline testing::ServerProcess* server_ = nullptr;
-  static inline std::string server_key_, colony_key_, user_key_;
   std::string type_;
   fs::path work_;
-  std::unique_ptr<client::Client> user_;
   std::unique_ptr<Runtime> runtime_;
   RuntimeCounters runtime_counters_;
   std::thread runner_;

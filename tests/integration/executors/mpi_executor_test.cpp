@@ -13,11 +13,10 @@
 #include <regex>
 #include <thread>
 
-#include "adapters/crypto/sodium_crypto.hpp"
 #include "executors/common/runtime.hpp"
 #include "executors/local/host_resources.hpp"
 #include "executors/local/local_backend.hpp"
-#include "tests/integration/executors/server_process.hpp"
+#include "tests/integration/executors/colony_test.hpp"
 
 namespace colonies::executors {
 namespace {
@@ -25,49 +24,18 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-constexpr const char* kColony = "mpi";
+using it::id_of;
+using it::running;
+using it::sodium;
 
-crypto::SodiumCrypto& sodium() {
-  static crypto::SodiumCrypto c;
-  return c;
-}
-
-std::string id_of(const std::string& key) { return sodium().signer(key).value()->id(); }
-
-bool running(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content;
-  if (!stat || !std::getline(stat, content)) return false;
-  auto close = content.rfind(')');
-  return close != std::string::npos && close + 2 < content.size() && content[close + 2] != 'Z';
-}
-
-class MpiExecutorTest : public ::testing::Test {
+class MpiExecutorTest : public it::ColonyTest {
  protected:
-  static void SetUpTestSuite() {
-    server_key_ = sodium().generate_private_key();
-    colony_key_ = sodium().generate_private_key();
-    user_key_ = sodium().generate_private_key();
-    server_ = new testing::ServerProcess(COLONIESD_PATH, id_of(server_key_));
-    if (!server_->started()) return;
-    auto owner = client::Client::connect(server_->client_config(), server_key_).value();
-    ASSERT_TRUE(owner.add_colony(model::Colony{id_of(colony_key_), kColony}));
-    auto colony_owner = client::Client::connect(server_->client_config(), colony_key_).value();
-    ASSERT_TRUE(colony_owner.add_user(model::User{kColony, id_of(user_key_), "tester", "", ""}));
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(server_ && server_->started());
+    it::ColonyTest::SetUp();
     host_ = local::detect_host_resources();
     if (host_.core_list.size() < 2) GTEST_SKIP() << "needs a host with at least 2 cores";
-    type_ = std::string("mpi-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (auto& c : type_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    type_ = it::test_slug("mpi-");
     work_ = fs::temp_directory_path() / ("colonies-mpi-it-" + std::to_string(::getpid()) + "-" + type_);
-    user_ = std::make_unique<client::Client>(client::Client::connect(server_->client_config(), user_key_).value());
   }
 
   void TearDown() override {
@@ -95,6 +63,7 @@ class MpiExecutorTest : public ::testing::Test {
     rc.shutdown_delivery = 2s;
     rc.backoff_initial = 100ms;
     rc.backoff_max = 1s;
+    rc.spool_dir = work_ / "spool";
     local::LocalBackendConfig lc;
     lc.workdir = work_;
     lc.kill_grace = 2s;
@@ -121,35 +90,6 @@ class MpiExecutorTest : public ::testing::Test {
     auto p = user_->submit(spec);
     EXPECT_TRUE(p) << p.error().message;
     return p.value_or(model::Process{});
-  }
-
-  model::Process wait_for(const std::string& id, std::function<bool(const model::Process&)> done,
-                          std::chrono::milliseconds limit = 60s) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    model::Process last;
-    while (std::chrono::steady_clock::now() < until) {
-      if (auto p = user_->get_process(id)) {
-        last = *p;
-        if (done(last)) return last;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << "process " << id << " stuck in state " << model::to_string(last.state);
-    return last;
-  }
-
-  model::Process wait_final(const std::string& id) {
-    return wait_for(id, [](const model::Process& p) { return model::is_final(p.state); });
-  }
-
-  std::string logs_of(const std::string& id) {
-    client::LogQuery q;
-    q.colonyname = kColony;
-    q.processid = id;
-    q.count = 500;
-    std::string text;
-    for (const auto& l : user_->get_logs(q).value_or(std::vector<model::Log>{})) text += l.message;
-    return text;
   }
 
   // Waits until the log holds `count` lines "[rank R] rank R pid P" and returns the pids.
@@ -201,17 +141,15 @@ class MpiExecutorTest : public ::testing::Test {
         << "grace = 1\n"
         << "kill-grace = 1\n"
         << "workdir = \"" << (work_ / "jobs").string() << "\"\n"
+        << "spool-dir = \"" << (work_ / "bin-spool").string() << "\"\n"
         << "mpirun = \"mpirun\"\n"
         << "log-level = \"warn\"\n";
     return config;
   }
 
-  static inline testing::ServerProcess* server_ = nullptr;
-  static inline std::string server_key_, colony_key_, user_key_;
   local::HostResources host_;
   std::string type_;
   fs::path work_;
-  std::unique_ptr<client::Client> user_;
   std::unique_ptr<Runtime> runtime_;
   std::thread runner_;
 };
