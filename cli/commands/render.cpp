@@ -49,6 +49,16 @@ std::string render_process(const model::Process& p) {
   kv.add("colony", p.spec.conditions.colonyname);
   kv.add("executortype", p.spec.conditions.executortype);
   if (!p.spec.conditions.executornames.empty()) kv.add("executornames", join(p.spec.conditions.executornames, ", "));
+  if (!p.spec.conditions.locationname.empty()) kv.add("location", p.spec.conditions.locationname);
+  if (!p.spec.conditions.fallback.empty()) {
+    std::vector<std::string> fallbacks;
+    for (const auto& f : p.spec.conditions.fallback) {
+      std::string text = fmt::format("{} after {} s", f.executortype, f.after);
+      if (f.locationname) text += f.locationname->empty() ? " (anywhere)" : fmt::format(" at {}", *f.locationname);
+      fallbacks.push_back(std::move(text));
+    }
+    kv.add("fallback", join(fallbacks, ", "));
+  }
   if (!p.spec.label.empty()) kv.add("label", p.spec.label);
   kv.add("priority", std::to_string(p.spec.priority));
   kv.add("initiator", p.initiatorname.empty() ? p.initiatorid : p.initiatorname);

@@ -1,6 +1,8 @@
 // Human output: aligned tables, short local times, truncation.
 #include "cli/table.hpp"
 
+#include "cli/commands/render.hpp"
+
 #include <gtest/gtest.h>
 
 namespace colonies::cli {
@@ -64,6 +66,18 @@ TEST(TruncateTest, CutsLongTextWithAnEllipsis) {
 
 TEST(PlainTest, StringsLoseTheirQuotes) {
   EXPECT_EQ(plain_list(boost::json::array{"a", 1, true}), "a 1 true");
+}
+
+TEST(RenderProcessTest, ShowsTheLocationAndTheFallbacksWithTheirLocations) {
+  model::Process p;
+  p.spec.conditions.executortype = "slurm";
+  p.spec.conditions.locationname = "hpc-centre";
+  p.spec.conditions.fallback = {{"k8s", std::nullopt, 600}, {"aws", "", 900}, {"gcp", "eu-north", 1200}};
+  const std::string text = render_process(p);
+  EXPECT_NE(text.find("location:"), std::string::npos) << text;
+  EXPECT_NE(text.find("fallback:           k8s after 600 s, aws after 900 s (anywhere), gcp after 1200 s at eu-north\n"),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace
