@@ -90,5 +90,29 @@ TEST_F(ConfigTest, DataDirDefaultsUnderHome) {
   EXPECT_EQ(c.data_dir, "/home/someone/.local/share/colonies");
 }
 
+TEST_F(ConfigTest, PostgresqlTakesItsConnectionStringFromTheEnvironment) {
+  env("COLONIES_DB_TYPE", "postgresql");
+  env("COLONIES_POSTGRES_URL", "postgresql://colonies@db.example.org/colonies?sslmode=verify-full");
+  Config c = parse({});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.db_type, "postgresql");
+  EXPECT_EQ(c.postgres_url, "postgresql://colonies@db.example.org/colonies?sslmode=verify-full");
+  EXPECT_EQ(c.postgres_readers, 2);
+}
+
+TEST_F(ConfigTest, PostgresqlNeedsAConnectionString) {
+  Config c = parse({"--db-type", "postgresql"});
+  auto status = finish(c);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("--postgres URL or COLONIES_POSTGRES_URL"), std::string::npos);
+}
+
+TEST_F(ConfigTest, AConnectionStringWithSqliteIsAMistake) {
+  Config c = parse({"--postgres", "host=/run/postgresql dbname=colonies"});
+  auto status = finish(c);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("add --db-type postgresql"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace colonies::server
