@@ -16,7 +16,9 @@ namespace colonies::storage::postgres {
 namespace {
 
 constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
-constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
+// Short: the commit queue above retries with its own backoff (up to 2 s), and a database that is
+// back should be used again within a few seconds.
+constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
 // Statements per pipeline round trip: large enough that group commit costs a few round trips
 // per batch, small enough that the replies of one chunk fit in the socket buffers.
 constexpr std::size_t kChunk = 256;
@@ -136,8 +138,8 @@ Status Connection::ensure_connected() {
   next_attempt_ = now + backoff_;
   // Once per outage at warning level, then quietly: the commit queue logs its own retries.
   if (!reported_down_) {
-    spdlog::warn("{} ({}): cannot connect, retrying with backoff up to {} s: {}", name_, role_,
-                 kMaxBackoff.count() / 1000, message);
+    spdlog::warn("{} ({}): cannot connect, retrying with backoff up to {} ms: {}", name_, role_,
+                 kMaxBackoff.count(), message);
   } else {
     spdlog::debug("{} ({}): still cannot connect (next attempt in {} ms): {}", name_, role_, backoff_.count(),
                   message);
@@ -153,6 +155,7 @@ Error Connection::error_from(PGresult* result, std::string_view sql) {
   if (message.empty() && conn_ != nullptr) message = trimmed(PQerrorMessage(conn_));
   const bool lost = conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK;
   if (lost) {
+    if (conn_ != nullptr) ++losses_;
     if (!reported_down_) spdlog::warn("{} ({}): connection lost: {}", name_, role_, message);
     reported_down_ = true;
     drop_connection();  // reconnect on the next use

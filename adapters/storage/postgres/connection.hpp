@@ -96,6 +96,9 @@ class Connection {
 
   // The database named by the connection string, for messages ("colonies on /tmp/x:5432").
   const std::string& name() const { return name_; }
+  // How many times an established connection was found broken (e.g. the server restarted
+  // while it sat idle); lets a caller retry a read once on a fresh connection.
+  std::uint64_t losses() const { return losses_; }
 
  private:
   Connection(std::string conninfo, std::string role);
@@ -124,6 +127,7 @@ class Connection {
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_{0};
   bool reported_down_ = false;
+  std::uint64_t losses_ = 0;
 };
 
 }  // namespace colonies::storage::postgres

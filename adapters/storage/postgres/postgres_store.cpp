@@ -76,7 +76,12 @@ template <class F>
 auto PostgresStore::with_reader(std::string_view what, F&& body) -> decltype(body(std::declval<Connection&>())) {
   return guarded(what, [&] {
     ReaderLease reader(*this);
-    return body(*reader);
+    const auto losses = (*reader).losses();
+    auto result = body(*reader);
+    // A connection that died while idle (the database restarted since its last use) fails the
+    // first read on it; reads are repeatable, so try once more on a fresh connection.
+    if (!result && (*reader).losses() != losses) result = body(*reader);
+    return result;
   });
 }
 
