@@ -100,6 +100,14 @@ TEST_F(ConfigTest, PostgresqlTakesItsConnectionStringFromTheEnvironment) {
   EXPECT_EQ(c.postgres_readers, 2);
 }
 
+TEST_F(ConfigTest, TheDocumentedPostgresExampleFileParses) {
+  Config c = parse({"--config", COLONIES_SOURCE_DIR "/docs/examples/coloniesd-postgres.toml"});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.db_type, "postgresql");
+  EXPECT_EQ(c.postgres_url.rfind("postgresql://colonies@db.example.org:5432/colonies?sslmode=verify-full", 0), 0u);
+  EXPECT_EQ(c.postgres_readers, 4);
+}
+
 TEST_F(ConfigTest, PostgresqlNeedsAConnectionString) {
   Config c = parse({"--db-type", "postgresql"});
   auto status = finish(c);
