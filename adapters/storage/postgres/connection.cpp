@@ -125,7 +125,11 @@ Status Connection::ensure_connected() {
                 std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - now).count());
   }
   drop_connection();
-  conn_ = PQconnectdb(conninfo_.c_str());
+  // A default connect_timeout, so that an unreachable host cannot hold the commit thread for the
+  // OS's TCP timeout; listed first, so one in the connection string overrides it.
+  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"10", conninfo_.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) {
     if (reported_down_) spdlog::info("{} ({}): reconnected", name_, role_);
     reported_down_ = false;
