@@ -1,11 +1,15 @@
 # Script mode (cmake -P): writes a C++ source that embeds SQL migration files as byte arrays, so
 # the schema ships inside the binary and the SQL stays in reviewable .sql files. Not a general
 # resource compiler. Inputs: OUTPUT (the .cpp to write), NAMESPACE, FILES (;-separated, in order;
-# each file name starts with its version number, "0001_initial.sql").
+# each file name starts with its version number, "0001_initial.sql") and optionally HEADER (the
+# header declaring EmbeddedMigration, default the SQLite store's).
 if(NOT OUTPUT OR NOT NAMESPACE)
   message(FATAL_ERROR "EmbedSqlMigrations: OUTPUT and NAMESPACE are required")
 endif()
 string(REPLACE "," ";" FILES "${FILES}")
+if(NOT HEADER)
+  set(HEADER "adapters/storage/sqlite/migrations.hpp")
+endif()
 
 set(body "")
 set(table "")
@@ -38,7 +42,7 @@ file(WRITE "${OUTPUT}.tmp"
 #include <span>
 #include <string_view>
 
-#include \"adapters/storage/sqlite/migrations.hpp\"
+#include \"${HEADER}\"
 
 namespace ${NAMESPACE} {
 namespace {

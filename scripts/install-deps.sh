@@ -15,6 +15,8 @@ BUILD_PKGS=(
   # Slurm executor. The Kubernetes executor talks HTTPS with Boost.Beast and OpenSSL (above) and
   # reads kubeconfig files (YAML) with yaml-cpp.
   libhwloc-dev hwloc openmpi-bin libopenmpi-dev libslurm-dev libyaml-cpp-dev
+  # PostgreSQL store (issue 5): libpq, no libpqxx.
+  libpq-dev
 )
 # Tools the test tiers use at run time (process inspection in the kill -9 test, python for
 # small test helpers, openssl for the self-signed certificate of the Kubernetes TLS test).
@@ -25,6 +27,9 @@ TEST_PKGS+=(slurm-wlm slurm-client munge)
 # The fuzz tier (scripts/fuzz.sh): clang 16 with its libFuzzer/sanitizer runtimes. Debian 12's
 # default clang 14 cannot see libstdc++ 12's std::expected; see cmake/ColoniesFuzzing.cmake.
 TEST_PKGS+=(clang-16 libclang-rt-16-dev)
+# PostgreSQL 15 server binaries (initdb, pg_ctl) for the PostgreSQL store's integration tests,
+# which start a throwaway cluster per test binary (tests/support/postgres_cluster.hpp).
+TEST_PKGS+=(postgresql)
 
 pkgs=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then

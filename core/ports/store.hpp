@@ -1,6 +1,6 @@
 // Store port: durable state. The server keeps its working set in memory and writes every change
 // through `apply`, many requests to a batch (group commit); reads of history go to the store.
-// Implemented by SqliteStore (embedded default) and, later, PostgresStore; one conformance suite
+// Implemented by SqliteStore (embedded default) and PostgresStore (libpq); one conformance suite
 // (tests/unit/adapters/storage) runs against every implementation.
 #pragma once
 

@@ -247,6 +247,14 @@ void Broker::handle(std::string body, ReplyFn reply, std::function<bool()> alive
     reply(error_reply(request.error()));
     return;
   }
+  // While the store cannot commit (database down), new requests are refused at once rather than
+  // queued behind an outage of unknown length: clients retry (503), and nothing is acknowledged
+  // that is not durable. Requests queued before the outage was noticed wait and complete when
+  // the store is back (the commit queue retries them).
+  if (!commits_.healthy()) {
+    reply(error_reply(Error{ErrorCode::Unavailable, "storage unavailable: the database cannot be written; retry later"}));
+    return;
+  }
   Call call{std::move(request->msgtype), std::move(request->caller), std::move(request->payload), std::move(reply),
             std::move(alive)};
   // Any signed call of an executor refreshes its liveness (the colony is in most payloads;

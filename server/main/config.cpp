@@ -13,7 +13,15 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--server-id", config.server_id,
                  "ID (public key) of the server owner; stored at first start, later changed with `colonies server chid`")
       ->envname("COLONIES_SERVER_ID");
-  app.add_option("--db-type", config.db_type, "Store: sqlite")->envname("COLONIES_DB_TYPE")->capture_default_str()->check(CLI::IsMember({"sqlite", "postgresql"}));
+  app.add_option("--db-type", config.db_type, "Store: sqlite (embedded, one server) or postgresql (see --postgres)")
+      ->envname("COLONIES_DB_TYPE")->capture_default_str()->check(CLI::IsMember({"sqlite", "postgresql"}));
+  app.add_option("--postgres", config.postgres_url,
+                 "PostgreSQL connection string or URI for --db-type postgresql, e.g. "
+                 "'postgresql://colonies@db.example.org/colonies?sslmode=verify-full' or "
+                 "'host=/run/postgresql dbname=colonies' (TLS, password and peer auth are options of the string)")
+      ->envname("COLONIES_POSTGRES_URL");
+  app.add_option("--postgres-readers", config.postgres_readers, "PostgreSQL connections for reads (besides the writer)")
+      ->envname("COLONIES_POSTGRES_READERS")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--data-dir", config.data_dir, "Directory of the SQLite store (default $HOME/.local/share/colonies)")
       ->envname("COLONIES_DATA_DIR");
   app.add_option("--db-sync", config.db_sync,
@@ -60,8 +68,13 @@ Status finish(Config& config) {
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return fail(ErrorCode::BadRequest, "TLS needs both --tls-cert and --tls-key");
   }
-  if (config.db_type == "postgresql") {
-    return fail(ErrorCode::BadRequest, "the postgresql store is not part of this build yet; use --db-type sqlite");
+  if (config.db_type == "postgresql" && config.postgres_url.empty()) {
+    return fail(ErrorCode::BadRequest,
+                "--db-type postgresql needs a connection string: --postgres URL or COLONIES_POSTGRES_URL");
+  }
+  if (config.db_type == "sqlite" && !config.postgres_url.empty()) {
+    return fail(ErrorCode::BadRequest,
+                "--postgres (COLONIES_POSTGRES_URL) is set but --db-type is sqlite; add --db-type postgresql");
   }
   return ok();
 }

@@ -19,6 +19,8 @@ struct Config {
   std::string db_type = "sqlite";
   std::string data_dir;  // default: $HOME/.local/share/colonies, or ./colonies-data without HOME
   std::string db_sync = "full";
+  std::string postgres_url;  // libpq connection string or URI, for db_type "postgresql"
+  int postgres_readers = 2;
   std::string tls_cert;
   std::string tls_key;
   int threads = 2;

@@ -1,6 +1,6 @@
 // coloniesd: the composition root. Reads configuration (flags > environment > config file >
-// defaults), picks the adapters (SQLite store, libsodium crypto, Beast HTTP), wires them into the
-// broker and runs until SIGINT/SIGTERM. No logic of its own beyond wiring and shutdown order.
+// defaults), picks the adapters (SQLite or PostgreSQL store, libsodium crypto, Beast HTTP), wires them
+// into the broker and runs until SIGINT/SIGTERM. No logic of its own beyond wiring and shutdown order.
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -16,6 +16,9 @@
 #include "adapters/cluster/single_server.hpp"
 #include "adapters/crypto/sodium_crypto.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
+#ifdef COLONIES_WITH_POSTGRES
+#include "adapters/storage/postgres/postgres_store.hpp"
+#endif
 #include "adapters/transport/http/http_server.hpp"
 #include "core/protocol/envelope.hpp"
 #include "server/api/broker.hpp"
@@ -32,31 +35,49 @@ transport::HttpResponse json_response(int status, const boost::json::value& body
   return transport::HttpResponse{status, "application/json", boost::json::serialize(body)};
 }
 
+struct OpenedStore {
+  std::unique_ptr<ports::Store> store;
+  std::string description;  // for the start-up log line; never the connection string (passwords)
+};
+
+Result<OpenedStore> open_store(const server::Config& config) {
+  if (config.db_type == "postgresql") {
+#ifdef COLONIES_WITH_POSTGRES
+    storage::PostgresOptions options;
+    options.conninfo = config.postgres_url;
+    options.reader_connections = config.postgres_readers;
+    COLONIES_TRY(store, storage::PostgresStore::open(options));
+    return OpenedStore{std::move(store), "postgresql"};
+#else
+    return fail(ErrorCode::BadRequest,
+                "this coloniesd was built without PostgreSQL support (COLONIES_WITH_POSTGRES=OFF); use --db-type sqlite");
+#endif
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  storage::SqliteOptions options;
+  options.path = (std::filesystem::path(config.data_dir) / "colonies.db").string();
+  options.sync = config.db_sync == "normal" ? storage::SqliteOptions::Sync::Normal : storage::SqliteOptions::Sync::Full;
+  auto store = storage::SqliteStore::open(options);
+  if (!store) return fail(store.error().code, "{}: {}", options.path, store.error().message);
+  return OpenedStore{std::move(*store), "sqlite " + options.path};
+}
+
 int run(const server::Config& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   crypto::SodiumCrypto crypto;
   crypto::RandomIdGenerator ids;
   ports::SystemClock clock;
 
-  if (config.db_type != "sqlite") {
-    spdlog::error("COLONIES_DB_TYPE={} is not available in this build; use sqlite", config.db_type);
-    return 2;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
-  storage::SqliteOptions store_options;
-  store_options.path = (std::filesystem::path(config.data_dir) / "colonies.db").string();
-  store_options.sync = config.db_sync == "normal" ? storage::SqliteOptions::Sync::Normal
-                                                  : storage::SqliteOptions::Sync::Full;
-  auto store = storage::SqliteStore::open(store_options);
+  auto store = open_store(config);
   if (!store) {
-    spdlog::error("cannot open the store at {}: {}", store_options.path, store.error().message);
+    spdlog::error("cannot open the {} store: {}", config.db_type, store.error().message);
     return 1;
   }
   server::commit::CommitOptions commit_options;
   commit_options.max_batch = config.commit_max_batch;
   commit_options.window = std::chrono::microseconds(config.commit_window_us);
-  server::commit::CommitQueue commits(**store, commit_options);
+  server::commit::CommitQueue commits(*store->store, commit_options);
 
   asio::io_context io(config.threads);
   asio::thread_pool blocking(2);
@@ -74,7 +95,7 @@ int run(const server::Config& config) {
   ports::SystemRandom random;
   cluster::SingleServer leadership;  // until high availability: this server alone, always leading
   server::api::Broker broker(
-      server::api::BrokerDeps{**store, commits, crypto, clock, ids,
+      server::api::BrokerDeps{*store->store, commits, crypto, clock, ids,
                               [&blocking](std::function<void()> work) { asio::post(blocking, std::move(work)); },
                               leadership, random},
       broker_options);
@@ -130,7 +151,7 @@ int run(const server::Config& config) {
     return 1;
   }
   spdlog::info("coloniesd {} serving on {}://{}:{} (store {})", COLONIES_VERSION,
-               config.tls_cert.empty() ? "http" : "https", config.host, (*http)->port(), store_options.path);
+               config.tls_cert.empty() ? "http" : "https", config.host, (*http)->port(), store->description);
 
   // Deadlines: a periodic tick; the scheduler keeps them ordered, so a tick costs O(expired).
   asio::steady_timer ticker(io);

@@ -37,8 +37,14 @@ void MemoryStore::fail_next_apply() {
   fail_next_apply_ = true;
 }
 
+void MemoryStore::set_unavailable(bool unavailable) {
+  std::lock_guard lock(mutex_);
+  unavailable_ = unavailable;
+}
+
 Status MemoryStore::apply(std::span<const ports::Mutation> batch) {
   std::lock_guard lock(mutex_);
+  if (unavailable_) return fail(ErrorCode::Unavailable, "MemoryStore: the store is set unavailable");
   if (fail_next_apply_) {
     fail_next_apply_ = false;
     return fail(ErrorCode::Unavailable, "MemoryStore: injected apply failure");

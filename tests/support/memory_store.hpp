@@ -46,6 +46,8 @@ class MemoryStore final : public ports::Store {
   // Test hook: the next apply() fails with Unavailable and applies nothing, as a store whose
   // disk went away would.
   void fail_next_apply();
+  // Test hook: while set, every apply() fails with Unavailable, as a database that is down.
+  void set_unavailable(bool unavailable);
 
  private:
   using Key = std::pair<std::string, std::string>;  // (colonyname, name)
@@ -94,6 +96,7 @@ class MemoryStore final : public ports::Store {
 
   std::mutex mutex_;
   bool fail_next_apply_ = false;
+  bool unavailable_ = false;
   std::optional<std::string> server_id_;
   std::map<std::string, model::Colony> colonies_;
   std::map<Key, model::User> users_;

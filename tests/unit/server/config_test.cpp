@@ -90,5 +90,37 @@ TEST_F(ConfigTest, DataDirDefaultsUnderHome) {
   EXPECT_EQ(c.data_dir, "/home/someone/.local/share/colonies");
 }
 
+TEST_F(ConfigTest, PostgresqlTakesItsConnectionStringFromTheEnvironment) {
+  env("COLONIES_DB_TYPE", "postgresql");
+  env("COLONIES_POSTGRES_URL", "postgresql://colonies@db.example.org/colonies?sslmode=verify-full");
+  Config c = parse({});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.db_type, "postgresql");
+  EXPECT_EQ(c.postgres_url, "postgresql://colonies@db.example.org/colonies?sslmode=verify-full");
+  EXPECT_EQ(c.postgres_readers, 2);
+}
+
+TEST_F(ConfigTest, TheDocumentedPostgresExampleFileParses) {
+  Config c = parse({"--config", COLONIES_SOURCE_DIR "/docs/examples/coloniesd-postgres.toml"});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.db_type, "postgresql");
+  EXPECT_EQ(c.postgres_url.rfind("postgresql://colonies@db.example.org:5432/colonies?sslmode=verify-full", 0), 0u);
+  EXPECT_EQ(c.postgres_readers, 4);
+}
+
+TEST_F(ConfigTest, PostgresqlNeedsAConnectionString) {
+  Config c = parse({"--db-type", "postgresql"});
+  auto status = finish(c);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("--postgres URL or COLONIES_POSTGRES_URL"), std::string::npos);
+}
+
+TEST_F(ConfigTest, AConnectionStringWithSqliteIsAMistake) {
+  Config c = parse({"--postgres", "host=/run/postgresql dbname=colonies"});
+  auto status = finish(c);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("add --db-type postgresql"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace colonies::server

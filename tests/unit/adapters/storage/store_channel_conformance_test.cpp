@@ -94,15 +94,12 @@ TEST_P(StoreChannelTest, EntriesGoWithTheirProcess) {
 }
 
 TEST_P(StoreChannelTest, SurvivesAReopen) {
-  if (GetParam() != StoreKind::Sqlite) GTEST_SKIP() << "only a database file outlives its store object";
-  store_.reset();
-  auto reopened = SqliteStore::open({.path = (dir_.path() / "colonies.db").string()});
-  ASSERT_TRUE(reopened) << reopened.error().message;
-  store_ = std::move(*reopened);
+  if (!persistent()) GTEST_SKIP() << "only a database outlives its store object";
+  reopen();
   EXPECT_EQ(positions("p1", "chat"), (V{1, 2, 3}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreChannelTest, ::testing::Values(StoreKind::Sqlite, StoreKind::Memory),
+INSTANTIATE_TEST_SUITE_P(Stores, StoreChannelTest, ::testing::ValuesIn(store_kinds()),
                          store_kind_name);
 
 }  // namespace

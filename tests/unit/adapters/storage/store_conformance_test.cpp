@@ -425,7 +425,7 @@ TEST_P(StoreTest, ReadersSeeWholeBatchesWhileApplyRuns) {
   EXPECT_EQ(count("c1", ProcessState::Waiting), kBatches * kPerBatch);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values(StoreKind::Sqlite, StoreKind::Memory), store_kind_name);
+INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::ValuesIn(store_kinds()), store_kind_name);
 
 // MemoryStore's own test hook, which the server's tests use to simulate a failing disk.
 TEST(MemoryStoreTest, FailsTheNextApplyWhenToldAndAppliesNothing) {

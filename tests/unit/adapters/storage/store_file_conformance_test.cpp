@@ -203,7 +203,7 @@ TEST_P(StoreFileTest, RefusesFileMutationsWithoutKeys) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreFileTest, ::testing::Values(StoreKind::Sqlite, StoreKind::Memory), store_kind_name);
+INSTANTIATE_TEST_SUITE_P(Stores, StoreFileTest, ::testing::ValuesIn(store_kinds()), store_kind_name);
 
 }  // namespace
 }  // namespace colonies::storage::test

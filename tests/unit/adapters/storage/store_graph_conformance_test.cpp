@@ -196,7 +196,7 @@ TEST_P(StoreGraphTest, PurgeFinishedRemovesOnlyFinishedWorkOlderThanTheCutoff) {
   EXPECT_FALSE(store().apply(std::span<const ports::Mutation>(&bad, 1)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreGraphTest, ::testing::Values(StoreKind::Sqlite, StoreKind::Memory),
+INSTANTIATE_TEST_SUITE_P(Stores, StoreGraphTest, ::testing::ValuesIn(store_kinds()),
                          store_kind_name);
 
 }  // namespace

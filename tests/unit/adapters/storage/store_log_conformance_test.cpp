@@ -89,7 +89,7 @@ TEST_P(StoreTest, SearchTreatsWildcardCharactersLiterally) {
   EXPECT_EQ(search("c1", "k\\s"), (std::vector<std::string>{"back\\slash"}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreLogTest, ::testing::Values(StoreKind::Sqlite, StoreKind::Memory), store_kind_name);
+INSTANTIATE_TEST_SUITE_P(Stores, StoreLogTest, ::testing::ValuesIn(store_kinds()), store_kind_name);
 
 }  // namespace
 }  // namespace colonies::storage::test

@@ -1,6 +1,9 @@
 // The fixture of the Store conformance suites: one store per test, of the kind given by the
-// test parameter (SqliteStore in a temporary directory, or MemoryStore), with helpers that
-// report a failed call as a test failure. Not a fake: the stores under test are the real ones.
+// test parameter (SqliteStore in a temporary directory, MemoryStore, or PostgresStore on a fresh
+// schema of the binary's throwaway cluster), with helpers that report a failed call as a test
+// failure. Not a fake: the stores under test are the real ones. The same sources build two
+// binaries: store_conformance_test (SQLite, memory; unit) and, with COLONIES_WITH_POSTGRES,
+// store_conformance_postgres_test (integration, COLONIES_TEST_POSTGRES defined).
 #pragma once
 
 #include <map>
@@ -12,6 +15,10 @@
 #include <gtest/gtest.h>
 
 #include "adapters/storage/sqlite/sqlite_store.hpp"
+#ifdef COLONIES_TEST_POSTGRES
+#include "adapters/storage/postgres/postgres_store.hpp"
+#include "tests/support/postgres_cluster.hpp"
+#endif
 #include "tests/support/memory_store.hpp"
 #include "tests/unit/adapters/storage/store_test_data.hpp"
 
@@ -19,18 +26,47 @@ namespace colonies::storage::test {
 
 using model::ProcessState;
 
-enum class StoreKind { Sqlite, Memory };
+enum class StoreKind { Sqlite, Memory, Postgres };
+
+// The kinds this binary runs the suite against.
+inline std::vector<StoreKind> store_kinds() {
+#ifdef COLONIES_TEST_POSTGRES
+  return {StoreKind::Postgres};
+#else
+  return {StoreKind::Sqlite, StoreKind::Memory};
+#endif
+}
 
 class StoreTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   void SetUp() override {
-    if (GetParam() == StoreKind::Sqlite) {
-      auto opened = SqliteStore::open({.path = (dir_.path() / "colonies.db").string()});
+    if (GetParam() == StoreKind::Memory) {
+      store_ = std::make_unique<colonies::testing::MemoryStore>();
+      return;
+    }
+#ifdef COLONIES_TEST_POSTGRES
+    if (GetParam() == StoreKind::Postgres) conninfo_ = colonies::testing::PostgresCluster::shared().fresh_schema_conninfo();
+#endif
+    reopen();
+  }
+
+  // Whether the store's state outlives the store object (a file or a database server).
+  bool persistent() const { return GetParam() != StoreKind::Memory; }
+
+  // Closes the store and opens a new one on the same database.
+  void reopen() {
+    store_.reset();
+#ifdef COLONIES_TEST_POSTGRES
+    if (GetParam() == StoreKind::Postgres) {
+      auto opened = PostgresStore::open({.conninfo = conninfo_});
       ASSERT_TRUE(opened) << opened.error().message;
       store_ = std::move(*opened);
-    } else {
-      store_ = std::make_unique<colonies::testing::MemoryStore>();
+      return;
     }
+#endif
+    auto opened = SqliteStore::open({.path = (dir_.path() / "colonies.db").string()});
+    ASSERT_TRUE(opened) << opened.error().message;
+    store_ = std::move(*opened);
   }
 
   ports::Store& store() { return *store_; }
@@ -92,11 +128,17 @@ class StoreTest : public ::testing::TestWithParam<StoreKind> {
   }
 
   TempDir dir_;
+  std::string conninfo_;  // PostgreSQL only
   std::unique_ptr<ports::Store> store_;
 };
 
 inline std::string store_kind_name(const ::testing::TestParamInfo<StoreKind>& info) {
-  return info.param == StoreKind::Sqlite ? "Sqlite" : "Memory";
+  switch (info.param) {
+    case StoreKind::Sqlite: return "Sqlite";
+    case StoreKind::Memory: return "Memory";
+    case StoreKind::Postgres: return "Postgres";
+  }
+  return "Unknown";
 }
 
 }  // namespace colonies::storage::test

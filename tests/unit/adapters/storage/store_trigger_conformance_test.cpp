@@ -142,7 +142,7 @@ TEST_P(StoreTriggerTest, RejectsTriggerMutationsWithEmptyKeys) {
   EXPECT_TRUE(s.generators.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreTriggerTest, ::testing::Values(StoreKind::Sqlite, StoreKind::Memory),
+INSTANTIATE_TEST_SUITE_P(Stores, StoreTriggerTest, ::testing::ValuesIn(store_kinds()),
                          store_kind_name);
 
 }  // namespace
