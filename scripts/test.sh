@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 BUILD_DIR=${BUILD_DIR:-build}
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCOLONIES_BUILD_TESTS=ON -DCOLONIES_BUILD_BENCHMARKS=ON
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCOLONIES_BUILD_TESTS=ON -DCOLONIES_BUILD_BENCHMARKS=ON -DCOLONIES_WITH_SLURM=ON
 cmake --build "$BUILD_DIR" -j "$(nproc)"
 LABELS=()
 if [[ $# -gt 0 ]]; then LABELS=(-L "$1"); fi
