@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -301,8 +302,7 @@ Result<SlurmJobRequest> translate(const model::Process& process, const SiteConfi
   for (const auto& [name, value] : env) request.environment.push_back(name + "=" + value);
 
   request.work_dir = site.workdir + "/" + process.processid;
-  request.std_out = fmt::format("{}/{}-%j.out", site.output_dir, process.processid);
-  request.std_err = fmt::format("{}/{}-%j.err", site.output_dir, process.processid);
+  std::tie(request.std_out, request.std_err) = output_patterns(site, process.processid);
   const bool parallel = request.ntasks > 1 || request.nodes > 1;
   request.script = render_script(process, site, argv, parallel);
   return request;
@@ -339,6 +339,10 @@ std::string render(const SlurmJobRequest& r) {
   for (const auto& entry : r.environment) text += "  " + entry + "\n";
   text += "script:\n" + r.script;
   return text;
+}
+
+std::pair<std::string, std::string> output_patterns(const SiteConfig& site, const std::string& processid) {
+  return {fmt::format("{}/{}-%j.out", site.output_dir, processid), fmt::format("{}/{}-%j.err", site.output_dir, processid)};
 }
 
 std::string resolve_output_path(const std::string& pattern, std::uint32_t job_id) {

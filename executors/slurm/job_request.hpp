@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error/error.hpp"
@@ -83,6 +84,9 @@ Result<SlurmJobRequest> translate(const model::Process& process, const SiteConfi
 // A stable text form of a request (one "key: value" line per set field, then the environment
 // and the script), for golden files and the executor's debug log.
 std::string render(const SlurmJobRequest& request);
+
+// The stdout and stderr path patterns (with %j) of a process's jobs at this site.
+std::pair<std::string, std::string> output_patterns(const SiteConfig& site, const std::string& processid);
 
 // "out" file path with %j replaced by the job id (what the executor tails).
 std::string resolve_output_path(const std::string& pattern, std::uint32_t job_id);
