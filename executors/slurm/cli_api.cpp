@@ -13,7 +13,8 @@ namespace colonies::executors::slurm {
 
 namespace {
 
-constexpr const char* kSqueueFormat = "JobID:|,State:|,Reason:|,exit_code:|,NodeList:|,Comment:";
+constexpr const char* kSqueueFormat =
+    "JobID:|,ArrayJobID:|,ArrayTaskID:|,State:|,Reason:|,exit_code:|,NodeList:|,Comment:";
 
 std::vector<std::string_view> split(std::string_view text, char separator, std::size_t max_fields) {
   std::vector<std::string_view> fields;
@@ -113,25 +114,38 @@ std::vector<std::string> sbatch_arguments(const SlurmJobRequest& r) {
   text("chdir", r.work_dir);
   text("output", r.std_out);
   text("error", r.std_err);
+  text("array", r.array);
   return a;
 }
 
 std::vector<JobStatus> parse_squeue(std::string_view text) {
   std::vector<JobStatus> jobs;
   for_each_line(text, [&](std::string_view line) {
-    auto f = split(line, '|', 6);
-    if (f.size() < 6) return;
+    auto f = split(line, '|', 8);
+    if (f.size() < 8) return;
     auto id = number(f[0]);
-    if (!id) return;  // array tasks ("12_3") and heterogeneous jobs are not ours
+    if (!id) return;  // heterogeneous jobs ("12+1") are not ours
     JobStatus s;
     s.job_id = *id;
-    s.state_name = std::string(trim(f[1]));
+    // A plain job prints its own id and "N/A"; an array record its array's id and a task or a set.
+    const std::string_view task = trim(f[2]);
+    if (task != "N/A" && !task.empty()) {
+      auto array_id = number(f[1]);
+      if (!array_id) return;
+      s.array_job_id = *array_id;
+      if (auto single = number(task)) {
+        s.array_task_id = *single;
+      } else {
+        s.pending_tasks = parse_task_set(task);
+      }
+    }
+    s.state_name = std::string(trim(f[3]));
     s.state = job_state_from_name(s.state_name);
-    s.reason = std::string(trim(f[2]));
-    if (auto code = number(f[3])) s.wait_status = static_cast<int>(*code);
-    s.nodes = std::string(trim(f[4]));
+    s.reason = std::string(trim(f[4]));
+    if (auto code = number(f[5])) s.wait_status = static_cast<int>(*code);
+    s.nodes = std::string(trim(f[6]));
     if (s.nodes == "(null)") s.nodes.clear();
-    s.comment = std::string(trim(f[5]));
+    s.comment = std::string(trim(f[7]));
     if (s.comment == "(null)") s.comment.clear();
     jobs.push_back(std::move(s));
   });
@@ -141,24 +155,37 @@ std::vector<JobStatus> parse_squeue(std::string_view text) {
 std::vector<JobStatus> parse_sacct(std::string_view text) {
   std::vector<JobStatus> jobs;
   for_each_line(text, [&](std::string_view line) {
-    auto f = split(line, '|', 5);
-    if (f.size() < 4) return;
+    auto f = split(line, '|', 6);
+    if (f.size() < 5) return;
     auto id = number(f[0]);
     if (!id) return;
     JobStatus s;
     s.job_id = *id;
-    s.state_name = std::string(trim(f[1]));
+    // JobID is "<array>_<task>" (or "<array>_[<pending set>]") for array tasks.
+    const std::string_view job = trim(f[1]);
+    if (auto underscore = job.find('_'); underscore != std::string_view::npos) {
+      auto array_id = number(job.substr(0, underscore));
+      if (!array_id) return;
+      s.array_job_id = *array_id;
+      const std::string_view task = job.substr(underscore + 1);
+      if (auto single = number(task)) {
+        s.array_task_id = *single;
+      } else {
+        s.pending_tasks = parse_task_set(task);
+      }
+    }
+    s.state_name = std::string(trim(f[2]));
     s.state = job_state_from_name(s.state_name);
     // ExitCode is "<exit>:<signal>"; rebuilt as a wait status.
-    auto code = split(trim(f[2]), ':', 2);
+    auto code = split(trim(f[3]), ':', 2);
     if (code.size() == 2) {
       auto exit = number(code[0]);
       auto sig = number(code[1]);
       if (exit && sig) s.wait_status = static_cast<int>(((*exit & 0xff) << 8) | (*sig & 0x7f));
     }
-    s.nodes = std::string(trim(f[3]));
+    s.nodes = std::string(trim(f[4]));
     if (s.nodes == "None assigned") s.nodes.clear();
-    if (f.size() > 4) s.reason = std::string(trim(f[4]));
+    if (f.size() > 5) s.reason = std::string(trim(f[5]));
     jobs.push_back(std::move(s));
   });
   return jobs;
@@ -219,7 +246,7 @@ Result<std::vector<JobStatus>> CliSlurmApi::query_accounting(std::span<const Slu
   if (ids.empty()) return std::vector<JobStatus>{};
   // --starttime: sacct's default window starts at midnight and would miss yesterday's jobs.
   std::vector<std::string> argv{config_.sacct,   "-X", "--parsable2", "--noheader", "--starttime", "now-2days",
-                                "-o", "JobIDRaw,State,ExitCode,NodeList,Reason", "-j", id_list(ids)};
+                                "-o", "JobIDRaw,JobID,State,ExitCode,NodeList,Reason", "-j", id_list(ids)};
   COLONIES_TRY(r, run_command(argv, config_.environment, "", config_.timeout));
   if (r.exit_code != 0) {
     return fail(ErrorCode::Unavailable, "no job accounting: {}", first_line(r.err.empty() ? r.out : r.err));
@@ -227,8 +254,14 @@ Result<std::vector<JobStatus>> CliSlurmApi::query_accounting(std::span<const Slu
   return parse_sacct(r.out);
 }
 
-Status CliSlurmApi::kill(SlurmJobId id) {
-  std::vector<std::string> argv{config_.scancel, std::to_string(id)};
+Status CliSlurmApi::kill(SlurmJobId id) { return scancel(std::to_string(id)); }
+
+Status CliSlurmApi::kill_array_task(SlurmJobId array_id, std::uint32_t task) {
+  return scancel(fmt::format("{}_{}", array_id, task));
+}
+
+Status CliSlurmApi::scancel(const std::string& target) {
+  std::vector<std::string> argv{config_.scancel, target};
   COLONIES_TRY(r, run_command(argv, config_.environment, "", config_.timeout));
   if (r.exit_code == 0) return ok();
   if (r.err.find("already completing or completed") != std::string::npos ||

@@ -34,9 +34,11 @@ class CliSlurmApi final : public SlurmApi {
   Result<std::vector<JobStatus>> query(std::span<const SlurmJobId> ids) override;
   Result<std::vector<JobStatus>> query_accounting(std::span<const SlurmJobId> ids) override;
   Status kill(SlurmJobId id) override;
+  Status kill_array_task(SlurmJobId array_id, std::uint32_t task) override;
   Result<std::vector<JobStatus>> find_by_comment(std::string_view prefix) override;
 
  private:
+  Status scancel(const std::string& target);
   explicit CliSlurmApi(CliConfig config) : config_(std::move(config)) {}
   Result<std::vector<JobStatus>> squeue(const std::vector<std::string>& selection);
 

@@ -9,8 +9,14 @@ namespace colonies::executors::slurm {
 
 namespace {
 
+// "42", or "41_3" for task 3 of array job 41 (how squeue and sacct name it).
+std::string label_of(const JobStatus& s) {
+  if (s.array_job_id != 0 && s.array_task_id) return fmt::format("{}_{}", s.array_job_id, *s.array_task_id);
+  return std::to_string(s.job_id);
+}
+
 std::string meaning(const JobStatus& s) {
-  const SlurmJobId id = s.job_id;
+  const std::string id = label_of(s);
   switch (s.state) {
     case JobState::Completed:
       return fmt::format("Slurm job {} completed with a non-zero exit status", id);
@@ -53,27 +59,27 @@ JobResult describe_end(const JobStatus& status, const std::string& cancel_reason
   if (status.state == JobState::Completed && exited_zero && cancel_reason.empty()) {
     result.success = true;
     result.out = capture.out();
-    result.summary = fmt::format("Slurm job {} COMPLETED, exit code 0", status.job_id);
+    result.summary = fmt::format("Slurm job {} COMPLETED, exit code 0", label_of(status));
     return result;
   }
   if (!cancel_reason.empty()) result.errors.push_back(cancel_reason);
   if (status.state == JobState::Cancelled && cancel_reason.empty()) {
     result.errors.push_back(fmt::format(
-        "Slurm job {} was cancelled outside Colonies (scancel by a user or an administrator)", status.job_id));
+        "Slurm job {} was cancelled outside Colonies (scancel by a user or an administrator)", label_of(status)));
   } else {
     result.errors.push_back(meaning(status));
   }
   result.errors.push_back(how);
   for (const auto& line : capture.stderr_tail()) result.errors.push_back(line);
-  result.summary = fmt::format("Slurm job {} {}, {}", status.job_id,
+  result.summary = fmt::format("Slurm job {} {}, {}", label_of(status),
                                status.state_name.empty() ? to_string(status.state) : status.state_name, how);
   return result;
 }
 
-JobResult unknown_end(SlurmJobId job_id, const std::string& why) {
+JobResult unknown_end(const std::string& job, const std::string& why) {
   JobResult result;
-  result.errors.push_back(fmt::format("the outcome of Slurm job {} is unknown: {}", job_id, why));
-  result.summary = fmt::format("Slurm job {} outcome unknown", job_id);
+  result.errors.push_back(fmt::format("the outcome of Slurm job {} is unknown: {}", job, why));
+  result.summary = fmt::format("Slurm job {} outcome unknown", job);
   return result;
 }
 

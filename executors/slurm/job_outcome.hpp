@@ -20,6 +20,6 @@ std::string describe_wait_status(const std::optional<int>& wait_status);
 JobResult describe_end(const JobStatus& status, const std::string& cancel_reason, const OutputCapture& capture);
 
 // The result for a job whose end nobody can tell any more (purged from slurmctld, no accounting).
-JobResult unknown_end(SlurmJobId job_id, const std::string& why);
+JobResult unknown_end(const std::string& job, const std::string& why);
 
 }  // namespace colonies::executors::slurm

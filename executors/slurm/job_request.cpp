@@ -161,21 +161,22 @@ Result<std::int64_t> mebibytes(const std::string& text, std::string_view field, 
   return ceil_div(*bytes, kMiB);
 }
 
-std::string render_script(const model::Process& process, const SiteConfig& site, const std::vector<std::string>& argv,
-                          bool parallel) {
-  std::string script = fmt::format("#!{}\n", site.shell);
-  script += fmt::format("# Colonies process {}, submitted by colonies-slurm-executor {}\n", process.processid,
-                        site.executor_name);
-  for (const auto& line : site.prologue) script += line + "\n";
-  for (const auto& module : site.modules) script += "module load " + shell_quote(module) + "\n";
+// The lines between the header and the command: the site's prologue, then module loads.
+std::string render_preamble(const SiteConfig& site) {
+  std::string preamble;
+  for (const auto& line : site.prologue) preamble += line + "\n";
+  for (const auto& module : site.modules) preamble += "module load " + shell_quote(module) + "\n";
+  return preamble;
+}
+
+std::string render_command(const SiteConfig& site, const std::vector<std::string>& argv, bool parallel) {
   std::string command = "exec";
   if (parallel) {
     command += " srun";
     for (const auto& arg : site.srun_args) command += " " + shell_quote(arg);
   }
   for (const auto& word : argv) command += " " + shell_quote(word);
-  script += command + "\n";
-  return script;
+  return command;
 }
 
 }  // namespace
@@ -304,7 +305,10 @@ Result<SlurmJobRequest> translate(const model::Process& process, const SiteConfi
   request.work_dir = site.workdir + "/" + process.processid;
   std::tie(request.std_out, request.std_err) = output_patterns(site, process.processid);
   const bool parallel = request.ntasks > 1 || request.nodes > 1;
-  request.script = render_script(process, site, argv, parallel);
+  request.preamble = render_preamble(site);
+  request.command = render_command(site, argv, parallel);
+  request.script = fmt::format("#!{}\n# Colonies process {}, submitted by colonies-slurm-executor {}\n{}{}\n", site.shell,
+                               process.processid, site.executor_name, request.preamble, request.command);
   return request;
 }
 
@@ -335,6 +339,7 @@ std::string render(const SlurmJobRequest& r) {
   text_field("chdir", r.work_dir);
   text_field("output", r.std_out);
   text_field("error", r.std_err);
+  text_field("array", r.array);
   text += "environment:\n";
   for (const auto& entry : r.environment) text += "  " + entry + "\n";
   text += "script:\n" + r.script;
@@ -343,6 +348,76 @@ std::string render(const SlurmJobRequest& r) {
 
 std::pair<std::string, std::string> output_patterns(const SiteConfig& site, const std::string& processid) {
   return {fmt::format("{}/{}-%j.out", site.output_dir, processid), fmt::format("{}/{}-%j.err", site.output_dir, processid)};
+}
+
+std::string array_key(const SlurmJobRequest& r) {
+  SlurmJobRequest key = r;
+  key.name.clear();
+  key.comment.clear();
+  key.script.clear();
+  key.environment.clear();
+  key.work_dir.clear();
+  key.std_out.clear();
+  key.std_err.clear();
+  key.command.clear();
+  return render(key) + key.preamble;
+}
+
+std::string array_comment_prefix(const std::string& executor_name) {
+  return comment_prefix(executor_name) + "array:";
+}
+
+std::vector<std::string> processids_of_array_comment(const std::string& comment, const std::string& executor_name) {
+  const std::string prefix = array_comment_prefix(executor_name);
+  std::vector<std::string> ids;
+  if (!comment.starts_with(prefix)) return ids;
+  std::string_view rest = std::string_view(comment).substr(prefix.size());
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view id = rest.substr(0, comma);
+    if (!safe_id(id)) return {};
+    ids.emplace_back(id);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return ids;
+}
+
+SlurmJobRequest combine_array(const std::vector<ArrayMember>& members, const SiteConfig& site) {
+  SlurmJobRequest array = members.front().request;
+  array.name = "colonies-array";
+  array.comment = array_comment_prefix(site.executor_name);
+  for (std::size_t i = 0; i < members.size(); ++i) array.comment += (i ? "," : "") + members[i].processid;
+  array.array = fmt::format("0-{}", members.size() - 1);
+  array.work_dir = site.workdir;
+  array.std_out = fmt::format("{}/array-%A_%a.out", site.output_dir);
+  array.std_err = fmt::format("{}/array-%A_%a.err", site.output_dir);
+  array.environment = site.environment;
+  array.environment.push_back("SLURM_JOB_NAME=" + array.name);
+  // Each task sets its process's environment and directory, then runs its command; values are
+  // shell-quoted like every other value in a script.
+  std::string script = fmt::format("#!{}\n# Colonies job array of {} processes, submitted by colonies-slurm-executor {}\n",
+                                   site.shell, members.size(), site.executor_name);
+  script += array.preamble;
+  script += "case \"${SLURM_ARRAY_TASK_ID:-}\" in\n";
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const SlurmJobRequest& r = members[i].request;
+    script += fmt::format("  {})\n", i);
+    for (const auto& entry : r.environment) {
+      auto eq = entry.find('=');
+      if (entry.starts_with("SLURM_")) continue;  // Slurm's own, set for the job
+      script += fmt::format("    export {}={}\n", entry.substr(0, eq), shell_quote(entry.substr(eq + 1)));
+    }
+    script += fmt::format("    cd {} || exit 1\n", shell_quote(r.work_dir));
+    script += fmt::format("    {} ;;\n", r.command);
+  }
+  script += "  *)\n    echo \"colonies: no process for array task ${SLURM_ARRAY_TASK_ID:-?}\" >&2\n    exit 1 ;;\nesac\n";
+  array.script = std::move(script);
+  return array;
+}
+
+std::pair<std::string, std::string> array_output_paths(const SiteConfig& site, std::uint32_t array_id, std::uint32_t task) {
+  return {fmt::format("{}/array-{}_{}.out", site.output_dir, array_id, task),
+          fmt::format("{}/array-{}_{}.err", site.output_dir, array_id, task)};
 }
 
 std::string resolve_output_path(const std::string& pattern, std::uint32_t job_id) {

@@ -66,7 +66,30 @@ struct SlurmJobRequest {
   std::string work_dir;
   std::string std_out;  // with %j, which Slurm replaces by the job id
   std::string std_err;
+  std::string array;    // --array task set ("0-9"); "" for a plain job
+  // The pieces the script is made of, kept for combine_array(): the site's prologue and module
+  // lines, and the final command line ("exec ...").
+  std::string preamble;
+  std::string command;
 };
+
+// Job arrays: compatible processes (same resources, limits and site settings) submitted as one
+// array job whose script picks the process by $SLURM_ARRAY_TASK_ID. Task i runs members[i].
+struct ArrayMember {
+  std::string processid;
+  SlurmJobRequest request;  // translate()'s result for that process
+};
+// Equal for requests that may share an array job: everything but the per-process fields.
+std::string array_key(const SlurmJobRequest& request);
+// The comment prefix of this executor's array jobs; the process IDs follow, comma-separated, in
+// task order.
+std::string array_comment_prefix(const std::string& executor_name);
+// The process IDs of an array job comment of this executor, in task order; empty if not ours.
+std::vector<std::string> processids_of_array_comment(const std::string& comment, const std::string& executor_name);
+// The array job for `members` (at least one; all with the same array_key()).
+SlurmJobRequest combine_array(const std::vector<ArrayMember>& members, const SiteConfig& site);
+// Output files of array task `task` of array job `array_id`.
+std::pair<std::string, std::string> array_output_paths(const SiteConfig& site, std::uint32_t array_id, std::uint32_t task);
 
 // The comment prefix of every job this executor submits; the process ID follows it.
 std::string comment_prefix(const std::string& executor_name);

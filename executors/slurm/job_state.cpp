@@ -1,6 +1,7 @@
 // JobState names and classes (see slurm_api.hpp). Names are what squeue -O State, sacct State and
 // scontrol print; the short codes are squeue's %t column.
 #include <array>
+#include <optional>
 #include <utility>
 
 #include "executors/slurm/slurm_api.hpp"
@@ -52,6 +53,45 @@ JobState job_state_from_name(std::string_view name) {
     return JobState::OutOfMemory;
   }
   return JobState::Unknown;
+}
+
+std::vector<std::uint32_t> parse_task_set(std::string_view text) {
+  std::vector<std::uint32_t> tasks;
+  if (auto percent = text.find('%'); percent != std::string_view::npos) text = text.substr(0, percent);
+  if (text.starts_with("[") && text.ends_with("]")) text = text.substr(1, text.size() - 2);
+  auto number = [](std::string_view s, int base) -> std::optional<std::uint64_t> {
+    if (s.empty() || s.size() > 16) return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : s) {
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+      if (d >= base) return std::nullopt;
+      v = v * static_cast<std::uint64_t>(base) + static_cast<std::uint64_t>(d);
+    }
+    return v;
+  };
+  constexpr std::uint64_t kMaxTask = 4'000'000;  // Slurm's MaxArraySize is at most 4000001
+  if (text.starts_with("0x") || text.starts_with("0X")) {
+    std::string_view hex = text.substr(2);
+    for (std::size_t i = 0; i < hex.size(); ++i) {
+      auto digit = number(hex.substr(hex.size() - 1 - i, 1), 16);
+      if (!digit) return {};
+      for (int bit = 0; bit < 4; ++bit) {
+        if (*digit & (1u << bit)) tasks.push_back(static_cast<std::uint32_t>(i * 4 + static_cast<std::size_t>(bit)));
+      }
+    }
+    return tasks;
+  }
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    auto dash = part.find('-');
+    auto first = number(part.substr(0, dash), 10);
+    auto last = dash == std::string_view::npos ? first : number(part.substr(dash + 1), 10);
+    if (!first || !last || *last < *first || *last > kMaxTask) return {};
+    for (auto t = *first; t <= *last; ++t) tasks.push_back(static_cast<std::uint32_t>(t));
+  }
+  return tasks;
 }
 
 bool is_terminal(JobState state) {

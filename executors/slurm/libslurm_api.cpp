@@ -88,6 +88,14 @@ JobStatus status_of(const slurm_job_info_t& job) {
   if (job.exit_code != NO_VAL) s.wait_status = static_cast<int>(job.exit_code);
   s.nodes = job.nodes ? job.nodes : "";
   s.comment = job.comment ? job.comment : "";
+  if (job.array_job_id != 0) {
+    s.array_job_id = job.array_job_id;
+    if (job.array_task_id != NO_VAL) {
+      s.array_task_id = job.array_task_id;
+    } else if (job.array_task_str) {
+      s.pending_tasks = parse_task_set(job.array_task_str);
+    }
+  }
   return s;
 }
 
@@ -186,6 +194,7 @@ Result<SlurmJobId> LibslurmApi::submit(const SlurmJobRequest& r) {
   d.work_dir = strings.add(r.work_dir);
   d.std_out = strings.add(r.std_out);
   d.std_err = strings.add(r.std_err);
+  d.array_inx = strings.add(r.array);
 
   submit_response_msg_t* response = nullptr;
   if (slurm_submit_batch_job(&d, &response) != SLURM_SUCCESS) {
@@ -220,7 +229,9 @@ Result<std::vector<JobStatus>> LibslurmApi::query(std::span<const SlurmJobId> id
   const job_info_msg_t* all = table(jobs_);
   for (uint32_t i = 0; i < all->record_count; ++i) {
     const slurm_job_info_t& job = all->job_array[i];
-    if (std::find(ids.begin(), ids.end(), job.job_id) != ids.end()) found.push_back(status_of(job));
+    const bool asked = std::find(ids.begin(), ids.end(), job.job_id) != ids.end() ||
+                       (job.array_job_id != 0 && std::find(ids.begin(), ids.end(), job.array_job_id) != ids.end());
+    if (asked) found.push_back(status_of(job));
   }
   return found;
 }
@@ -235,6 +246,14 @@ Status LibslurmApi::kill(SlurmJobId id) {
   const int error = slurm_get_errno();
   if (error == ESLURM_ALREADY_DONE || error == ESLURM_INVALID_JOB_ID) return ok();
   return std::unexpected(slurm_error(fmt::format("cannot cancel Slurm job {}", id), /*request_fault=*/false));
+}
+
+Status LibslurmApi::kill_array_task(SlurmJobId array_id, std::uint32_t task) {
+  const std::string target = fmt::format("{}_{}", array_id, task);
+  if (slurm_kill_job2(target.c_str(), SIGKILL, 0, nullptr) == SLURM_SUCCESS) return ok();
+  const int error = slurm_get_errno();
+  if (error == ESLURM_ALREADY_DONE || error == ESLURM_INVALID_JOB_ID) return ok();
+  return std::unexpected(slurm_error(fmt::format("cannot cancel Slurm array task {}", target), /*request_fault=*/false));
 }
 
 Result<std::vector<JobStatus>> LibslurmApi::find_by_comment(std::string_view prefix) {

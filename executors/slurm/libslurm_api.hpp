@@ -32,6 +32,7 @@ class LibslurmApi final : public SlurmApi {
   Result<std::vector<JobStatus>> query(std::span<const SlurmJobId> ids) override;
   Result<std::vector<JobStatus>> query_accounting(std::span<const SlurmJobId> ids) override;
   Status kill(SlurmJobId id) override;
+  Status kill_array_task(SlurmJobId array_id, std::uint32_t task) override;
   Result<std::vector<JobStatus>> find_by_comment(std::string_view prefix) override;
 
  private:

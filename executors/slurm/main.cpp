@@ -108,6 +108,14 @@ int main(int argc, char** argv) {
   app.add_option("--shell", bc.site.shell, "Interpreter of the batch scripts")->capture_default_str();
   app.add_option("--job-env", bc.site.environment,
                  "NAME=value every job starts with (repeatable; default: this executor's PATH and LANG)");
+  app.add_option("--array-max", bc.array_max,
+                 "Submit up to this many compatible processes (same resources and limits) as one Slurm job array; "
+                 "0 or 1: one job per process")
+      ->capture_default_str()->check(CLI::Range(0, 200));
+  int array_window_ms = 500;
+  app.add_option("--array-window-ms", array_window_ms,
+                 "How long a process may wait for compatible ones to share its job array")
+      ->capture_default_str()->check(CLI::Range(1, 60'000));
   app.add_option("--poll-interval-ms", poll_interval_ms, "One Slurm state query per this interval, for all jobs")
       ->capture_default_str()->check(CLI::Range(100, 600'000));
   app.add_option("--cli-timeout", cli_timeout_s, "Seconds each sbatch/squeue/sacct/scancel call may take")
@@ -150,6 +158,7 @@ int main(int argc, char** argv) {
     }
   }
   bc.poll_interval = std::chrono::milliseconds(poll_interval_ms);
+  bc.array_window = std::chrono::milliseconds(array_window_ms);
   bc.forgotten_grace = std::chrono::seconds(forgotten_grace_s);
 
   if (!cpu.empty() || !mem.empty()) {

@@ -50,7 +50,16 @@ struct JobStatus {
   std::optional<int> wait_status;
   std::string nodes;    // node list ("vm", "node[01-04]"); "" while pending
   std::string comment;  // the job comment (empty where the transport cannot read it)
+  // Job arrays: the array's job id and this record's task. A record of still-pending tasks has no
+  // task of its own but lists them in pending_tasks. array_job_id is 0 for a plain job.
+  SlurmJobId array_job_id = 0;
+  std::optional<std::uint32_t> array_task_id;
+  std::vector<std::uint32_t> pending_tasks;
 };
+
+// Array task sets as Slurm prints them: "3", "1-5", "1,3,7-9", "0-99%10" (a throttle after '%'),
+// or the hex bitmap "0x1F" some paths use. Empty on anything else.
+std::vector<std::uint32_t> parse_task_set(std::string_view text);
 
 class SlurmApi {
  public:
@@ -64,7 +73,8 @@ class SlurmApi {
   // cannot be reached, Timeout when a CLI call ran out of time.
   virtual Result<SlurmJobId> submit(const SlurmJobRequest& request) = 0;
 
-  // ONE query for all `ids`. Jobs slurmctld no longer knows (purged after MinJobAge) are simply
+  // ONE query for all `ids` (plain job ids and array job ids; an array's answer is one record per
+  // started task plus one for its pending tasks). Jobs slurmctld no longer knows (purged after MinJobAge) are simply
   // absent from the answer. Errors: Unavailable / Timeout (slurmctld down or slow).
   virtual Result<std::vector<JobStatus>> query(std::span<const SlurmJobId> ids) = 0;
 
@@ -74,6 +84,8 @@ class SlurmApi {
 
   // Cancels a job (all its steps). Ok also when it already ended. Errors: Unavailable / Timeout.
   virtual Status kill(SlurmJobId id) = 0;
+  // Cancels one task of a job array (<array>_<task>), same contract as kill().
+  virtual Status kill_array_task(SlurmJobId array_id, std::uint32_t task) = 0;
 
   // Every job slurmctld knows whose comment starts with `prefix` (any state), for reattach.
   virtual Result<std::vector<JobStatus>> find_by_comment(std::string_view prefix) = 0;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -61,6 +62,20 @@ BackendStats SlurmBackend::stats() const {
 Result<JobHandle> SlurmBackend::submit(const model::Process& process, JobSink& sink) {
   COLONIES_TRY(request, translate(process, config_.site));
   COLONIES_CHECK(make_dir(request.work_dir, "job directory"));
+  if (config_.array_max > 1) {
+    const JobHandle handle = next_handle_++;
+    Job job;
+    job.sink = &sink;
+    job.processid = process.processid;
+    job.submitted = config_.now();
+    Batch& batch = batches_[array_key(request)];
+    if (batch.handles.empty()) batch.opened = job.submitted;
+    batch.handles.push_back(handle);
+    job.queued = std::move(request);
+    jobs_.emplace(handle, std::move(job));
+    ++submitted_;
+    return handle;
+  }
   spdlog::debug("process {}: submitting\n{}", process.processid, render(request));
   auto id = api_->submit(request);
   if (!id) {
@@ -90,12 +105,17 @@ Status SlurmBackend::cancel(JobHandle handle, std::string reason) {
   Job& job = it->second;
   if (!job.cancel_reason.empty()) return ok();
   job.cancel_reason = std::move(reason);
-  if (auto killed = api_->kill(job.id); !killed) {
-    spdlog::warn("process {}: scancel of Slurm job {} failed, retrying: {}", job.processid, job.id,
+  if (job.queued) {
+    // Not in Slurm yet: it leaves its batch at the next poll and ends there.
+    next_query_ = config_.now();
+    return ok();
+  }
+  if (auto killed = kill(job); !killed) {
+    spdlog::warn("process {}: scancel of Slurm job {} failed, retrying: {}", job.processid, label(job),
                  killed.error().message);
     job.kill_pending = true;
   } else {
-    note(job, fmt::format("cancelling Slurm job {}: {}", job.id, job.cancel_reason));
+    note(job, fmt::format("cancelling Slurm job {}: {}", label(job), job.cancel_reason));
   }
   next_query_ = config_.now();  // report the CANCELLED state as soon as Slurm shows it
   return ok();
@@ -105,32 +125,122 @@ Result<std::vector<ReattachedJob>> SlurmBackend::reattach(
     const std::function<JobSink&(const std::string&)>& sink_for) {
   COLONIES_TRY(found, api_->find_by_comment(comment_prefix(config_.site.executor_name)));
   // One job per process: the newest. An older one is the attempt a re-queue replaced.
-  std::map<std::string, JobStatus> newest;
-  for (auto& status : found) {
-    auto processid = processid_of_comment(status.comment, config_.site.executor_name);
-    if (!processid) continue;
-    auto& slot = newest[*processid];
-    if (status.job_id > slot.job_id) slot = std::move(status);
+  struct Where {
+    SlurmJobId id = 0;
+    std::optional<std::uint32_t> task;
+  };
+  std::map<std::string, Where> newest;
+  auto consider = [&](const std::string& processid, Where where) {
+    auto& slot = newest[processid];
+    if (where.id > slot.id) slot = where;
+  };
+  for (const auto& status : found) {
+    if (auto processid = processid_of_comment(status.comment, config_.site.executor_name)) {
+      if (status.array_job_id == 0) consider(*processid, Where{status.job_id, std::nullopt});
+      continue;
+    }
+    if (status.array_job_id == 0) continue;
+    auto processids = processids_of_array_comment(status.comment, config_.site.executor_name);
+    for (std::uint32_t task = 0; task < processids.size(); ++task) {
+      consider(processids[task], Where{status.array_job_id, task});
+    }
   }
   std::vector<ReattachedJob> reattached;
-  for (auto& [processid, status] : newest) {
+  for (auto& [processid, where] : newest) {
     const JobHandle handle = next_handle_++;
     Job job;
     job.sink = &sink_for(processid);
     job.processid = processid;
-    job.id = status.job_id;
-    auto [out, err] = output_patterns(config_.site, processid);
-    job.out.path = resolve_output_path(out, status.job_id);
-    job.err.path = resolve_output_path(err, status.job_id);
+    job.id = where.id;
+    job.task = where.task;
+    if (where.task) {
+      std::tie(job.out.path, job.err.path) = array_output_paths(config_.site, where.id, *where.task);
+    } else {
+      auto [out, err] = output_patterns(config_.site, processid);
+      job.out.path = resolve_output_path(out, where.id);
+      job.err.path = resolve_output_path(err, where.id);
+    }
     job.submitted = config_.now();
-    spdlog::info("process {}: found Slurm job {} ({}) from before the restart", processid, status.job_id,
-                 status.state_name);
-    note(job, fmt::format("executor restarted; following Slurm job {} again", status.job_id));
+    spdlog::info("process {}: found Slurm job {} from before the restart", processid, label(job));
+    note(job, fmt::format("executor restarted; following Slurm job {} again", label(job)));
     jobs_.emplace(handle, std::move(job));
     reattached.push_back(ReattachedJob{processid, handle});
   }
   next_query_ = config_.now();
   return reattached;
+}
+
+Status SlurmBackend::kill(Job& job) {
+  return job.task ? api_->kill_array_task(job.id, *job.task) : api_->kill(job.id);
+}
+
+std::string SlurmBackend::label(const Job& job) const {
+  return job.task ? fmt::format("{}_{}", job.id, *job.task) : std::to_string(job.id);
+}
+
+void SlurmBackend::flush_batches(Clock::time_point now, bool all) {
+  for (auto it = batches_.begin(); it != batches_.end();) {
+    const bool due = all || now - it->second.opened >= config_.array_window ||
+                     it->second.handles.size() >= static_cast<std::size_t>(config_.array_max);
+    if (!due) {
+      ++it;
+      continue;
+    }
+    auto handles = std::move(it->second.handles);
+    it = batches_.erase(it);
+    // A batch larger than array_max (several submits between two polls) becomes several arrays.
+    for (std::size_t start = 0; start < handles.size(); start += static_cast<std::size_t>(config_.array_max)) {
+      auto end = std::min(handles.size(), start + static_cast<std::size_t>(config_.array_max));
+      submit_batch(std::vector<JobHandle>(handles.begin() + static_cast<std::ptrdiff_t>(start),
+                                          handles.begin() + static_cast<std::ptrdiff_t>(end)));
+    }
+  }
+}
+
+void SlurmBackend::submit_batch(std::vector<JobHandle> handles) {
+  std::vector<ArrayMember> members;
+  std::vector<JobHandle> live;
+  for (JobHandle h : handles) {
+    auto it = jobs_.find(h);
+    if (it == jobs_.end()) continue;
+    if (!it->second.cancel_reason.empty()) {
+      JobResult cancelled;
+      cancelled.errors = {it->second.cancel_reason, "cancelled before it was submitted to Slurm"};
+      cancelled.summary = "cancelled before submission";
+      finish(it, std::move(cancelled));
+      continue;
+    }
+    members.push_back(ArrayMember{it->second.processid, *it->second.queued});
+    live.push_back(h);
+  }
+  if (members.empty()) return;
+  const bool single = members.size() == 1;
+  const SlurmJobRequest request = single ? members.front().request : combine_array(members, config_.site);
+  spdlog::debug("submitting {} process(es)\n{}", members.size(), render(request));
+  auto id = api_->submit(request);
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    auto it = jobs_.find(live[i]);
+    Job& job = it->second;
+    job.queued.reset();
+    if (!id) {
+      JobResult refused;
+      refused.errors = {fmt::format("Slurm did not accept the job of process {}: {}", job.processid, id.error().message)};
+      refused.summary = "not submitted";
+      finish(it, std::move(refused));
+      continue;
+    }
+    job.id = *id;
+    if (single) {
+      job.out.path = resolve_output_path(request.std_out, *id);
+      job.err.path = resolve_output_path(request.std_err, *id);
+      note(job, fmt::format("submitted as Slurm job {}", *id));
+    } else {
+      job.task = static_cast<std::uint32_t>(i);
+      std::tie(job.out.path, job.err.path) = array_output_paths(config_.site, *id, *job.task);
+      note(job, fmt::format("submitted as Slurm job {}_{} (task {} of an array of {})", *id, i, i, live.size()));
+    }
+  }
+  if (id) spdlog::info("submitted {} process(es) as Slurm job {} ({})", live.size(), *id, api_->name());
 }
 
 void SlurmBackend::note(Job& job, const std::string& text) {
@@ -144,6 +254,10 @@ Status SlurmBackend::poll(std::chrono::milliseconds timeout) {
     auto until_query = std::chrono::ceil<std::chrono::milliseconds>(*next_query_ - now);
     timeout = std::min(timeout, std::max(until_query, std::chrono::milliseconds(0)));
   }
+  for (const auto& [key, batch] : batches_) {
+    auto until_flush = std::chrono::ceil<std::chrono::milliseconds>(batch.opened + config_.array_window - now);
+    timeout = std::min(timeout, std::max(until_flush, std::chrono::milliseconds(0)));
+  }
   if (timeout.count() > 0) {
     std::unique_lock lock(wake_mutex_);
     wake_cv_.wait_for(lock, timeout, [this] { return woken_; });
@@ -153,7 +267,9 @@ Status SlurmBackend::poll(std::chrono::milliseconds timeout) {
     woken_ = false;
   }
   now = config_.now();
+  flush_batches(now, /*all=*/false);
   for (auto& [handle, job] : jobs_) {
+    if (job.queued) continue;
     read_tail(job, job.out, false, false);
     read_tail(job, job.err, true, false);
   }
@@ -165,43 +281,69 @@ Status SlurmBackend::poll(std::chrono::milliseconds timeout) {
 Status SlurmBackend::query_all(Clock::time_point now) {
   std::vector<SlurmJobId> ids;
   for (auto& [handle, job] : jobs_) {
-    if (job.kill_pending) {
-      if (api_->kill(job.id)) {
-        job.kill_pending = false;
-        note(job, fmt::format("cancelling Slurm job {}: {}", job.id, job.cancel_reason));
-      }
+    if (job.queued) continue;
+    if (job.kill_pending && kill(job)) {
+      job.kill_pending = false;
+      note(job, fmt::format("cancelling Slurm job {}: {}", label(job), job.cancel_reason));
     }
-    ids.push_back(job.id);
+    if (std::find(ids.begin(), ids.end(), job.id) == ids.end()) ids.push_back(job.id);
   }
+  if (ids.empty()) return ok();
   ++queries_;
   auto statuses = api_->query(ids);
   if (!statuses) {
     return fail(statuses.error().code, "cannot query Slurm for {} job(s): {}", ids.size(), statuses.error().message);
   }
-  std::map<SlurmJobId, const JobStatus*> by_id;
-  for (const auto& s : *statuses) by_id[s.job_id] = &s;
+  // Plain jobs by id; array tasks by (array, task), pending ones from their record's task set.
+  std::map<SlurmJobId, const JobStatus*> plain;
+  std::map<std::pair<SlurmJobId, std::uint32_t>, const JobStatus*> tasks;
+  for (const auto& s : *statuses) {
+    if (s.array_job_id == 0) {
+      plain[s.job_id] = &s;
+    } else if (s.array_task_id) {
+      tasks[{s.array_job_id, *s.array_task_id}] = &s;
+    } else {
+      for (auto t : s.pending_tasks) tasks.emplace(std::make_pair(s.array_job_id, t), &s);
+    }
+  }
+  auto lookup = [&](const Job& job) -> const JobStatus* {
+    if (job.task) {
+      auto it = tasks.find({job.id, *job.task});
+      return it == tasks.end() ? nullptr : it->second;
+    }
+    auto it = plain.find(job.id);
+    return it == plain.end() ? nullptr : it->second;
+  };
 
   std::vector<SlurmJobId> missing;
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     Job& job = it->second;
-    auto found = by_id.find(job.id);
-    if (found == by_id.end()) {
-      if (!job.missing_since) job.missing_since = now;
-      missing.push_back(job.id);
-      ++it;
+    auto next = std::next(it);
+    if (job.queued) {
+      it = next;
+      continue;
+    }
+    const JobStatus* found = lookup(job);
+    if (!found) {
+      if (!job.cancel_reason.empty()) {
+        // We cancelled it and Slurm dropped it (a pending array task leaves no record).
+        JobStatus gone{job.id, JobState::Cancelled, "CANCELLED", "", std::nullopt, "", ""};
+        finish(it, describe_end(gone, job.cancel_reason, job.capture));
+      } else {
+        if (!job.missing_since) job.missing_since = now;
+        if (std::find(missing.begin(), missing.end(), job.id) == missing.end()) missing.push_back(job.id);
+      }
+      it = next;
       continue;
     }
     job.missing_since.reset();
-    update(job, *found->second);
-    if (is_terminal(found->second->state)) {
+    update(job, *found);
+    if (is_terminal(found->state)) {
       read_tail(job, job.out, false, true);
       read_tail(job, job.err, true, true);
-      auto next = std::next(it);
-      finish(it, describe_end(*found->second, job.cancel_reason, job.capture));
-      it = next;
-    } else {
-      ++it;
+      finish(it, describe_end(*found, job.cancel_reason, job.capture));
     }
+    it = next;
   }
   if (missing.empty()) return ok();
   // Jobs slurmctld forgot (MinJobAge passed while we were away or slow): ask accounting, once
@@ -209,7 +351,7 @@ Status SlurmBackend::query_all(Clock::time_point now) {
   auto accounting = api_->query_accounting(missing);
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     auto next = std::next(it);
-    if (std::find(missing.begin(), missing.end(), it->second.id) != missing.end()) forgotten(it, now, accounting);
+    if (it->second.missing_since && !it->second.queued) forgotten(it, now, accounting);
     it = next;
   }
   return ok();
@@ -220,10 +362,12 @@ void SlurmBackend::forgotten(std::map<JobHandle, Job>::iterator it, Clock::time_
   Job& job = it->second;
   if (accounting) {
     for (const auto& status : *accounting) {
-      if (status.job_id != job.id || !is_terminal(status.state)) continue;
+      const bool same = job.task ? status.array_job_id == job.id && status.array_task_id == job.task
+                                 : status.array_job_id == 0 && status.job_id == job.id;
+      if (!same || !is_terminal(status.state)) continue;
       read_tail(job, job.out, false, true);
       read_tail(job, job.err, true, true);
-      note(job, fmt::format("Slurm job {} ended while unobserved; accounting says {}", job.id, status.state_name));
+      note(job, fmt::format("Slurm job {} ended while unobserved; accounting says {}", label(job), status.state_name));
       finish(it, describe_end(status, job.cancel_reason, job.capture));
       return;
     }
@@ -241,7 +385,7 @@ void SlurmBackend::forgotten(std::map<JobHandle, Job>::iterator it, Clock::time_
                  : fmt::format("slurmctld no longer lists it (it forgets ended jobs after MinJobAge) and job "
                                "accounting is not available ({}), so whether it succeeded cannot be known",
                                accounting.error().message);
-  finish(it, unknown_end(job.id, why));
+  finish(it, unknown_end(label(job), why));
 }
 
 void SlurmBackend::update(Job& job, const JobStatus& status) {
@@ -251,17 +395,17 @@ void SlurmBackend::update(Job& job, const JobStatus& status) {
   if (status.state == JobState::Pending) {
     std::string reason = status.reason == "None" ? std::string() : status.reason;
     if (first || reason != job.reason) {
-      note(job, reason.empty() ? fmt::format("Slurm job {} is pending", job.id)
-                               : fmt::format("Slurm job {} is pending: {}", job.id, reason));
+      note(job, reason.empty() ? fmt::format("Slurm job {} is pending", label(job))
+                               : fmt::format("Slurm job {} is pending: {}", label(job), reason));
     }
     job.reason = std::move(reason);
     return;
   }
   job.reason.clear();
   if (status.state == JobState::Running && (first || previous != JobState::Running)) {
-    note(job, fmt::format("Slurm job {} is running on {}", job.id, status.nodes.empty() ? "?" : status.nodes));
+    note(job, fmt::format("Slurm job {} is running on {}", label(job), status.nodes.empty() ? "?" : status.nodes));
   } else if (status.state == JobState::Suspended && previous != JobState::Suspended) {
-    note(job, fmt::format("Slurm job {} is suspended", job.id));
+    note(job, fmt::format("Slurm job {} is suspended", label(job)));
   } else if (status.state == JobState::Unknown && (first || previous != JobState::Unknown)) {
     spdlog::warn("process {}: Slurm job {} is in state '{}', unknown to this executor; treating it as running",
                  job.processid, job.id, status.state_name);

@@ -29,6 +29,11 @@ struct SlurmBackendConfig {
   // know it yet (it lags slurmctld by seconds) it is asked again until this much time passed,
   // then the outcome is reported unknown (failed). Also how long a job never seen may be absent.
   std::chrono::milliseconds forgotten_grace{60'000};
+  // Job arrays: with array_max > 1, processes that can share a job (same resources and limits,
+  // array_key()) and arrive within array_window of each other are submitted as one array job of
+  // at most array_max tasks, one sbatch for many processes. 0 or 1: one job per process.
+  int array_max = 0;
+  std::chrono::milliseconds array_window{500};
   // Injected for tests; default std::chrono::steady_clock::now.
   std::function<std::chrono::steady_clock::time_point()> now;
 };
@@ -63,7 +68,9 @@ class SlurmBackend final : public Backend {
   struct Job {
     JobSink* sink = nullptr;
     std::string processid;
-    SlurmJobId id = 0;
+    SlurmJobId id = 0;                   // the job, or the array job; 0 while queued for an array
+    std::optional<std::uint32_t> task;   // the array task running this process
+    std::optional<SlurmJobRequest> queued;  // translated, waiting for its array to be submitted
     Tail out;
     Tail err;
     OutputCapture capture;
@@ -75,7 +82,17 @@ class SlurmBackend final : public Backend {
     std::optional<Clock::time_point> missing_since;
   };
 
+  struct Batch {
+    std::vector<JobHandle> handles;
+    Clock::time_point opened;
+  };
+
   SlurmBackend(SlurmBackendConfig config, std::unique_ptr<SlurmApi> api);
+  // Submits the batches whose window has passed (or that are full), one array job each.
+  void flush_batches(Clock::time_point now, bool all);
+  void submit_batch(std::vector<JobHandle> handles);
+  Status kill(Job& job);
+  std::string label(const Job& job) const;
   Status query_all(Clock::time_point now);
   void update(Job& job, const JobStatus& status);
   void forgotten(std::map<JobHandle, Job>::iterator it, Clock::time_point now, const Result<std::vector<JobStatus>>& accounting);
@@ -91,6 +108,7 @@ class SlurmBackend final : public Backend {
   std::int64_t finished_ = 0;
   std::int64_t queries_ = 0;
   std::optional<Clock::time_point> next_query_;
+  std::map<std::string, Batch> batches_;  // by array_key()
   std::mutex wake_mutex_;
   std::condition_variable wake_cv_;
   bool woken_ = false;

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "adapters/crypto/sodium_crypto.hpp"
@@ -144,13 +145,14 @@ class SlurmExecutorTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override { stop_executor(SIGKILL); }
 
   // Starts colonies-slurm-executor with this test's type, transport and key.
-  void start_executor() {
+  void start_executor(std::vector<std::string> extra = {}) {
     ASSERT_LT(executor_pid_, 0);
     std::vector<std::string> args{SLURM_EXECUTOR_PATH, "--host", "127.0.0.1", "--port", std::to_string(server_->port()),
                                   "--colony", kColony, "--name", type_ + "-exec", "--type", type_,
                                   "--workdir", work_.string(), "--transport", GetParam(),
                                   "--poll-interval-ms", "300", "--poll-timeout", "1", "--grace", "2",
                                   "--forgotten-grace", "10", "--log-level", "debug"};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -331,6 +333,32 @@ TEST_P(SlurmExecutorTest, WalltimeEndsTheJobWithTimeout) {
   ASSERT_EQ(done.state, model::ProcessState::Failed) << executor_log();
   ASSERT_FALSE(done.errors.empty());
   EXPECT_NE(done.errors[0].find("(TIMEOUT)"), std::string::npos) << done.errors[0];
+}
+
+TEST_P(SlurmExecutorTest, CompatibleProcessesShareOneJobArray) {
+  start_executor({"--array-max", "10", "--array-window-ms", "1500"});
+  std::vector<model::Process> processes;
+  for (int i = 0; i < 4; ++i) {
+    processes.push_back(submit("/bin/sh", {"-c", "echo \"task $SLURM_ARRAY_TASK_ID: $COLONIES_PROCESS_ID\""}));
+  }
+  auto failing = submit("/bin/sh", {"-c", "exit 4"});
+  std::set<std::string> arrays;
+  for (const auto& p : processes) {
+    auto done = wait_final(p.processid);
+    ASSERT_EQ(done.state, model::ProcessState::Success) << executor_log();
+    ASSERT_EQ(done.out.size(), 1u);
+    EXPECT_TRUE(std::string(done.out[0].as_string()).ends_with(": " + p.processid)) << done.out[0];
+    const std::string logs = logs_of(p.processid);
+    auto at = logs.find("submitted as Slurm job ");
+    ASSERT_NE(at, std::string::npos) << logs;
+    arrays.insert(logs.substr(at + 23, logs.find('_', at) - at - 23));
+  }
+  // Arrivals spread over the window may split a batch, but never into one job per process.
+  EXPECT_LE(arrays.size(), 2u) << "processes were not batched into arrays";
+  auto done = wait_final(failing.processid);
+  EXPECT_EQ(done.state, model::ProcessState::Failed);
+  ASSERT_GE(done.errors.size(), 2u);
+  EXPECT_EQ(done.errors[1], "exit code 4");
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, SlurmExecutorTest, ::testing::Values("libslurm", "cli"),

@@ -42,12 +42,13 @@ TEST(SlurmCliTest, SbatchArgumentsCarryEveryFieldAsOneArgvEntry) {
 
 TEST(SlurmCliTest, ParsesSqueueLinesAsPrintedBySlurm2205) {
   auto jobs = parse_squeue(
-      "1|FAILED|NonZeroExitCode|1792|vm|colonies:x:abc\n"
-      "2|CANCELLED|None|15|vm|colonies:a:p|with|bars\n"
-      "3|PENDING|Resources|0||colonies:a:q\n"
-      "4_1|RUNNING|None|0|vm|array task\n"
+      "1|1|N/A|FAILED|NonZeroExitCode|1792|vm|colonies:x:abc\n"
+      "2|2|N/A|CANCELLED|None|15|vm|colonies:a:p|with|bars\n"
+      "3|3|N/A|PENDING|Resources|0||colonies:a:q\n"
+      "4+1|4|N/A|RUNNING|None|0|vm|heterogeneous\n"
       "garbage\n");
   ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].array_job_id, 0u);
   EXPECT_EQ(jobs[0].state, JobState::Failed);
   EXPECT_EQ(jobs[0].wait_status, 7 << 8);
   EXPECT_EQ(jobs[1].comment, "colonies:a:p|with|bars");
@@ -56,10 +57,33 @@ TEST(SlurmCliTest, ParsesSqueueLinesAsPrintedBySlurm2205) {
   EXPECT_EQ(jobs[2].nodes, "");
 }
 
+TEST(SlurmCliTest, ParsesSqueueArrayRecords) {
+  auto jobs = parse_squeue(
+      "1|1|3-4|PENDING|Resources|0||colonies:x:array:a,b\n"
+      "4|1|2|RUNNING|None|0|vm|colonies:x:array:a,b\n");
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].array_job_id, 1u);
+  EXPECT_FALSE(jobs[0].array_task_id);
+  EXPECT_EQ(jobs[0].pending_tasks, (std::vector<std::uint32_t>{3, 4}));
+  EXPECT_EQ(jobs[1].job_id, 4u);
+  EXPECT_EQ(jobs[1].array_task_id, 2u);
+}
+
+TEST(SlurmCliTest, ParsesTaskSetsInEveryNotation) {
+  EXPECT_EQ(parse_task_set("3"), (std::vector<std::uint32_t>{3}));
+  EXPECT_EQ(parse_task_set("1,3,7-9"), (std::vector<std::uint32_t>{1, 3, 7, 8, 9}));
+  EXPECT_EQ(parse_task_set("[0-2]%1"), (std::vector<std::uint32_t>{0, 1, 2}));
+  EXPECT_EQ(parse_task_set("0x13"), (std::vector<std::uint32_t>{0, 1, 4}));
+  EXPECT_TRUE(parse_task_set("5-2").empty());
+  EXPECT_TRUE(parse_task_set("x").empty());
+}
+
 TEST(SlurmCliTest, ParsesSacctExitCodesIntoWaitStatuses) {
-  auto jobs = parse_sacct("22|COMPLETED|0:0|vm|None\n23|FAILED|7:0|vm|None\n24|CANCELLED by 0|0:15|vm|None\n"
-                          "25|OUT_OF_MEMORY|0:125|None assigned|None\n");
-  ASSERT_EQ(jobs.size(), 4u);
+  auto jobs = parse_sacct("22|22|COMPLETED|0:0|vm|None\n23|23|FAILED|7:0|vm|None\n24|24|CANCELLED by 0|0:15|vm|None\n"
+                          "25|25|OUT_OF_MEMORY|0:125|None assigned|None\n27|26_1|COMPLETED|0:0|vm|None\n");
+  ASSERT_EQ(jobs.size(), 5u);
+  EXPECT_EQ(jobs[4].array_job_id, 26u);
+  EXPECT_EQ(jobs[4].array_task_id, 1u);
   EXPECT_EQ(jobs[0].wait_status, 0);
   EXPECT_EQ(jobs[1].wait_status, 7 << 8);
   EXPECT_EQ(jobs[2].state, JobState::Cancelled);

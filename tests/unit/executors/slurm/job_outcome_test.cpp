@@ -73,7 +73,7 @@ TEST(SlurmJobOutcomeTest, CompletedWithoutAKnownExitStatusIsNotASuccess) {
 }
 
 TEST(SlurmJobOutcomeTest, UnknownOutcomeFailsSayingSo) {
-  auto r = unknown_end(5, "no accounting");
+  auto r = unknown_end("5", "no accounting");
   EXPECT_FALSE(r.success);
   EXPECT_EQ(r.errors[0], "the outcome of Slurm job 5 is unknown: no accounting");
 }

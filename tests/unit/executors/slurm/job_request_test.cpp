@@ -3,6 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
 namespace colonies::executors::slurm {
 namespace {
 
@@ -82,6 +89,61 @@ TEST(SlurmJobRequestTest, SingleTaskExecsProgramAndParallelJobsUseSrun) {
   auto parallel = translate(p, site());
   ASSERT_TRUE(parallel);
   EXPECT_NE(parallel->script.find("\nexec srun hostname\n"), std::string::npos) << parallel->script;
+}
+
+// Runs an array script as Slurm would for one task: bash with SLURM_ARRAY_TASK_ID set.
+std::string run_task(const std::string& script, int task) {
+  const auto file = std::filesystem::temp_directory_path() / ("colonies-array-" + std::to_string(::getpid()) + ".sh");
+  {
+    std::ofstream f(file);
+    f << script;
+  }
+  std::string command = "SLURM_ARRAY_TASK_ID=" + std::to_string(task) + " /bin/bash " + file.string() + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buffer[256];
+  std::size_t n;
+  while (pipe && (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  if (pipe) ::pclose(pipe);
+  std::filesystem::remove(file);
+  return out;
+}
+
+TEST(SlurmJobArrayTest, CompatibleProcessesShareAKeyAndOthersDoNot) {
+  auto a = translate(process("a1"), site());
+  auto b = translate(process("b2"), site());
+  auto p = process("c3");
+  p.spec.conditions.mem = "1Gi";
+  auto c = translate(p, site());
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(array_key(*a), array_key(*b));
+  EXPECT_NE(array_key(*a), array_key(*c));
+}
+
+TEST(SlurmJobArrayTest, EachTaskRunsItsOwnProcessWithItsEnvironmentAndDirectory) {
+  const auto base = std::filesystem::temp_directory_path() / ("colonies-array-dirs-" + std::to_string(::getpid()));
+  SiteConfig s = site();
+  s.workdir = base.string();
+  std::vector<ArrayMember> members;
+  for (std::string id : {"first", "second"}) {
+    auto p = process(id);
+    p.spec.funcname = "/bin/sh";
+    p.spec.args = {"-c", "echo \"$COLONIES_PROCESS_ID $GREETING $(basename \"$PWD\")\""};
+    p.spec.env["GREETING"] = id == "first" ? "it's $(hostname)" : "`id` ; x";
+    auto r = translate(p, s);
+    ASSERT_TRUE(r) << r.error().message;
+    std::filesystem::create_directories(r->work_dir);
+    members.push_back(ArrayMember{id, *r});
+  }
+  auto array = combine_array(members, s);
+  EXPECT_EQ(array.array, "0-1");
+  EXPECT_EQ(array.comment, "colonies:slurm-a:array:first,second");
+  EXPECT_EQ(processids_of_array_comment(array.comment, "slurm-a"), (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(array.std_out, "/scratch/out/array-%A_%a.out");
+  EXPECT_EQ(run_task(array.script, 0), "first it's $(hostname) first\n");
+  EXPECT_EQ(run_task(array.script, 1), "second `id` ; x second\n");
+  EXPECT_EQ(run_task(array.script, 7), "colonies: no process for array task 7\n");
+  std::filesystem::remove_all(base);
 }
 
 }  // namespace

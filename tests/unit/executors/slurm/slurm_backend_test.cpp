@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 namespace colonies::executors::slurm {
 namespace {
 
@@ -22,14 +24,27 @@ struct FakeSlurm final : SlurmApi {
     submitted.push_back(request);
     const SlurmJobId id = next_id++;
     jobs[id] = JobStatus{id, JobState::Pending, "PENDING", "None", std::nullopt, "", request.comment};
+    if (!request.array.empty()) {
+      jobs[id].array_job_id = id;
+      jobs[id].pending_tasks = parse_task_set(request.array);
+    }
     return id;
+  }
+  // Array task `task` of `array` starts: it leaves the pending record and gets its own record.
+  void start_task(SlurmJobId array, std::uint32_t task, JobState state, std::optional<int> wait_status = std::nullopt) {
+    auto& pending = jobs[array].pending_tasks;
+    pending.erase(std::remove(pending.begin(), pending.end(), task), pending.end());
+    const SlurmJobId id = 1000 + array * 10 + task;
+    jobs[id] = JobStatus{id, state, std::string(to_string(state)), "None", wait_status, "vm", jobs[array].comment, array, task, {}};
   }
   Result<std::vector<JobStatus>> query(std::span<const SlurmJobId> ids) override {
     queries.emplace_back(ids.begin(), ids.end());
     if (down) return fail(ErrorCode::Unavailable, "slurmctld down");
     std::vector<JobStatus> out;
-    for (auto id : ids) {
-      if (auto it = jobs.find(id); it != jobs.end()) out.push_back(it->second);
+    for (const auto& [id, s] : jobs) {
+      const bool asked = std::find(ids.begin(), ids.end(), id) != ids.end() ||
+                         (s.array_job_id && std::find(ids.begin(), ids.end(), s.array_job_id) != ids.end());
+      if (asked) out.push_back(s);
     }
     return out;
   }
@@ -40,6 +55,12 @@ struct FakeSlurm final : SlurmApi {
   Status kill(SlurmJobId id) override {
     if (kill_fails) return fail(ErrorCode::Unavailable, "slurmctld down");
     killed.push_back(id);
+    return ok();
+  }
+  Status kill_array_task(SlurmJobId array, std::uint32_t task) override {
+    killed_tasks.push_back(fmt::format("{}_{}", array, task));
+    auto& pending = jobs[array].pending_tasks;
+    pending.erase(std::remove(pending.begin(), pending.end(), task), pending.end());  // leaves no record
     return ok();
   }
   Result<std::vector<JobStatus>> find_by_comment(std::string_view prefix) override {
@@ -64,6 +85,7 @@ struct FakeSlurm final : SlurmApi {
   std::vector<SlurmJobRequest> submitted;
   std::vector<std::vector<SlurmJobId>> queries;
   std::vector<SlurmJobId> killed;
+  std::vector<std::string> killed_tasks;
   Result<std::vector<JobStatus>> accounting = fail(ErrorCode::Unavailable, "Slurm accounting storage is disabled");
   int accounting_queries = 0;
   bool down = false;
@@ -103,6 +125,8 @@ class SlurmBackendTest : public ::testing::Test {
     config.poll_interval = 2s;
     config.forgotten_grace = 30s;
     config.now = [this] { return now_; };
+    config.array_max = array_max_;
+    config.array_window = 1s;
     auto backend = SlurmBackend::create(config, std::move(fake));
     ASSERT_TRUE(backend) << backend.error().message;
     backend_ = std::move(*backend);
@@ -134,6 +158,7 @@ class SlurmBackendTest : public ::testing::Test {
     f << text;
   }
 
+  int array_max_ = 0;
   fs::path dir_;
   SlurmBackend::Clock::time_point now_{std::chrono::hours(1)};
   FakeSlurm* slurm_ = nullptr;
@@ -331,6 +356,87 @@ TEST_F(SlurmBackendTest, RefusedTranslationNeverReachesSlurm) {
   ASSERT_FALSE(handle);
   EXPECT_EQ(handle.error().code, ErrorCode::BadRequest);
   EXPECT_TRUE(slurm_->submitted.empty());
+}
+
+TEST_F(SlurmBackendTest, CompatibleProcessesWithinTheWindowBecomeOneArrayJob) {
+  array_max_ = 3;
+  make_backend();
+  RecordingSink sinks[5];
+  for (int i = 0; i < 4; ++i) submit("p" + std::to_string(i), sinks[i]);
+  auto other = process("big");
+  other.spec.conditions.mem = "2Gi";  // different resources: not in the same array
+  ASSERT_TRUE(backend_->submit(other, sinks[4]));
+  ASSERT_TRUE(backend_->poll(0ms));
+  // A full batch goes at once (its overflow as a further job); the other kind waits for its window.
+  ASSERT_EQ(slurm_->submitted.size(), 2u);
+  EXPECT_EQ(slurm_->submitted[0].array, "0-2");
+  EXPECT_TRUE(slurm_->submitted[1].array.empty()) << "a batch of one is a plain job";
+  now_ += 1s;
+  ASSERT_TRUE(backend_->poll(0ms));
+  ASSERT_EQ(slurm_->submitted.size(), 3u);
+  EXPECT_EQ(slurm_->submitted[2].mem_per_node_mb, 2048);
+  EXPECT_TRUE(sinks[1].logged("submitted as Slurm job 100_1 (task 1 of an array of 3)"));
+
+  slurm_->start_task(100, 0, JobState::Completed, 0);
+  slurm_->start_task(100, 1, JobState::Failed, 3 << 8);
+  std::ofstream(dir_ / "out" / "array-100_0.out") << "zero\n";
+  tick();
+  ASSERT_TRUE(sinks[0].result);
+  EXPECT_TRUE(sinks[0].result->success);
+  EXPECT_EQ(sinks[0].result->out, (boost::json::array{"zero"}));
+  ASSERT_TRUE(sinks[1].result);
+  EXPECT_EQ(sinks[1].result->errors[1], "exit code 3");
+  EXPECT_FALSE(sinks[2].result);
+  EXPECT_TRUE(sinks[2].logged("Slurm job 100_2 is pending"));
+}
+
+TEST_F(SlurmBackendTest, CancellingAPendingArrayTaskCancelsOnlyThatTask) {
+  array_max_ = 2;
+  make_backend();
+  RecordingSink a, b;
+  auto handle = submit("a", a);
+  submit("b", b);
+  ASSERT_TRUE(backend_->poll(0ms));
+  ASSERT_TRUE(backend_->cancel(handle, "cancelled by its submitter"));
+  EXPECT_EQ(slurm_->killed_tasks, (std::vector<std::string>{"100_0"}));
+  tick();
+  ASSERT_TRUE(a.result);
+  EXPECT_EQ(a.result->errors[0], "cancelled by its submitter");
+  EXPECT_FALSE(b.result);
+}
+
+TEST_F(SlurmBackendTest, ProcessCancelledWhileQueuedForAnArrayNeverReachesSlurm) {
+  array_max_ = 10;
+  make_backend();
+  RecordingSink a;
+  auto handle = submit("a", a);
+  ASSERT_TRUE(backend_->cancel(handle, "cancelled"));
+  now_ += 1s;
+  ASSERT_TRUE(backend_->poll(0ms));
+  ASSERT_TRUE(a.result);
+  EXPECT_FALSE(a.result->success);
+  EXPECT_TRUE(slurm_->submitted.empty());
+}
+
+TEST_F(SlurmBackendTest, ReattachFindsArrayTasksByTheirPlaceInTheComment) {
+  array_max_ = 2;
+  make_backend();
+  RecordingSink a, b;
+  submit("a", a);
+  submit("b", b);
+  ASSERT_TRUE(backend_->poll(0ms));
+  slurm_->start_task(100, 1, JobState::Running);
+  make_backend();
+  std::map<std::string, RecordingSink> sinks;
+  auto found = backend_->reattach([&](const std::string& id) -> JobSink& { return sinks[id]; });
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->size(), 2u);
+  slurm_->start_task(100, 0, JobState::Completed, 0);
+  slurm_->start_task(100, 1, JobState::Completed, 1 << 8);
+  ASSERT_TRUE(backend_->poll(0ms));
+  ASSERT_TRUE(sinks["a"].result && sinks["b"].result);
+  EXPECT_TRUE(sinks["a"].result->success);
+  EXPECT_FALSE(sinks["b"].result->success);
 }
 
 }  // namespace
