@@ -16,7 +16,9 @@
 #include "core/model/resources.hpp"
 #include "executors/common/runtime.hpp"
 #include "executors/slurm/cli_api.hpp"
+#include "adapters/crypto/sodium_crypto.hpp"
 #include "executors/slurm/libslurm_api.hpp"
+#include "executors/slurm/pilot.hpp"
 #include "executors/slurm/slurm_backend.hpp"
 
 namespace {
@@ -129,6 +131,21 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(0, 7 * 86400));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
       ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  slurm::PilotConfig pilot;
+  pilot.pilots = 0;
+  std::string pilot_host;
+  app.add_option("--pilots", pilot.pilots,
+                 "Pilot mode: keep this many Slurm allocations running colonies-local-executor, which pull and run "
+                 "processes themselves (needs --colony-prvkey to register them); 0: one Slurm job per process")
+      ->capture_default_str()->check(CLI::Range(0, 10000));
+  app.add_option("--pilot-cores", pilot.cores, "CPUs per pilot (and processes it runs at once)")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--pilot-mem", pilot.mem, "Memory per pilot, e.g. 8Gi (default: the partition's)");
+  app.add_option("--pilot-walltime", pilot.walltime_s, "Seconds each pilot runs; ended pilots are replaced")
+      ->capture_default_str()->check(CLI::Range(std::int64_t{60}, std::int64_t{366} * 86400));
+  app.add_option("--local-executor", pilot.local_executor, "colonies-local-executor as found on the compute nodes")
+      ->capture_default_str();
+  app.add_option("--pilot-server-host", pilot_host, "Server host as the compute nodes reach it (default: --host)");
   bool version = false;
   app.add_flag("--version", version, "Print the Slurm release this executor was built against, and exit");
   CLI11_PARSE(app, argc, argv);
@@ -198,6 +215,53 @@ int main(int argc, char** argv) {
     auto lib = slurm::LibslurmApi::create(std::move(accounting));
     if (!lib) return usage_error(lib.error().message);
     api = std::move(*lib);
+  }
+  if (pilot.pilots > 0) {
+    if (rc.colony_prvkey.empty()) {
+      return usage_error("pilot mode registers an executor per pilot: set COLONIES_COLONY_PRVKEY (--colony-prvkey)");
+    }
+    if (auto made = slurm::make_directories(bc.site); !made) return usage_error(made.error().message);
+    auto owner = client::Client::connect(rc.server, rc.colony_prvkey);
+    if (!owner) return usage_error(owner.error().message);
+    pilot.server_host = pilot_host.empty() ? rc.server.host : pilot_host;
+    pilot.server_port = rc.server.port;
+    pilot.server_tls = rc.server.tls;
+    pilot.colony = rc.colony_name;
+    pilot.executor_type = rc.executor_type;
+    pilot.poll_interval = bc.poll_interval;
+    auto crypto = std::make_shared<crypto::SodiumCrypto>();
+    slurm::PilotManager manager(pilot, bc.site, std::move(api), std::move(*owner),
+                                [crypto] { return crypto->generate_private_key(); },
+                                [crypto](const std::string& key) { return crypto->signer(key).value()->id(); });
+    if (auto probe = slurm::pilot_request(bc.site, pilot, "probe", std::string(64, '0')); !probe) {
+      return usage_error(probe.error().message);
+    }
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+    std::atomic<bool> stop{false}, finished{false};
+    std::thread signals([&] {
+      const timespec tick{0, 200'000'000};
+      while (!finished.load()) {
+        int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
+        if (sig <= 0) continue;
+        spdlog::info("received {}: cancelling the pilots", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        stop = true;
+      }
+    });
+    spdlog::info("Slurm executor {} in pilot mode: {} pilot(s) of {} cores for type {}", rc.executor_name, pilot.pilots,
+                 pilot.cores, rc.executor_type);
+    Status result = manager.run(stop);
+    finished = true;
+    signals.join();
+    if (!result) {
+      spdlog::error("{}", result.error().message);
+      return 1;
+    }
+    return 0;
   }
   auto backend = slurm::SlurmBackend::create(bc, std::move(api));
   if (!backend) return usage_error(backend.error().message);

@@ -35,10 +35,14 @@ Status make_dir(const std::string& dir, std::string_view what) {
 
 }  // namespace
 
+Status make_directories(const SiteConfig& site) {
+  COLONIES_CHECK(make_dir(site.workdir, "work directory"));
+  return make_dir(site.output_dir, "output directory");
+}
+
 Result<std::unique_ptr<SlurmBackend>> SlurmBackend::create(SlurmBackendConfig config, std::unique_ptr<SlurmApi> api) {
   COLONIES_CHECK(validate(config.site));
-  COLONIES_CHECK(make_dir(config.site.workdir, "work directory"));
-  COLONIES_CHECK(make_dir(config.site.output_dir, "output directory"));
+  COLONIES_CHECK(make_directories(config.site));
   if (!config.now) config.now = [] { return Clock::now(); };
   if (config.poll_interval.count() <= 0) config.poll_interval = std::chrono::milliseconds(2'000);
   return std::unique_ptr<SlurmBackend>(new SlurmBackend(std::move(config), std::move(api)));

@@ -22,6 +22,9 @@
 
 namespace colonies::executors::slurm {
 
+// Creates the site's work and output directories (Unavailable naming the one that fails).
+Status make_directories(const SiteConfig& site);
+
 struct SlurmBackendConfig {
   SiteConfig site;
   std::chrono::milliseconds poll_interval{2'000};  // one state query per interval, for all jobs

@@ -361,6 +361,29 @@ TEST_P(SlurmExecutorTest, CompatibleProcessesShareOneJobArray) {
   EXPECT_EQ(done.errors[1], "exit code 4");
 }
 
+TEST_P(SlurmExecutorTest, PilotRunsManyProcessesInOneAllocation) {
+  start_executor({"--pilots", "1", "--pilot-cores", "2", "--pilot-walltime", "600", "--local-executor",
+                  LOCAL_EXECUTOR_PATH});
+  std::vector<model::Process> processes;
+  for (int i = 0; i < 6; ++i) processes.push_back(submit("echo", {"run", std::to_string(i)}));
+  for (int i = 0; i < 6; ++i) {
+    auto done = wait_final(processes[static_cast<std::size_t>(i)].processid);
+    ASSERT_EQ(done.state, model::ProcessState::Success) << executor_log();
+    EXPECT_EQ(done.out, (boost::json::array{"run " + std::to_string(i)}));
+  }
+  // One Slurm job (the pilot) served them all.
+  std::string jobs = capture("squeue --noheader -t all -O 'JobID:|,State:|,Comment:' 2>/dev/null | grep ':pilot:' | grep '" +
+                             type_ + "-exec'");
+  EXPECT_EQ(std::count(jobs.begin(), jobs.end(), '\n'), 1) << jobs;
+  EXPECT_NE(jobs.find("RUNNING"), std::string::npos) << jobs;
+  stop_executor(SIGTERM);  // cancels the pilot
+  EXPECT_TRUE(eventually([&] {
+    std::string now = capture("squeue --noheader -t all -O 'JobID:|,State:|,Comment:' 2>/dev/null | grep ':pilot:' | grep '" +
+                              type_ + "-exec'");
+    return now.find("RUNNING") == std::string::npos;
+  }, 60s));
+}
+
 INSTANTIATE_TEST_SUITE_P(Transports, SlurmExecutorTest, ::testing::Values("libslurm", "cli"),
                          [](const auto& info) { return info.param; });
 
