@@ -367,26 +367,22 @@ std::string array_comment_prefix(const std::string& executor_name) {
   return comment_prefix(executor_name) + "array:";
 }
 
-std::vector<std::string> processids_of_array_comment(const std::string& comment, const std::string& executor_name) {
+std::optional<std::string> array_token_of_comment(const std::string& comment, const std::string& executor_name) {
   const std::string prefix = array_comment_prefix(executor_name);
-  std::vector<std::string> ids;
-  if (!comment.starts_with(prefix)) return ids;
-  std::string_view rest = std::string_view(comment).substr(prefix.size());
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view id = rest.substr(0, comma);
-    if (!safe_id(id)) return {};
-    ids.emplace_back(id);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-  }
-  return ids;
+  if (!comment.starts_with(prefix)) return std::nullopt;
+  std::string token = comment.substr(prefix.size());
+  if (!safe_id(token)) return std::nullopt;
+  return token;
+}
+
+std::string array_map_path(const SiteConfig& site, const std::string& token) {
+  return fmt::format("{}/arrays/{}", site.workdir, token);
 }
 
 SlurmJobRequest combine_array(const std::vector<ArrayMember>& members, const SiteConfig& site) {
   SlurmJobRequest array = members.front().request;
   array.name = "colonies-array";
-  array.comment = array_comment_prefix(site.executor_name);
-  for (std::size_t i = 0; i < members.size(); ++i) array.comment += (i ? "," : "") + members[i].processid;
+  array.comment = array_comment_prefix(site.executor_name) + members.front().processid;
   array.array = fmt::format("0-{}", members.size() - 1);
   array.work_dir = site.workdir;
   array.std_out = fmt::format("{}/array-%A_%a.out", site.output_dir);

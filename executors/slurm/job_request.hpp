@@ -81,11 +81,14 @@ struct ArrayMember {
 };
 // Equal for requests that may share an array job: everything but the per-process fields.
 std::string array_key(const SlurmJobRequest& request);
-// The comment prefix of this executor's array jobs; the process IDs follow, comma-separated, in
-// task order.
+// The comment prefix of this executor's array jobs; the array's token (its first process ID)
+// follows. Slurm limits comments to 1024 bytes, so the task -> process list is not in the comment
+// but in the file array_map_path() names.
 std::string array_comment_prefix(const std::string& executor_name);
-// The process IDs of an array job comment of this executor, in task order; empty if not ours.
-std::vector<std::string> processids_of_array_comment(const std::string& comment, const std::string& executor_name);
+// The token of an array job comment of this executor; nullopt if not one of ours.
+std::optional<std::string> array_token_of_comment(const std::string& comment, const std::string& executor_name);
+// Where the executor keeps an array's process IDs, one per line in task order.
+std::string array_map_path(const SiteConfig& site, const std::string& token);
 // The array job for `members` (at least one; all with the same array_key()).
 SlurmJobRequest combine_array(const std::vector<ArrayMember>& members, const SiteConfig& site);
 // Output files of array task `task` of array job `array_id`.

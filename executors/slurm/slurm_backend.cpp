@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -132,6 +133,7 @@ Result<std::vector<ReattachedJob>> SlurmBackend::reattach(
   struct Where {
     SlurmJobId id = 0;
     std::optional<std::uint32_t> task;
+    std::string token;
   };
   std::map<std::string, Where> newest;
   auto consider = [&](const std::string& processid, Where where) {
@@ -143,10 +145,17 @@ Result<std::vector<ReattachedJob>> SlurmBackend::reattach(
       if (status.array_job_id == 0) consider(*processid, Where{status.job_id, std::nullopt});
       continue;
     }
-    if (status.array_job_id == 0) continue;
-    auto processids = processids_of_array_comment(status.comment, config_.site.executor_name);
-    for (std::uint32_t task = 0; task < processids.size(); ++task) {
-      consider(processids[task], Where{status.array_job_id, task});
+    auto token = array_token_of_comment(status.comment, config_.site.executor_name);
+    if (status.array_job_id == 0 || !token) continue;
+    std::ifstream map(array_map_path(config_.site, *token));
+    if (!map) {
+      spdlog::warn("Slurm job array {} is ours but its process list {} cannot be read; its tasks are not followed",
+                   status.array_job_id, array_map_path(config_.site, *token));
+      continue;
+    }
+    std::string processid;
+    for (std::uint32_t task = 0; std::getline(map, processid); ++task) {
+      if (!processid.empty()) consider(processid, Where{status.array_job_id, task, *token});
     }
   }
   std::vector<ReattachedJob> reattached;
@@ -157,6 +166,7 @@ Result<std::vector<ReattachedJob>> SlurmBackend::reattach(
     job.processid = processid;
     job.id = where.id;
     job.task = where.task;
+    job.array_token = where.token;
     if (where.task) {
       std::tie(job.out.path, job.err.path) = array_output_paths(config_.site, where.id, *where.task);
     } else {
@@ -201,6 +211,18 @@ void SlurmBackend::flush_batches(Clock::time_point now, bool all) {
   }
 }
 
+Result<SlurmJobId> SlurmBackend::write_array_map(const std::vector<ArrayMember>& members) {
+  // Written before the submit: a restarted executor needs it to know which task runs which process.
+  const std::string path = array_map_path(config_.site, members.front().processid);
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::ofstream file(path, std::ios::trunc);
+  for (const auto& m : members) file << m.processid << "\n";
+  file.close();
+  if (ec || !file) return fail(ErrorCode::Unavailable, "cannot write the job array's process list {}", path);
+  return SlurmJobId{0};
+}
+
 void SlurmBackend::submit_batch(std::vector<JobHandle> handles) {
   std::vector<ArrayMember> members;
   std::vector<JobHandle> live;
@@ -221,7 +243,8 @@ void SlurmBackend::submit_batch(std::vector<JobHandle> handles) {
   const bool single = members.size() == 1;
   const SlurmJobRequest request = single ? members.front().request : combine_array(members, config_.site);
   spdlog::debug("submitting {} process(es)\n{}", members.size(), render(request));
-  auto id = api_->submit(request);
+  Result<SlurmJobId> id = single ? Result<SlurmJobId>(0) : write_array_map(members);
+  if (id) id = api_->submit(request);
   for (std::size_t i = 0; i < live.size(); ++i) {
     auto it = jobs_.find(live[i]);
     Job& job = it->second;
@@ -240,6 +263,7 @@ void SlurmBackend::submit_batch(std::vector<JobHandle> handles) {
       note(job, fmt::format("submitted as Slurm job {}", *id));
     } else {
       job.task = static_cast<std::uint32_t>(i);
+      job.array_token = members.front().processid;
       std::tie(job.out.path, job.err.path) = array_output_paths(config_.site, *id, *job.task);
       note(job, fmt::format("submitted as Slurm job {}_{} (task {} of an array of {})", *id, i, i, live.size()));
     }
@@ -441,6 +465,14 @@ void SlurmBackend::read_tail(Job& job, Tail& tail, bool is_stderr, bool to_end) 
 void SlurmBackend::finish(std::map<JobHandle, Job>::iterator it, JobResult result) {
   Job& job = it->second;
   JobSink* sink = job.sink;
+  if (!job.array_token.empty()) {
+    // The last task of an array to end takes the array's process list with it.
+    const bool last = std::none_of(jobs_.begin(), jobs_.end(), [&](const auto& other) {
+      return other.first != it->first && other.second.array_token == job.array_token;
+    });
+    std::error_code ec;
+    if (last) std::filesystem::remove(array_map_path(config_.site, job.array_token), ec);
+  }
   spdlog::info("process {}: {}", job.processid, result.summary);
   jobs_.erase(it);
   ++finished_;

@@ -73,6 +73,7 @@ class SlurmBackend final : public Backend {
     std::string processid;
     SlurmJobId id = 0;                   // the job, or the array job; 0 while queued for an array
     std::optional<std::uint32_t> task;   // the array task running this process
+    std::string array_token;             // its array's token (array_map_path), for cleaning up
     std::optional<SlurmJobRequest> queued;  // translated, waiting for its array to be submitted
     Tail out;
     Tail err;
@@ -94,6 +95,7 @@ class SlurmBackend final : public Backend {
   // Submits the batches whose window has passed (or that are full), one array job each.
   void flush_batches(Clock::time_point now, bool all);
   void submit_batch(std::vector<JobHandle> handles);
+  Result<SlurmJobId> write_array_map(const std::vector<ArrayMember>& members);
   Status kill(Job& job);
   std::string label(const Job& job) const;
   Status query_all(Clock::time_point now);

@@ -336,9 +336,10 @@ TEST_P(SlurmExecutorTest, WalltimeEndsTheJobWithTimeout) {
 }
 
 TEST_P(SlurmExecutorTest, CompatibleProcessesShareOneJobArray) {
-  start_executor({"--array-max", "10", "--array-window-ms", "1500"});
+  // 20 processes: more than a Slurm job comment could name (its limit is 1024 bytes).
+  start_executor({"--array-max", "30", "--array-window-ms", "1500"});
   std::vector<model::Process> processes;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 20; ++i) {
     processes.push_back(submit("/bin/sh", {"-c", "echo \"task $SLURM_ARRAY_TASK_ID: $COLONIES_PROCESS_ID\""}));
   }
   auto failing = submit("/bin/sh", {"-c", "exit 4"});
@@ -354,7 +355,7 @@ TEST_P(SlurmExecutorTest, CompatibleProcessesShareOneJobArray) {
     arrays.insert(logs.substr(at + 23, logs.find('_', at) - at - 23));
   }
   // Arrivals spread over the window may split a batch, but never into one job per process.
-  EXPECT_LE(arrays.size(), 2u) << "processes were not batched into arrays";
+  EXPECT_LE(arrays.size(), 3u) << "processes were not batched into arrays";
   auto done = wait_final(failing.processid);
   EXPECT_EQ(done.state, model::ProcessState::Failed);
   ASSERT_GE(done.errors.size(), 2u);

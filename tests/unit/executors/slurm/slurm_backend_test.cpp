@@ -437,6 +437,7 @@ TEST_F(SlurmBackendTest, ReattachFindsArrayTasksByTheirPlaceInTheComment) {
   ASSERT_TRUE(sinks["a"].result && sinks["b"].result);
   EXPECT_TRUE(sinks["a"].result->success);
   EXPECT_FALSE(sinks["b"].result->success);
+  EXPECT_FALSE(fs::exists(dir_ / "work" / "arrays" / "a")) << "the array's process list outlived it";
 }
 
 }  // namespace
