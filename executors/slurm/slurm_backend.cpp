@@ -99,8 +99,6 @@ Result<JobHandle> SlurmBackend::submit(const model::Process& process, JobSink& s
   note(job, fmt::format("submitted as Slurm job {}", *id));
   jobs_.emplace(handle, std::move(job));
   ++submitted_;
-  // The first state query comes soon after a submit rather than a whole interval later; it still
-  // covers every job in flight.
   return handle;
 }
 
@@ -111,7 +109,7 @@ Status SlurmBackend::cancel(JobHandle handle, std::string reason) {
   if (!job.cancel_reason.empty()) return ok();
   job.cancel_reason = std::move(reason);
   if (job.queued) {
-    // Not in Slurm yet: it leaves its batch at the next poll and ends there.
+    // Not in Slurm yet: it ends, unsubmitted, when its batch goes out (within the array window).
     next_query_ = config_.now();
     return ok();
   }
