@@ -269,8 +269,11 @@ void SlurmBackend::submit_batch(std::vector<JobHandle> handles) {
   if (id) spdlog::info("submitted {} process(es) as Slurm job {} ({})", live.size(), *id, api_->name());
 }
 
-void SlurmBackend::note(Job& job, const std::string& text) {
-  job.sink->line(OutputStream::Stdout, std::string(kNotePrefix) + text);
+void SlurmBackend::note(Job& job, const std::string& text) { job.notes.push_back(std::string(kNotePrefix) + text); }
+
+void SlurmBackend::flush_notes(Job& job) {
+  for (const auto& text : job.notes) job.sink->line(OutputStream::Stdout, text);
+  job.notes.clear();
 }
 
 Status SlurmBackend::poll(std::chrono::milliseconds timeout) {
@@ -295,13 +298,16 @@ Status SlurmBackend::poll(std::chrono::milliseconds timeout) {
   now = config_.now();
   flush_batches(now, /*all=*/false);
   for (auto& [handle, job] : jobs_) {
+    flush_notes(job);
     if (job.queued) continue;
     read_tail(job, job.out, false, false);
     read_tail(job, job.err, true, false);
   }
   if (jobs_.empty() || now < *next_query_) return ok();
   next_query_ = now + config_.poll_interval;
-  return query_all(now);
+  Status queried = query_all(now);
+  for (auto& [handle, job] : jobs_) flush_notes(job);
+  return queried;
 }
 
 Status SlurmBackend::query_all(Clock::time_point now) {
@@ -463,6 +469,7 @@ void SlurmBackend::read_tail(Job& job, Tail& tail, bool is_stderr, bool to_end) 
 void SlurmBackend::finish(std::map<JobHandle, Job>::iterator it, JobResult result) {
   Job& job = it->second;
   JobSink* sink = job.sink;
+  flush_notes(job);
   if (!job.array_token.empty()) {
     // The last task of an array to end takes the array's process list with it.
     const bool last = std::none_of(jobs_.begin(), jobs_.end(), [&](const auto& other) {

@@ -84,6 +84,9 @@ class SlurmBackend final : public Backend {
     bool kill_pending = false;  // scancel failed; retried at the next query
     Clock::time_point submitted;
     std::optional<Clock::time_point> missing_since;
+    // "slurm: ..." lines for the process log, held until poll() hands them to the sink (sinks may
+    // only be called from inside poll()).
+    std::vector<std::string> notes;
   };
 
   struct Batch {
@@ -104,6 +107,7 @@ class SlurmBackend final : public Backend {
   void read_tail(Job& job, Tail& tail, bool is_stderr, bool to_end);
   void finish(std::map<JobHandle, Job>::iterator it, JobResult result);
   void note(Job& job, const std::string& text);
+  void flush_notes(Job& job);
 
   SlurmBackendConfig config_;
   std::unique_ptr<SlurmApi> api_;

@@ -348,6 +348,16 @@ TEST_F(SlurmBackendTest, ReattachFollowsTheNewestJobOfEachOfOurProcesses) {
   EXPECT_FALSE(sinks["p2"].result->success);
 }
 
+TEST_F(SlurmBackendTest, SinksHearFromTheBackendOnlyInsidePoll) {
+  RecordingSink sink;
+  auto handle = submit("p1", sink);
+  ASSERT_TRUE(backend_->cancel(handle, "stop"));
+  EXPECT_TRUE(sink.lines.empty()) << "submit() and cancel() must not call the sink (JobSink contract)";
+  ASSERT_TRUE(backend_->poll(0ms));
+  EXPECT_TRUE(sink.logged("slurm: submitted as Slurm job 100"));
+  EXPECT_TRUE(sink.logged("slurm: cancelling Slurm job 100: stop"));
+}
+
 TEST_F(SlurmBackendTest, RefusedTranslationNeverReachesSlurm) {
   RecordingSink sink;
   auto p = process("p1");
