@@ -120,6 +120,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 60'000));
   app.add_option("--poll-interval-ms", poll_interval_ms, "One Slurm state query per this interval, for all jobs")
       ->capture_default_str()->check(CLI::Range(100, 600'000));
+  int submit_retry_s = 120;
+  app.add_option("--submit-retry", submit_retry_s,
+                 "Seconds a submission is retried while slurmctld cannot be reached, before the process fails")
+      ->capture_default_str()->check(CLI::Range(0, 86400));
   app.add_option("--cli-timeout", cli_timeout_s, "Seconds each sbatch/squeue/sacct/scancel call may take")
       ->capture_default_str()->check(CLI::Range(1, 3600));
   app.add_option("--forgotten-grace", forgotten_grace_s,
@@ -176,6 +180,7 @@ int main(int argc, char** argv) {
   }
   bc.poll_interval = std::chrono::milliseconds(poll_interval_ms);
   bc.array_window = std::chrono::milliseconds(array_window_ms);
+  bc.submit_retry = std::chrono::seconds(submit_retry_s);
   bc.forgotten_grace = std::chrono::seconds(forgotten_grace_s);
 
   if (!cpu.empty() || !mem.empty()) {
@@ -215,6 +220,17 @@ int main(int argc, char** argv) {
     auto lib = slurm::LibslurmApi::create(std::move(accounting));
     if (!lib) return usage_error(lib.error().message);
     api = std::move(*lib);
+  }
+  // Jobs from before a restart are looked for once, when the runtime starts: wait until Slurm
+  // answers rather than lose track of them during a slurmctld outage.
+  for (;;) {
+    auto probe = api->find_by_comment(slurm::comment_prefix(rc.executor_name));
+    if (probe) break;
+    if (probe.error().code != ErrorCode::Unavailable && probe.error().code != ErrorCode::Timeout) {
+      return usage_error("Slurm does not answer: " + probe.error().message);
+    }
+    spdlog::warn("waiting for Slurm: {}", probe.error().message);
+    std::this_thread::sleep_for(std::chrono::seconds(5));
   }
   if (pilot.pilots > 0) {
     if (rc.colony_prvkey.empty()) {

@@ -24,6 +24,8 @@ namespace {
 constexpr std::size_t kReadPerRound = 256 * 1024;  // per file and poll: one flooding job cannot starve others
 constexpr std::string_view kNotePrefix = "slurm: ";
 
+bool transient(const Error& error) { return error.code == ErrorCode::Unavailable || error.code == ErrorCode::Timeout; }
+
 Status make_dir(const std::string& dir, std::string_view what) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -67,39 +69,53 @@ BackendStats SlurmBackend::stats() const {
 Result<JobHandle> SlurmBackend::submit(const model::Process& process, JobSink& sink) {
   COLONIES_TRY(request, translate(process, config_.site));
   COLONIES_CHECK(make_dir(request.work_dir, "job directory"));
+  const auto now = config_.now();
+  Job job;
+  job.sink = &sink;
+  job.processid = process.processid;
+  job.submitted = now;
+  job.submit_deadline = now + config_.submit_retry;
   if (config_.array_max > 1) {
+    // Waits for compatible processes; poll() submits the batch.
     const JobHandle handle = next_handle_++;
-    Job job;
-    job.sink = &sink;
-    job.processid = process.processid;
-    job.submitted = config_.now();
-    Batch& batch = batches_[array_key(request)];
-    if (batch.handles.empty()) batch.opened = job.submitted;
-    batch.handles.push_back(handle);
     job.queued = std::move(request);
     jobs_.emplace(handle, std::move(job));
+    enqueue(handle, now + config_.array_window);
     ++submitted_;
     return handle;
   }
   spdlog::debug("process {}: submitting\n{}", process.processid, render(request));
   auto id = api_->submit(request);
-  if (!id) {
+  if (!id && !transient(id.error())) {
     return fail(id.error().code, "Slurm did not accept the job of process {}: {}", process.processid,
                 id.error().message);
   }
   const JobHandle handle = next_handle_++;
-  Job job;
-  job.sink = &sink;
-  job.processid = process.processid;
+  if (!id) {
+    // slurmctld is away (restart, failover): keep the process and submit it when Slurm is back.
+    spdlog::warn("process {}: cannot submit to Slurm now, retrying: {}", process.processid, id.error().message);
+    note(job, fmt::format("Slurm is not reachable ({}); retrying the submission", id.error().message));
+    job.retry_noted = true;
+    job.queued = std::move(request);
+    jobs_.emplace(handle, std::move(job));
+    enqueue(handle, now + config_.poll_interval);
+    ++submitted_;
+    return handle;
+  }
   job.id = *id;
   job.out.path = resolve_output_path(request.std_out, *id);
   job.err.path = resolve_output_path(request.std_err, *id);
-  job.submitted = config_.now();
   spdlog::info("process {}: submitted as Slurm job {} ({})", process.processid, *id, api_->name());
   note(job, fmt::format("submitted as Slurm job {}", *id));
   jobs_.emplace(handle, std::move(job));
   ++submitted_;
   return handle;
+}
+
+void SlurmBackend::enqueue(JobHandle handle, Clock::time_point due) {
+  Batch& batch = batches_[array_key(*jobs_.at(handle).queued)];
+  if (batch.handles.empty() || due < batch.due) batch.due = due;
+  batch.handles.push_back(handle);
 }
 
 Status SlurmBackend::cancel(JobHandle handle, std::string reason) {
@@ -191,22 +207,23 @@ std::string SlurmBackend::label(const Job& job) const {
 }
 
 void SlurmBackend::flush_batches(Clock::time_point now, bool all) {
+  const std::size_t chunk = static_cast<std::size_t>(std::max(config_.array_max, 1));
+  std::vector<std::vector<JobHandle>> due;
   for (auto it = batches_.begin(); it != batches_.end();) {
-    const bool due = all || now - it->second.opened >= config_.array_window ||
-                     it->second.handles.size() >= static_cast<std::size_t>(config_.array_max);
-    if (!due) {
+    if (!all && now < it->second.due && it->second.handles.size() < chunk) {
       ++it;
       continue;
     }
-    auto handles = std::move(it->second.handles);
-    it = batches_.erase(it);
     // A batch larger than array_max (several submits between two polls) becomes several arrays.
-    for (std::size_t start = 0; start < handles.size(); start += static_cast<std::size_t>(config_.array_max)) {
-      auto end = std::min(handles.size(), start + static_cast<std::size_t>(config_.array_max));
-      submit_batch(std::vector<JobHandle>(handles.begin() + static_cast<std::ptrdiff_t>(start),
-                                          handles.begin() + static_cast<std::ptrdiff_t>(end)));
+    auto& handles = it->second.handles;
+    for (std::size_t start = 0; start < handles.size(); start += chunk) {
+      auto end = std::min(handles.size(), start + chunk);
+      due.emplace_back(handles.begin() + static_cast<std::ptrdiff_t>(start),
+                       handles.begin() + static_cast<std::ptrdiff_t>(end));
     }
+    it = batches_.erase(it);
   }
+  for (auto& handles : due) submit_batch(std::move(handles), now);
 }
 
 Result<SlurmJobId> SlurmBackend::write_array_map(const std::vector<ArrayMember>& members) {
@@ -221,7 +238,7 @@ Result<SlurmJobId> SlurmBackend::write_array_map(const std::vector<ArrayMember>&
   return SlurmJobId{0};
 }
 
-void SlurmBackend::submit_batch(std::vector<JobHandle> handles) {
+void SlurmBackend::submit_batch(std::vector<JobHandle> handles, Clock::time_point now) {
   std::vector<ArrayMember> members;
   std::vector<JobHandle> live;
   for (JobHandle h : handles) {
@@ -246,6 +263,14 @@ void SlurmBackend::submit_batch(std::vector<JobHandle> handles) {
   for (std::size_t i = 0; i < live.size(); ++i) {
     auto it = jobs_.find(live[i]);
     Job& job = it->second;
+    if (!id && transient(id.error()) && now < job.submit_deadline) {
+      // slurmctld is away (restart, failover): the batch goes again after a poll interval.
+      if (i == 0) spdlog::warn("cannot submit {} process(es) to Slurm now, retrying: {}", live.size(), id.error().message);
+      if (!job.retry_noted) note(job, fmt::format("Slurm is not reachable ({}); retrying the submission", id.error().message));
+      job.retry_noted = true;
+      enqueue(live[i], now + config_.poll_interval);
+      continue;
+    }
     job.queued.reset();
     if (!id) {
       JobResult refused;
@@ -284,7 +309,7 @@ Status SlurmBackend::poll(std::chrono::milliseconds timeout) {
     timeout = std::min(timeout, std::max(until_query, std::chrono::milliseconds(0)));
   }
   for (const auto& [key, batch] : batches_) {
-    auto until_flush = std::chrono::ceil<std::chrono::milliseconds>(batch.opened + config_.array_window - now);
+    auto until_flush = std::chrono::ceil<std::chrono::milliseconds>(batch.due - now);
     timeout = std::min(timeout, std::max(until_flush, std::chrono::milliseconds(0)));
   }
   if (timeout.count() > 0) {

@@ -37,6 +37,9 @@ struct SlurmBackendConfig {
   // at most array_max tasks, one sbatch for many processes. 0 or 1: one job per process.
   int array_max = 0;
   std::chrono::milliseconds array_window{500};
+  // While slurmctld cannot be reached (restart, failover), a submission is retried every poll
+  // interval for this long before the process is failed with Slurm's error.
+  std::chrono::milliseconds submit_retry{120'000};
   // Injected for tests; default std::chrono::steady_clock::now.
   std::function<std::chrono::steady_clock::time_point()> now;
 };
@@ -74,7 +77,9 @@ class SlurmBackend final : public Backend {
     SlurmJobId id = 0;                   // the job, or the array job; 0 while queued for an array
     std::optional<std::uint32_t> task;   // the array task running this process
     std::string array_token;             // its array's token (array_map_path), for cleaning up
-    std::optional<SlurmJobRequest> queued;  // translated, waiting for its array to be submitted
+    std::optional<SlurmJobRequest> queued;  // translated, waiting for its array or a retry
+    Clock::time_point submit_deadline;      // retries of a failed submission stop here
+    bool retry_noted = false;               // the process log already says we are retrying
     Tail out;
     Tail err;
     OutputCapture capture;
@@ -91,13 +96,15 @@ class SlurmBackend final : public Backend {
 
   struct Batch {
     std::vector<JobHandle> handles;
-    Clock::time_point opened;
+    Clock::time_point due;  // submitted at this time at the latest (earlier when full)
   };
 
   SlurmBackend(SlurmBackendConfig config, std::unique_ptr<SlurmApi> api);
   // Submits the batches whose window has passed (or that are full), one array job each.
   void flush_batches(Clock::time_point now, bool all);
-  void submit_batch(std::vector<JobHandle> handles);
+  void submit_batch(std::vector<JobHandle> handles, Clock::time_point now);
+  // Queues a translated job for submission at `due` (with its compatible ones, for arrays).
+  void enqueue(JobHandle handle, Clock::time_point due);
   Result<SlurmJobId> write_array_map(const std::vector<ArrayMember>& members);
   Status kill(Job& job);
   std::string label(const Job& job) const;

@@ -324,6 +324,27 @@ TEST_P(SlurmExecutorTest, RestartedExecutorReattachesToItsRunningJob) {
   EXPECT_NE(logs_of(p.processid).find("following Slurm job"), std::string::npos);
 }
 
+TEST_P(SlurmExecutorTest, SubmissionWaitsForARestartingSlurmctld) {
+  start_executor();
+  // Slurm goes away only once the executor runs (at start it waits for Slurm to answer).
+  ASSERT_TRUE(eventually([&] { return executor_log().find("registered executor") != std::string::npos; }, 60s))
+      << executor_log();
+  const std::string dir = SlurmCluster::dir();
+  std::string pid = capture("cat " + dir + "/slurmctld.pid");
+  pid = pid.substr(0, pid.find_first_not_of("0123456789"));
+  ASSERT_FALSE(pid.empty());
+  capture("kill " + pid + "; for i in $(seq 100); do kill -0 " + pid + " 2>/dev/null || break; sleep 0.1; done");
+  auto p = submit("echo", {"after the restart"});
+  EXPECT_TRUE(eventually([&] { return logs_of(p.processid).find("Slurm is not reachable") != std::string::npos; }, 60s))
+      << executor_log();
+  int status = 0;
+  capture("slurmctld -f " + dir + "/slurm.conf 2>&1", &status);
+  ASSERT_EQ(status, 0);
+  auto done = wait_final(p.processid, 90s);
+  EXPECT_EQ(done.state, model::ProcessState::Success) << executor_log();
+  EXPECT_EQ(done.out, (boost::json::array{"after the restart"}));
+}
+
 TEST_P(SlurmExecutorTest, WalltimeEndsTheJobWithTimeout) {
   start_executor();
   // Slurm's limits are whole minutes (61 s becomes 2 min; 60 s is the shortest): 1 minute, and

@@ -21,6 +21,11 @@ namespace fs = std::filesystem;
 struct FakeSlurm final : SlurmApi {
   std::string_view name() const override { return "fake"; }
   Result<SlurmJobId> submit(const SlurmJobRequest& request) override {
+    if (submit_failures > 0) {
+      --submit_failures;
+      return fail(submit_error, "Slurm refused the batch job: {}",
+                  submit_error == ErrorCode::Unavailable ? "Unable to contact slurm controller" : "Invalid partition name specified");
+    }
     submitted.push_back(request);
     const SlurmJobId id = next_id++;
     jobs[id] = JobStatus{id, JobState::Pending, "PENDING", "None", std::nullopt, "", request.comment};
@@ -90,6 +95,8 @@ struct FakeSlurm final : SlurmApi {
   int accounting_queries = 0;
   bool down = false;
   bool kill_fails = false;
+  int submit_failures = 0;
+  ErrorCode submit_error = ErrorCode::Unavailable;
 };
 
 struct RecordingSink final : JobSink {
@@ -356,6 +363,49 @@ TEST_F(SlurmBackendTest, SinksHearFromTheBackendOnlyInsidePoll) {
   ASSERT_TRUE(backend_->poll(0ms));
   EXPECT_TRUE(sink.logged("slurm: submitted as Slurm job 100"));
   EXPECT_TRUE(sink.logged("slurm: cancelling Slurm job 100: stop"));
+}
+
+TEST_F(SlurmBackendTest, SubmissionIsRetriedWhileSlurmIsUnreachable) {
+  RecordingSink sink;
+  slurm_->submit_failures = 2;
+  auto handle = backend_->submit(process("p1"), sink);
+  ASSERT_TRUE(handle) << "a slurmctld restart must not fail the process";
+  tick();
+  EXPECT_TRUE(slurm_->submitted.empty());
+  tick();
+  ASSERT_EQ(slurm_->submitted.size(), 1u);
+  EXPECT_TRUE(sink.logged("Slurm is not reachable (Slurm refused the batch job: Unable to contact slurm controller)"));
+  EXPECT_TRUE(sink.logged("submitted as Slurm job 100"));
+  EXPECT_EQ(std::count_if(sink.lines.begin(), sink.lines.end(),
+                          [](const auto& l) { return l.find("not reachable") != std::string::npos; }),
+            1);
+  slurm_->set(100, JobState::Completed, 0);
+  tick();
+  ASSERT_TRUE(sink.result);
+  EXPECT_TRUE(sink.result->success);
+}
+
+TEST_F(SlurmBackendTest, SubmissionRetriesEndAfterTheRetryWindow) {
+  RecordingSink sink;
+  slurm_->submit_failures = 1000;
+  ASSERT_TRUE(backend_->submit(process("p1"), sink));
+  for (int i = 0; i < 59 && !sink.result; ++i) tick();
+  EXPECT_FALSE(sink.result) << "gave up before the retry window of 120 s";
+  tick();
+  tick();
+  ASSERT_TRUE(sink.result);
+  EXPECT_FALSE(sink.result->success);
+  EXPECT_NE(sink.result->errors[0].find("Unable to contact slurm controller"), std::string::npos) << sink.result->errors[0];
+}
+
+TEST_F(SlurmBackendTest, SubmissionRefusedBySlurmFailsAtOnce) {
+  RecordingSink sink;
+  slurm_->submit_failures = 1;
+  slurm_->submit_error = ErrorCode::BadRequest;
+  auto handle = backend_->submit(process("p1"), sink);
+  ASSERT_FALSE(handle);
+  EXPECT_EQ(handle.error().message,
+            "Slurm did not accept the job of process p1: Slurm refused the batch job: Invalid partition name specified");
 }
 
 TEST_F(SlurmBackendTest, RefusedTranslationNeverReachesSlurm) {
