@@ -22,6 +22,11 @@
 
 namespace colonies::executors::slurm {
 
+// Slurm is away (Unavailable, Timeout) rather than refusing a request: worth retrying.
+inline bool slurm_unreachable(const Error& error) {
+  return error.code == ErrorCode::Unavailable || error.code == ErrorCode::Timeout;
+}
+
 // Creates the site's work and output directories (Unavailable naming the one that fails).
 Status make_directories(const SiteConfig& site);
 
