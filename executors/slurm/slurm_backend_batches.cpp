@@ -1,6 +1,8 @@
 // SlurmBackend, the submission side of arrays and retries (see slurm_backend.hpp): translated
 // jobs waiting in batches (compatible processes for a job array, or a submission to retry while
 // slurmctld is away) and the submission of a batch as one job or one array job.
+#include "executors/slurm/slurm_backend.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -8,8 +10,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-
-#include "executors/slurm/slurm_backend.hpp"
 
 namespace colonies::executors::slurm {
 
