@@ -14,9 +14,9 @@
 #include <spdlog/spdlog.h>
 
 #include "core/model/resources.hpp"
-#include "executors/common/runtime.hpp"
-#include "executors/slurm/cli_api.hpp"
+#include "executors/common/daemon.hpp"
 #include "adapters/crypto/sodium_crypto.hpp"
+#include "executors/slurm/cli_api.hpp"
 #include "executors/slurm/libslurm_api.hpp"
 #include "executors/slurm/pilot.hpp"
 #include "executors/slurm/slurm_backend.hpp"
@@ -49,9 +49,9 @@ int main(int argc, char** argv) {
   rc.max_jobs = 100;
   slurm::SlurmBackendConfig bc;
   bc.site.workdir = "";
-  std::string transport = "libslurm", gres_style = "gres", log_level = "info", tls_ca, cpu, mem;
-  bool tls_insecure = false;
-  int grace_s = 30, poll_interval_ms = 2000, cli_timeout_s = 30, forgotten_grace_s = 120;
+  std::string transport = "libslurm", gres_style = "gres", cpu, mem;
+  DaemonOptions daemon;
+  int poll_interval_ms = 2000, cli_timeout_s = 30, forgotten_grace_s = 120;
   std::int64_t default_walltime_s = 0;
 
   CLI::App app{
@@ -59,26 +59,10 @@ int main(int argc, char** argv) {
       "(funcname = program, args = its arguments, every value shell-quoted; conditions become nodes, tasks, "
       "CPUs, memory, GPUs and the time limit). Site settings come from flags, COLONIES_* variables or a TOML file "
       "given with --config (keys = long option names). See docs/executor-slurm.md."};
-  app.set_config("--config", "", "TOML file with any of the options below (e.g. docs/examples/slurm-executor.toml)");
-  app.add_option("--host", rc.server.host, "Colonies server host")->envname("COLONIES_SERVER_HOST")->capture_default_str();
-  app.add_option("--port", rc.server.port, "Colonies server HTTP port")->envname("COLONIES_SERVER_HTTP_PORT")->capture_default_str();
-  app.add_flag("--tls", rc.server.tls, "Use HTTPS")->envname("COLONIES_TLS");
-  app.add_option("--tls-ca-file", tls_ca, "Extra trusted CA certificate (PEM) for --tls")->envname("COLONIES_TLS_CA_FILE");
-  app.add_flag("--tls-insecure", tls_insecure, "Do not verify the server certificate (testing only)")->envname("COLONIES_TLS_INSECURE");
-  app.add_option("--colony", rc.colony_name, "Colony to pull processes from")->envname("COLONIES_COLONY_NAME");
-  app.add_option("--name", rc.executor_name,
-                 "Executor name, unique in the colony; also marks this executor's Slurm jobs (job comment) for reattach")
-      ->envname("COLONIES_EXECUTOR_NAME")->capture_default_str();
-  app.add_option("--type", rc.executor_type, "Executor type that processes target (conditions.executortype)")
-      ->envname("COLONIES_EXECUTOR_TYPE")->capture_default_str();
-  app.add_option("--location", rc.location, "Location name of this executor")->envname("COLONIES_EXECUTOR_LOCATION");
-  app.add_option("--prvkey", rc.executor_prvkey,
-                 "Executor private key, 64 hex (prefer the environment: flags show in `ps`; COLONIES_PRVKEY also works)")
-      ->envname("COLONIES_EXECUTOR_PRVKEY");
-  app.add_option("--colony-prvkey", rc.colony_prvkey, "Colony owner's private key: register and approve this executor at start")
-      ->envname("COLONIES_COLONY_PRVKEY");
-  app.add_option("--max-jobs", rc.max_jobs, "Slurm jobs in flight at once (pending or running)")
-      ->envname("COLONIES_EXECUTOR_MAX_JOBS")->capture_default_str()->check(CLI::Range(1, 100000));
+  add_daemon_options(app, rc, daemon);
+  app.get_option("--name")->description(
+      "Executor name, unique in the colony; also marks this executor's Slurm jobs (job comment) for reattach");
+  app.get_option("--max-jobs")->description("Slurm jobs in flight at once (pending or running)");
   app.add_option("--cpu", cpu, "Advertise this CPU capacity (e.g. 256) so the server assigns only what fits; default: none")
       ->envname("COLONIES_EXECUTOR_CORES");
   app.add_option("--mem", mem, "Advertise this memory capacity (e.g. 1Ti); default: none")->envname("COLONIES_EXECUTOR_MEM");
@@ -129,12 +113,6 @@ int main(int argc, char** argv) {
   app.add_option("--forgotten-grace", forgotten_grace_s,
                  "Seconds to wait for accounting (sacct) to know a job slurmctld forgot before its outcome is unknown")
       ->capture_default_str()->check(CLI::Range(1, 86400));
-  app.add_option("--poll-timeout", rc.poll_timeout_s, "Seconds of each assign long-poll (also the idle heartbeat)")
-      ->capture_default_str()->check(CLI::Range(1, 3600));
-  app.add_option("--grace", grace_s, "Seconds running jobs may finish after SIGTERM before they are cancelled")
-      ->capture_default_str()->check(CLI::Range(0, 7 * 86400));
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
-      ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   slurm::PilotConfig pilot;
   pilot.pilots = 0;
   std::string pilot_host;
@@ -159,13 +137,7 @@ int main(int argc, char** argv) {
               << slurm::built_libslurm_version() << "\n";
     return 0;
   }
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  if (rc.executor_prvkey.empty()) {
-    if (const char* key = std::getenv("COLONIES_PRVKEY")) rc.executor_prvkey = key;
-  }
-  rc.server.tls_verify = !tls_insecure;
-  rc.server.ca_file = tls_ca;
-  rc.shutdown_grace = std::chrono::seconds(grace_s);
+  apply_daemon_options(rc, daemon);
   if (bc.site.workdir.empty()) return usage_error("no --workdir: give a directory on a file system the Slurm nodes share");
   if (bc.site.output_dir.empty()) bc.site.output_dir = bc.site.workdir + "/output";
   bc.site.executor_name = rc.executor_name;
@@ -284,33 +256,5 @@ int main(int argc, char** argv) {
   spdlog::info("Slurm executor {} ({} transport), jobs in {}, output in {}", rc.executor_name, transport,
                bc.site.workdir, bc.site.output_dir);
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
-  Runtime runtime(rc, std::move(*backend));
-  std::atomic<bool> finished{false};
-  std::thread signals([&] {
-    int received = 0;
-    const timespec tick{0, 200'000'000};
-    while (!finished.load()) {
-      int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
-      if (sig <= 0) continue;
-      ++received;
-      spdlog::info("received {}{}", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                   received == 1 ? ": letting Slurm jobs finish (send again to cancel them now)" : ": cancelling now");
-      runtime.request_stop(received > 1);
-    }
-  });
-  Status result = runtime.run();
-  finished = true;
-  signals.join();
-  if (!result) {
-    spdlog::error("{}", result.error().message);
-    return 1;
-  }
-  return 0;
+  return run_until_stopped(rc, std::move(*backend), "leaving running Slurm jobs to the next start");
 }

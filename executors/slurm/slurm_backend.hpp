@@ -63,6 +63,9 @@ class SlurmBackend final : public Backend {
   // A failing scancel is retried at every poll until Slurm takes it.
   Status cancel(JobHandle handle, std::string reason) override;
   Result<std::vector<ReattachedJob>> reattach(const std::function<JobSink&(const std::string&)>& sink_for) override;
+  // Slurm jobs run whether the executor runs or not: a graceful stop leaves them to the next
+  // start, which finds them by their comment (reattach).
+  bool jobs_outlive_executor() const override { return true; }
   BackendStats stats() const override;
   void wake() override;
 

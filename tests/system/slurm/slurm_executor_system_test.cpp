@@ -150,7 +150,7 @@ class SlurmExecutorTest : public ::testing::TestWithParam<std::string> {
     std::vector<std::string> args{SLURM_EXECUTOR_PATH, "--host", "127.0.0.1", "--port", std::to_string(server_->port()),
                                   "--colony", kColony, "--name", type_ + "-exec", "--type", type_,
                                   "--workdir", work_.string(), "--transport", GetParam(),
-                                  "--poll-interval-ms", "300", "--poll-timeout", "1", "--grace", "2",
+                                  "--poll-interval-ms", "300", "--poll-timeout", "1", "--spool-dir", (work_ / "spool").string(),
                                   "--forgotten-grace", "10", "--log-level", "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
