@@ -93,7 +93,8 @@ int run(const server::Config& config) {
   broker_options.retention_s = config.retention ? config.retention_policy_s : 0;
   broker_options.generator_checker_period_ms = config.generator_checker_period_ms;
   ports::SystemRandom random;
-  cluster::SingleServer leadership;  // until high availability: this server alone, always leading
+  cluster::SingleServer leadership(config.server_id.empty() ? "coloniesd" : config.server_id,
+                                   fmt::format("http://{}:{}", config.host, config.port));
   server::api::Broker broker(
       server::api::BrokerDeps{*store->store, commits, crypto, clock, ids,
                               [&blocking](std::function<void()> work) { asio::post(blocking, std::move(work)); },

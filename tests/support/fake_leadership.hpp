@@ -11,7 +11,14 @@ namespace colonies::testing {
 class FakeLeadership final : public ports::LeaderElection {
  public:
   bool is_leader() const override { return leader_.load(); }
-  std::int64_t epoch() const override { return epoch_.load(); }
+  std::int64_t epoch() const override { return leader_.load() ? epoch_.load() : 0; }
+  std::optional<ports::ClusterMember> leader() const override {
+    if (!leader_.load()) return std::nullopt;
+    return ports::ClusterMember{"test", "http://127.0.0.1:0", true};
+  }
+  Result<std::vector<ports::ClusterMember>> members() const override {
+    return std::vector<ports::ClusterMember>{ports::ClusterMember{"test", "http://127.0.0.1:0", leader_.load()}};
+  }
   // Gaining leadership starts a new epoch.
   void set_leader(bool leader) {
     if (leader && !leader_.load()) ++epoch_;
