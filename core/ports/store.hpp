@@ -180,6 +180,20 @@ class Store {
   // BadRequest (a mutation fails check_mutation in store_checks.hpp, e.g. an empty key).
   virtual Status apply(std::span<const Mutation> batch) = 0;
 
+  // High availability (docs/ha.md). A server that has just become leader claims the store for
+  // its `epoch` (larger than every earlier leader's, see LeaderElection::epoch); from then on
+  // each apply() first checks that no server has claimed a larger epoch since, and fails with
+  // Conflict if one has (nothing of the batch is applied, and fenced() turns true: this server
+  // must stop writing for good). Errors of claim_epoch: Conflict (a larger epoch holds the
+  // store already), Unavailable, BadRequest (a store that cannot be shared, such as SQLite).
+  virtual Status claim_epoch(std::int64_t epoch, const std::string& holder) {
+    (void)epoch;
+    (void)holder;
+    return fail(ErrorCode::BadRequest, "this store cannot be shared by several servers; high availability needs PostgreSQL");
+  }
+  // True once apply() found this server fenced off by a larger epoch. Thread-safe.
+  virtual bool fenced() const { return false; }
+
   // The remaining methods read committed state. They are thread-safe, may run concurrently
   // with apply() and with each other, and may block on disk I/O: never call them from an
   // io_context thread. Errors: Unavailable.

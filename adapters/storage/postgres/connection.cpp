@@ -168,6 +168,9 @@ Error Connection::error_from(PGresult* result, std::string_view sql) {
   if (lost || sqlstate.empty() || transient(sqlstate)) {
     return Error{ErrorCode::Unavailable, fmt::format("{}: {}", name_, message)};
   }
+  if (sqlstate == "CF001") {  // colonies_check_epoch(): another server leads now (0002_cluster_fence.sql)
+    return Error{ErrorCode::Conflict, fmt::format("{}: {}", name_, message)};
+  }
   if (sqlstate.starts_with("23")) {  // integrity constraint violation: the batch itself is wrong
     return Error{ErrorCode::BadRequest, fmt::format("{}: {} (in: {})", name_, message, first_line)};
   }

@@ -3,6 +3,7 @@
 // lives in postgres_writes.cpp and postgres_reads.cpp, libpq in connection.cpp.
 #include "adapters/storage/postgres/postgres_store.hpp"
 
+#include <chrono>
 #include <exception>
 
 #include "adapters/storage/postgres/connection.hpp"
@@ -24,6 +25,11 @@ auto guarded(std::string_view what, F&& body) -> decltype(body()) {
   } catch (...) {
     return fail(ErrorCode::Internal, "PostgresStore::{}: unknown exception", what);
   }
+}
+
+std::int64_t unix_ns_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -90,7 +96,36 @@ Status PostgresStore::apply(std::span<const ports::Mutation> batch) {
     if (batch.empty()) return ok();
     COLONIES_TRY(statements, postgres::statements_for(batch));
     std::lock_guard lock(writer_mutex_);
-    return writer_->run_transaction(statements);
+    if (fenced_.load()) {
+      return fail(ErrorCode::Conflict, "fenced: another server leads with a larger epoch; this one no longer writes");
+    }
+    if (epoch_ > 0) {
+      // First in the transaction, so a deposed leader's batch aborts before it changes anything.
+      statements.insert(statements.begin(), postgres::Statement{postgres::kCheckEpoch, postgres::Params(epoch_)});
+    }
+    Status applied = writer_->run_transaction(statements);
+    if (!applied && applied.error().code == ErrorCode::Conflict) fenced_ = true;  // only the epoch check says Conflict
+    return applied;
+  });
+}
+
+Status PostgresStore::claim_epoch(std::int64_t epoch, const std::string& holder) {
+  return guarded("claim_epoch", [&]() -> Status {
+    if (epoch <= 0) return fail(ErrorCode::BadRequest, "a leader's epoch is positive, got {}", epoch);
+    std::lock_guard lock(writer_mutex_);
+    // Waits for the share lock of a transaction of the previous leader still in flight, so that
+    // every write of the old epoch commits before the claim, and none after it.
+    COLONIES_TRY(rows, writer_->query(postgres::kClaimEpoch,
+                                      postgres::Params(epoch, holder, unix_ns_now())));
+    if (rows.size() == 0) {
+      COLONIES_TRY(current, writer_->query("SELECT epoch, holder FROM cluster_fence WHERE id = 1"));
+      return fail(ErrorCode::Conflict, "cannot lead with epoch {}: {} holds the store with epoch {}", epoch,
+                  current.size() > 0 ? std::string(current.text(0, 1)) : std::string("?"),
+                  current.size() > 0 ? std::string(current.text(0, 0)) : std::string("?"));
+    }
+    epoch_ = epoch;
+    fenced_ = false;
+    return ok();
   });
 }
 

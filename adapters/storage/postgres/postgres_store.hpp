@@ -5,6 +5,7 @@
 // (the commit queue retries, reads answer 503). Not a cache: the server keeps its working set.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,8 @@ class PostgresStore final : public ports::Store {
   ~PostgresStore() override;
 
   Status apply(std::span<const ports::Mutation> batch) override;
+  Status claim_epoch(std::int64_t epoch, const std::string& holder) override;
+  bool fenced() const override { return fenced_.load(); }
   Result<ports::Snapshot> load() override;
   Result<std::optional<model::Process>> get_process(const std::string& processid) override;
   Result<std::vector<model::Process>> list_processes(const ports::ProcessFilter& filter) override;
@@ -80,6 +83,10 @@ class PostgresStore final : public ports::Store {
 
   std::mutex writer_mutex_;  // apply() has one caller by contract; this makes misuse harmless
   std::unique_ptr<postgres::Connection> writer_;
+  // High availability: the epoch every transaction checks (0: not claimed, no check), and
+  // whether a check failed (guarded by writer_mutex_ / atomic).
+  std::int64_t epoch_ = 0;
+  std::atomic<bool> fenced_{false};
 
   std::mutex readers_mutex_;
   std::condition_variable reader_returned_;

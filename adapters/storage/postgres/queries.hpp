@@ -14,6 +14,12 @@
 
 namespace colonies::storage::postgres {
 
+// High availability (migration 0002): the check that starts every transaction of a leader, and
+// the claim of a new leader (a row only when `epoch` is larger than the stored one).
+inline constexpr std::string_view kCheckEpoch = "SELECT colonies_check_epoch($1)";
+inline constexpr std::string_view kClaimEpoch =
+    "UPDATE cluster_fence SET epoch = $1, holder = $2, since = $3 WHERE id = 1 AND epoch < $1 RETURNING epoch";
+
 // The statements that apply `batch` in order. Errors: BadRequest (a mutation fails
 // check_mutation).
 Result<std::vector<Statement>> statements_for(std::span<const ports::Mutation> batch);

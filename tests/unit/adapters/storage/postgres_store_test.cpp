@@ -153,5 +153,49 @@ TEST_F(PostgresStoreTest, ReconnectsByItselfAfterTheDatabaseRestarts) {
   }));
 }
 
+// High availability: two servers on one database. The second leader's claim fences the first,
+// whose next batch fails whole and leaves fenced() on for good.
+TEST_F(PostgresStoreTest, ALargerEpochFencesTheDeposedLeadersWrites) {
+  auto old_leader = open();
+  auto new_leader = open();
+  ASSERT_TRUE(old_leader && new_leader);
+  ASSERT_TRUE((*old_leader)->claim_epoch(7, "node-a"));
+  ASSERT_TRUE((*old_leader)->apply(std::vector<ports::Mutation>{m::PutColony{make_colony("c1")}}));
+  EXPECT_EQ(query("SELECT holder || ':' || epoch FROM cluster_fence"), "node-a:7");
+
+  ASSERT_TRUE((*new_leader)->claim_epoch(9, "node-b"));
+  std::vector<ports::Mutation> late{m::PutProcess{make_process("c1", hex_id(1))}};
+  auto refused = (*old_leader)->apply(late);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::Conflict);
+  EXPECT_NE(refused.error().message.find("fenced: this server led epoch 7, but node-b now holds the store with epoch 9"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_TRUE((*old_leader)->fenced());
+  EXPECT_EQ(query("SELECT count(*) FROM processes"), "0");
+  // Still fenced without asking the database again.
+  EXPECT_FALSE((*old_leader)->apply(late));
+  // The new leader writes.
+  ASSERT_TRUE((*new_leader)->apply(late));
+  EXPECT_FALSE((*new_leader)->fenced());
+  EXPECT_EQ(query("SELECT count(*) FROM processes"), "1");
+}
+
+TEST_F(PostgresStoreTest, AClaimWithAnEpochNotLargerThanTheStoredOneIsRefused) {
+  auto a = open();
+  auto b = open();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE((*a)->claim_epoch(12, "node-a"));
+  auto stale = (*b)->claim_epoch(12, "node-b");
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, ErrorCode::Conflict);
+  EXPECT_NE(stale.error().message.find("cannot lead with epoch 12: node-a holds the store with epoch 12"),
+            std::string::npos)
+      << stale.error().message;
+  EXPECT_FALSE((*b)->claim_epoch(0, "node-b"));
+  // A store that never claimed writes without a check (a single server).
+  ASSERT_TRUE((*b)->apply(std::vector<ports::Mutation>{m::PutColony{make_colony("c1")}}));
+}
+
 }  // namespace
 }  // namespace colonies::storage::test
