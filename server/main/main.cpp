@@ -24,6 +24,7 @@
 #include "server/api/broker.hpp"
 #include "server/commit/commit_queue.hpp"
 #include "server/main/config.hpp"
+#include "server/main/node.hpp"
 #include "server/main/ws_bridge.hpp"
 
 namespace asio = boost::asio;
@@ -95,13 +96,14 @@ int run(const server::Config& config) {
   ports::SystemRandom random;
   cluster::SingleServer leadership(config.server_id.empty() ? "coloniesd" : config.server_id,
                                    fmt::format("http://{}:{}", config.host, config.port));
-  server::api::Broker broker(
-      server::api::BrokerDeps{*store->store, commits, crypto, clock, ids,
-                              [&blocking](std::function<void()> work) { asio::post(blocking, std::move(work)); },
-                              leadership, random},
-      broker_options);
-  if (auto loaded = broker.load(config.server_id); !loaded) {
-    spdlog::error("cannot load state: {}", loaded.error().message);
+  server::NodeOptions node_options;
+  node_options.initial_server_id = config.server_id;
+  server::Node node(server::api::BrokerDeps{*store->store, commits, crypto, clock, ids,
+                                            [&blocking](std::function<void()> work) { asio::post(blocking, std::move(work)); },
+                                            leadership, random},
+                    broker_options, node_options, io);
+  if (auto started = node.start(); !started) {
+    spdlog::error("cannot load state: {}", started.error().message);
     return 1;
   }
 
@@ -118,35 +120,23 @@ int run(const server::Config& config) {
       io, http_options, [&](transport::HttpRequest request, transport::Responder respond) {
         if (request.target == "/api" && request.method == "POST") {
           auto alive = request.is_open;
-          broker.handle(std::move(request.body), [&io, respond](server::api::ApiReply reply) {
-            // Encoding happens on an I/O thread, not on the commit thread that may call this.
-            asio::post(io, [respond, reply = std::move(reply)] {
-              transport::HttpResponse response;
-              response.status = reply.status;
-              response.body =
-                  reply.payloadtype == "error"
-                      ? protocol::encode_error_reply(reply.status, reply.payload.at("message").as_string())
-                      : protocol::encode_reply(reply.payloadtype, reply.payload);
-              respond(std::move(response));
-            });
+          node.handle(std::move(request.body), [respond](server::EncodedReply reply) {
+            transport::HttpResponse response;
+            response.status = reply.status;
+            response.body = std::move(reply.body);
+            respond(std::move(response));
           }, std::move(alive));
           return;
         }
         if (request.target == "/health" && request.method == "GET") {
-          auto counters = broker.counters();
-          const bool healthy = broker.healthy();
-          respond(json_response(healthy ? 200 : 503,
-                                boost::json::object{{"status", healthy ? "ok" : "storage unavailable"},
-                                                    {"leader", true},
-                                                    {"activeprocesses", counters.active_processes},
-                                                    {"queuedprocesses", counters.queued_processes},
-                                                    {"parkedassigns", counters.parked_assigns}}));
+          auto [healthy, body] = node.health();
+          respond(json_response(healthy ? 200 : 503, body));
           return;
         }
         respond(json_response(
             404, boost::json::object{{"error", "not found: use POST /api, GET /health or a WebSocket on /api/ws"}}));
       },
-      server::make_subscription_acceptor(broker));
+      server::make_subscription_acceptor(node));
   if (!http) {
     spdlog::error("cannot serve HTTP on {}:{}: {}", config.host, config.port, http.error().message);
     return 1;
@@ -160,7 +150,7 @@ int run(const server::Config& config) {
     ticker.expires_after(std::chrono::milliseconds(20));
     ticker.async_wait([&](const boost::system::error_code& error) {
       if (error) return;
-      broker.tick();
+      node.tick();
       schedule_tick();
     });
   };
@@ -185,7 +175,7 @@ int run(const server::Config& config) {
     spdlog::info("signal {} received: shutting down", signal);
     (*http)->stop();
     ticker.cancel();
-    broker.shutdown();
+    node.shutdown();
     // Flush pending commits (their replies are posted to io), then let io finish and stop.
     commits.stop();
     // Stop as soon as the last connection has its answer, or after 5 s at the latest.

@@ -42,13 +42,13 @@ class WsStream final : public realtime::Stream {
 
 }  // namespace
 
-transport::WsAcceptor make_subscription_acceptor(api::Broker& broker) {
-  return [&broker](std::shared_ptr<transport::WsConnection> connection, const transport::HttpRequest&) {
+transport::WsAcceptor make_subscription_acceptor(Node& node) {
+  return [&node](std::shared_ptr<transport::WsConnection> connection, const transport::HttpRequest&) {
     auto stream = std::make_shared<WsStream>(std::move(connection));
     // Frames of one connection arrive one at a time (its strand), so a plain flag is enough.
     auto subscribed = std::make_shared<bool>(false);
     transport::WsHandlers handlers;
-    handlers.on_text = [&broker, stream, subscribed](std::string text) {
+    handlers.on_text = [&node, stream, subscribed](std::string text) {
       if (*subscribed) {
         stream->send(protocol::encode_error_reply(
             400, "this connection already carries a subscription; open another connection for another one"));
@@ -56,9 +56,17 @@ transport::WsAcceptor make_subscription_acceptor(api::Broker& broker) {
         return;
       }
       *subscribed = true;
-      broker.subscribe(std::move(text), stream);
+      auto* broker = node.broker();
+      if (broker == nullptr) {
+        stream->send(protocol::encode_error_reply(503, node.not_leading_message()));
+        stream->end("not the leader");
+        return;
+      }
+      broker->subscribe(std::move(text), stream);
     };
-    handlers.on_closed = [&broker, stream] { broker.unsubscribe(stream.get()); };
+    handlers.on_closed = [&node, stream] {
+      if (auto* broker = node.broker()) broker->unsubscribe(stream.get());
+    };
     return handlers;
   };
 }

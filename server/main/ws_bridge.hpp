@@ -5,11 +5,12 @@
 #pragma once
 
 #include "adapters/transport/http/http_server.hpp"
-#include "server/api/broker.hpp"
+#include "server/main/node.hpp"
 
 namespace colonies::server {
 
-// The WsAcceptor for HttpServer::start: one subscription per connection.
-transport::WsAcceptor make_subscription_acceptor(api::Broker& broker);
+// The WsAcceptor for HttpServer::start: one subscription per connection, served by the node's
+// broker (a follower refuses it with 503 naming the leader: subscribe there).
+transport::WsAcceptor make_subscription_acceptor(Node& node);
 
 }  // namespace colonies::server
