@@ -37,6 +37,7 @@ int run(const std::vector<std::string>& args, CliEnvironment& env) {
 
   add_security_commands(app, ctx);
   add_server_commands(app, ctx);
+  add_cluster_commands(app, ctx);
   add_colony_commands(app, ctx);
   add_user_commands(app, ctx);
   add_executor_commands(app, ctx);

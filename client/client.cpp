@@ -101,6 +101,12 @@ Result<model::Statistics> Client::statistics() {
   return decode_one(msg::kGetStatistics, reply, model::statistics_from_json, "statistics");
 }
 
+Result<ClusterInfo> Client::cluster_info() {
+  COLONIES_TRY(reply, call(msg::kGetCluster, {}));
+  return decode_one(msg::kGetCluster, reply,
+                    [](const json::value& v, const std::string&) { return cluster_info_from_json(v); }, "cluster");
+}
+
 Status Client::change_server_id(const std::string& serverid) {
   COLONIES_CHECK(call(msg::kChangeServerId, {{"serverid", serverid}}));
   return ok();

@@ -140,6 +140,7 @@ class Client {
   Result<ServerInfo> server_info();    // unsigned
   Result<model::Statistics> statistics();  // server owner
   Status change_server_id(const std::string& serverid);  // server owner
+  Result<ClusterInfo> cluster_info();                   // server owner
 
   // ---- Colonies
   Result<model::Colony> add_colony(const model::Colony& colony);  // server owner

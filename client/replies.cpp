@@ -33,6 +33,24 @@ Result<ServerInfo> server_info_from_json(const json::value& v) {
   return info;
 }
 
+Result<ClusterInfo> cluster_info_from_json(const json::value& v) {
+  ClusterInfo info;
+  COLONIES_TRY(r, FieldReader::of(v, "cluster"));
+  COLONIES_CHECK(r.str("leader", info.leader));
+  COLONIES_CHECK(r.i64("epoch", info.epoch));
+  json::array members;
+  COLONIES_CHECK(r.array("members", members));
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    COLONIES_TRY(m, FieldReader::of(members[i], fmt::format("cluster.members[{}]", i)));
+    ClusterMemberInfo member;
+    COLONIES_CHECK(m.str("name", member.name));
+    COLONIES_CHECK(m.str("url", member.url));
+    COLONIES_CHECK(m.boolean("leader", member.leader));
+    info.members.push_back(std::move(member));
+  }
+  return info;
+}
+
 Result<PauseStatus> pause_status_from_json(const json::value& v) {
   PauseStatus status;
   COLONIES_TRY(r, FieldReader::of(v, "pausestatus"));

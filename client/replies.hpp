@@ -35,6 +35,18 @@ struct ServerInfo {
   std::vector<ServerBackend> backends;
 };
 
+// getclustermsg reply: the servers sharing the store, who leads and since which epoch.
+struct ClusterMemberInfo {
+  std::string name;
+  std::string url;
+  bool leader = false;
+};
+struct ClusterInfo {
+  std::vector<ClusterMemberInfo> members;
+  std::string leader;
+  std::int64_t epoch = 0;
+};
+
 // pausestatusreplymsg.
 struct PauseStatus {
   std::string colonyname;
@@ -44,5 +56,6 @@ struct PauseStatus {
 Result<VersionInfo> version_info_from_json(const json::value& v);
 Result<ServerInfo> server_info_from_json(const json::value& v);
 Result<PauseStatus> pause_status_from_json(const json::value& v);
+Result<ClusterInfo> cluster_info_from_json(const json::value& v);
 
 }  // namespace colonies::client

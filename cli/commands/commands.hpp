@@ -16,6 +16,7 @@ namespace colonies::cli {
 
 void add_security_commands(CLI::App& app, CommandContext& ctx);
 void add_server_commands(CLI::App& app, CommandContext& ctx);
+void add_cluster_commands(CLI::App& app, CommandContext& ctx);
 void add_colony_commands(CLI::App& app, CommandContext& ctx);
 void add_user_commands(CLI::App& app, CommandContext& ctx);
 void add_executor_commands(CLI::App& app, CommandContext& ctx);

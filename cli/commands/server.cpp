@@ -80,7 +80,34 @@ int change_id(CommandContext& ctx, const std::string& serverid) {
   return ctx.print(fmt::format("server ID changed to {}\n", serverid));
 }
 
+int cluster_info(CommandContext& ctx) {
+  auto client = ctx.client(KeyRole::ServerOwner);
+  if (!client) return ctx.usage(client.error());
+  auto info = client->cluster_info();
+  if (!info) return ctx.report(info.error(), *client);
+  if (ctx.settings.json) {
+    boost::json::array members;
+    for (const auto& m : info->members) members.push_back({{"name", m.name}, {"url", m.url}, {"leader", m.leader}});
+    return ctx.print_json(
+        boost::json::object{{"members", std::move(members)}, {"leader", info->leader}, {"epoch", info->epoch}});
+  }
+  KeyValues kv;
+  kv.add("leader", info->leader.empty() ? "(none elected)" : info->leader);
+  kv.add("epoch", std::to_string(info->epoch));
+  std::string text = kv.render();
+  Table table({"MEMBER", "URL", "ROLE"});
+  for (const auto& m : info->members) table.add_row({m.name, m.url, m.leader ? "leader" : "follower"});
+  text += "\n" + table.render();
+  return ctx.print(text);
+}
+
 }  // namespace
+
+void add_cluster_commands(CLI::App& app, CommandContext& ctx) {
+  CLI::App* group = add_group(app, "cluster", "Inspect the servers sharing one store (high availability)");
+  on_run(group->add_subcommand("info", "Members, the leader and its epoch (server owner)"), ctx,
+         [&ctx] { return cluster_info(ctx); });
+}
 
 void add_server_commands(CLI::App& app, CommandContext& ctx) {
   CLI::App* group = add_group(app, "server", "Start and inspect coloniesd");

@@ -11,6 +11,7 @@ inline constexpr std::string_view kVersion = "versionmsg";
 inline constexpr std::string_view kGetServerInfo = "getserverinfomsg";
 inline constexpr std::string_view kGetStatistics = "getstatisticsmsg";
 inline constexpr std::string_view kChangeServerId = "changeserveridmsg";
+inline constexpr std::string_view kGetCluster = "getclustermsg";
 // Colonies
 inline constexpr std::string_view kAddColony = "addcolonymsg";
 inline constexpr std::string_view kRemoveColony = "removecolonymsg";

@@ -47,6 +47,7 @@ void Broker::register_handlers() {
       {msg::kGetServerInfo, &Broker::on_server_info},
       {msg::kGetStatistics, &Broker::on_statistics},
       {msg::kChangeServerId, &Broker::on_change_server_id},
+      {msg::kGetCluster, &Broker::on_cluster},
       {msg::kAddColony, &Broker::on_add_colony},
       {msg::kRemoveColony, &Broker::on_remove_colony},
       {msg::kGetColony, &Broker::on_get_colony},

@@ -227,6 +227,7 @@ class Broker {
   void on_version(Call& call);
   void on_server_info(Call& call);
   void on_statistics(Call& call);
+  void on_cluster(Call& call);
   void on_change_server_id(Call& call);
   void on_add_colony(Call& call);
   void on_remove_colony(Call& call);

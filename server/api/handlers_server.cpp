@@ -69,6 +69,24 @@ void Broker::statistics(Call& call, const std::string& colony) {
 
 void Broker::on_statistics(Call& call) { statistics(call, ""); }
 
+void Broker::on_cluster(Call& call) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto s = auth::require_server_owner(registry_, call.caller); !s) return call.reply(error_reply(s.error()));
+  }
+  // Asking the coordinator for the members may block: off the io threads, like a store read.
+  read(call, [this]() -> Result<json::value> {
+    COLONIES_TRY(members, leadership_.members());
+    json::array list;
+    std::string leader;
+    for (const auto& m : members) {
+      if (m.leader) leader = m.name;
+      list.push_back(json::object{{"name", m.name}, {"url", m.url}, {"leader", m.leader}});
+    }
+    return json::object{{"members", std::move(list)}, {"leader", leader}, {"epoch", leadership_.epoch()}};
+  });
+}
+
 void Broker::on_colony_stats(Call& call) {
   std::string colony;
   if (auto s = FieldReader::of(call.payload).str("colonyname", colony); !s) return call.reply(error_reply(s.error()));

@@ -41,6 +41,7 @@ std::vector<MessageCase> cases() {
       {"version", [](Client& c) { (void)c.version(); }, "versionmsg", {"buildversion", "buildtime"}},
       {"server_info", [](Client& c) { (void)c.server_info(); }, "getserverinfomsg", {}},
       {"statistics", [](Client& c) { (void)c.statistics(); }, "getstatisticsmsg", {}},
+      {"cluster_info", [](Client& c) { (void)c.cluster_info(); }, "getclustermsg", {}},
       {"change_server_id", [](Client& c) { (void)c.change_server_id("s"); }, "changeserveridmsg", {"serverid"}},
       {"add_colony", [=](Client& c) { (void)c.add_colony(colony); }, "addcolonymsg", {"colony"}},
       {"remove_colony", [](Client& c) { (void)c.remove_colony("dev"); }, "removecolonymsg", {"colonyname"}},

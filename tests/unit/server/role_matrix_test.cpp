@@ -199,6 +199,7 @@ const std::map<std::string, Rule>& rules() {
       {"versionmsg", {kAnyone, nothing}},
       {"getserverinfomsg", {kAnyone, nothing}},
       {"getstatisticsmsg", {kServer, nothing}},
+      {"getclustermsg", {kServer, nothing}},
       {"changeserveridmsg", {kServer, [](World& w, Role) { return json::object{{"serverid", w.fresh_id()}}; }}},
       {"addcolonymsg",
        {kServer,
