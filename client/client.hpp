@@ -39,6 +39,10 @@ struct ClientConfig {
   std::chrono::milliseconds request_timeout{30'000};
   // Added to a long-poll's own timeout (assign) so that the server answers before we give up.
   std::chrono::milliseconds long_poll_margin{10'000};
+  // subscribe_processes and wait_for_process subscribe again when their subscription is cut by
+  // a failover (the server relaying it lost its leader, or no leader is elected yet) and keep
+  // trying for this long before they report Unavailable. 0 turns it off.
+  std::chrono::milliseconds resubscribe_patience{30'000};
 };
 
 // Injected collaborators; defaults are the real ones (system clock, libsodium randomness).
@@ -88,6 +92,11 @@ class Subscription {
   Result<std::optional<std::vector<model::ChannelEntry>>> next_entries(std::chrono::milliseconds wait);
   // Whether the last nullopt from next() was the subscription's timeout (a 408 frame).
   bool timed_out() const { return timed_out_; }
+  // Whether the subscription ended in a way that subscribing again may cure: the connection was
+  // lost, the server went away or restarted a relay (close codes 1001, 1006, 1011, 1012, 1013),
+  // or it answered 503 (a cluster member without a leader). Not for a normal end, an error of
+  // the request (403, 404, ...) or a subscriber cut off for reading too slowly (1008).
+  bool resumable() const { return resumable_; }
 
   // Waits for the server's acknowledgement (the subscribe payload asked for one): once it has
   // arrived, every change committed afterwards is delivered. A first frame that is not the
@@ -104,6 +113,7 @@ class Subscription {
   std::optional<std::string> pending_;  // a frame read by await_acknowledgement() for next()
   bool ended_ = false;
   bool timed_out_ = false;
+  bool resumable_ = false;
 };
 
 class Client {
@@ -326,6 +336,12 @@ class Client {
  private:
   Result<json::value> exchange(std::string_view msgtype, const std::string& body, std::chrono::milliseconds timeout);
   // Opens a stream and sends the signed subscribe message.
+  // Opens a subscription again after a resumable end (Subscription::resumable), retrying what a
+  // failover makes fail for a while (Unavailable) until config_.resubscribe_patience has passed.
+  // `open` gets the seconds left of the caller's timeout (0: the server's maximum).
+  Result<std::unique_ptr<Subscription>> resubscribe(
+      const std::function<Result<std::unique_ptr<Subscription>>(int timeout_s)>& open, int timeout_s,
+      std::chrono::steady_clock::time_point deadline, const Error& cause);
   Result<std::unique_ptr<Subscription>> open_subscription(std::string_view msgtype, json::object payload,
                                                           int timeout_s);
 

@@ -3,6 +3,9 @@
 // subscribe envelope, every later frame from the server is a reply envelope (an event, or an
 // error such as the 408 that ends a subscription at its timeout).
 #include "client/client.hpp"
+
+#include <thread>
+
 #include "client/reply_decoding.hpp"
 #include "core/protocol/envelope.hpp"
 #include "core/protocol/messages.hpp"
@@ -16,17 +19,31 @@ namespace {
 // What the server uses when a subscription names no timeout (its maximum, by default).
 constexpr int kServerMaxTimeoutS = 3600;
 constexpr int kNormalClose = 1000;
+// How long to wait between attempts to subscribe again after a failover.
+constexpr auto kResubscribeDelay = std::chrono::milliseconds(250);
+
+// Close codes (RFC 6455) after which another attempt may succeed: no close frame (0, 1006),
+// going away (1001), internal error (1011), service restart (1012), try again later (1013).
+bool resumable_close(int code) {
+  return code == 0 || code == 1001 || code == 1006 || code == 1011 || code == 1012 || code == 1013;
+}
 }  // namespace
 
 Subscription::Subscription(std::string msgtype, std::unique_ptr<StreamConnection> stream, std::string endpoint)
     : msgtype_(std::move(msgtype)), stream_(std::move(stream)), endpoint_(std::move(endpoint)) {}
 
 Status Subscription::await_acknowledgement(std::chrono::milliseconds wait) {
-  COLONIES_TRY(frame, stream_->read(wait));
+  auto read = stream_->read(wait);
+  if (!read) {
+    resumable_ = read.error().code == ErrorCode::Unavailable;
+    return std::unexpected(read.error());
+  }
+  auto frame = std::move(*read);
   if (!frame) {
     pending_.reset();
     ended_ = true;
     auto closed = stream_->closed();
+    resumable_ = resumable_close(closed.code);
     return fail(ErrorCode::Unavailable, "{} closed the {} subscription before acknowledging it: {}", endpoint_, msgtype_,
                 closed.reason.empty() ? fmt::format("close code {}", closed.code) : closed.reason);
   }
@@ -43,13 +60,21 @@ Result<std::optional<json::value>> Subscription::next_payload(std::chrono::milli
     frame = std::move(pending_);
     pending_.reset();
   } else {
-    COLONIES_TRY(read, stream_->read(wait));
-    frame = std::move(read);
+    auto read = stream_->read(wait);
+    if (!read) {
+      if (read.error().code == ErrorCode::Unavailable) {
+        ended_ = true;
+        resumable_ = true;
+      }
+      return std::unexpected(read.error());
+    }
+    frame = std::move(*read);
   }
   if (!frame) {
     ended_ = true;
     auto closed = stream_->closed();
     if (closed.code == kNormalClose) return std::optional<json::value>{};
+    resumable_ = resumable_close(closed.code);
     return fail(ErrorCode::Unavailable, "{} ended by {}: {}", msgtype_, endpoint_,
                 closed.reason.empty() ? fmt::format("close code {}", closed.code) : closed.reason);
   }
@@ -67,6 +92,7 @@ Result<std::optional<json::value>> Subscription::next_payload(std::chrono::milli
       timed_out_ = true;
       return std::optional<json::value>{};
     }
+    resumable_ = status == 503;
     return fail(protocol::error_code_from_http(status), "{}", message);
   }
   return std::optional<json::value>{std::move(reply->payload)};
@@ -139,12 +165,46 @@ Result<std::unique_ptr<Subscription>> Client::open_channel_subscription(const st
                            timeout_s);
 }
 
+Result<std::unique_ptr<Subscription>> Client::resubscribe(
+    const std::function<Result<std::unique_ptr<Subscription>>(int timeout_s)>& open, int timeout_s,
+    std::chrono::steady_clock::time_point deadline, const Error& cause) {
+  const auto give_up = std::chrono::steady_clock::now() + config_.resubscribe_patience;
+  Error last = cause;
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= give_up) {
+      return fail(ErrorCode::Unavailable, "{} (subscribing again for {} ms did not succeed: {})", cause.message,
+                  config_.resubscribe_patience.count(), last.message);
+    }
+    int left_s = 0;
+    if (timeout_s > 0) {
+      left_s = static_cast<int>(std::chrono::ceil<std::chrono::seconds>(deadline - now).count());
+      if (left_s <= 0) return std::unique_ptr<Subscription>{};  // the caller's timeout passed meanwhile
+    }
+    auto opened = open(left_s);
+    if (opened) return opened;
+    if (opened.error().code != ErrorCode::Unavailable) return std::unexpected(opened.error());
+    last = opened.error();
+    std::this_thread::sleep_for(kResubscribeDelay);
+  }
+}
+
 Status Client::subscribe_processes(const std::string& colonyname, const std::string& executortype,
                                    std::optional<model::ProcessState> state, int timeout_s,
                                    const ProcessEvent& on_event) {
-  COLONIES_TRY(subscription, open_processes_subscription(colonyname, executortype, state, timeout_s));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  auto open = [&](int left_s) { return open_processes_subscription(colonyname, executortype, state, left_s); };
+  COLONIES_TRY(subscription, open(timeout_s));
   for (;;) {
     auto event = subscription->next(subscription_wait(timeout_s));
+    if (!event && subscription->resumable() && config_.resubscribe_patience.count() > 0) {
+      // A failover cut the subscription: subscribe again (changes committed in between are not
+      // replayed; docs/sdk.md).
+      COLONIES_TRY(again, resubscribe(open, timeout_s, deadline, event.error()));
+      if (!again) return ok();  // the timeout passed while subscribing again
+      subscription = std::move(again);
+      continue;
+    }
     if (!event) {
       if (event.error().code != ErrorCode::Unavailable) last_reply_status_ = protocol::http_status(event.error().code);
       return std::unexpected(event.error());
@@ -155,8 +215,22 @@ Status Client::subscribe_processes(const std::string& colonyname, const std::str
 
 Result<model::Process> Client::wait_for_process(const std::string& colonyname, const std::string& processid,
                                                 model::ProcessState state, int timeout_s) {
-  COLONIES_TRY(subscription, open_process_subscription(colonyname, processid, state, timeout_s));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  auto open = [&](int left_s) { return open_process_subscription(colonyname, processid, state, left_s); };
+  COLONIES_TRY(subscription, open(timeout_s));
   auto event = subscription->next(subscription_wait(timeout_s));
+  // A failover cut the subscription: subscribe again; the server sends the process at once if it
+  // reached the state meanwhile.
+  while (!event && subscription->resumable() && config_.resubscribe_patience.count() > 0) {
+    COLONIES_TRY(again, resubscribe(open, timeout_s, deadline, event.error()));
+    if (!again) {
+      last_reply_status_ = 408;
+      return fail(ErrorCode::Timeout, "process {} did not reach state {} within the timeout", processid,
+                  model::to_string(state));
+    }
+    subscription = std::move(again);
+    event = subscription->next(subscription_wait(timeout_s));
+  }
   if (!event) {
     if (event.error().code != ErrorCode::Unavailable) last_reply_status_ = protocol::http_status(event.error().code);
     return std::unexpected(event.error());

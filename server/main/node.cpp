@@ -22,6 +22,11 @@ namespace {
 constexpr auto kRelayTimeout = std::chrono::minutes(15);
 constexpr auto kRetryDelay = std::chrono::milliseconds(100);
 constexpr auto kLeadRetryDelay = std::chrono::seconds(1);
+constexpr auto kRelayConnectTimeout = std::chrono::seconds(10);
+// WebSocket close codes (RFC 6455) a relayed subscription ends with.
+constexpr std::uint16_t kPolicyViolation = 1008;
+constexpr std::uint16_t kServiceRestart = 1012;
+constexpr std::uint16_t kTryAgainLater = 1013;
 
 EncodedReply unavailable(std::string message) { return {503, protocol::encode_error_reply(503, message)}; }
 
@@ -32,12 +37,13 @@ struct Node::Relay {
   EncodedReplyFn reply;
   std::function<bool()> alive;
   bool assign = false;  // an assign long-poll: safe to ask the next leader again
+  bool retried = false;  // waited for a leader at least once
   Clock::time_point give_up;
   std::string last_error;
 };
 
 Node::Node(api::BrokerDeps deps, api::BrokerOptions broker_options, NodeOptions options, asio::io_context& io)
-    : deps_(deps), broker_options_(std::move(broker_options)), options_(std::move(options)), io_(io), forwarder_(io) {}
+    : deps_(deps), broker_options_(std::move(broker_options)), options_(std::move(options)), io_(io), forwarder_(io), ws_forwarder_(io) {}
 
 Node::~Node() = default;
 
@@ -139,6 +145,14 @@ void Node::relay(std::shared_ptr<Relay> call) {
   const auto body = call->body;
   forwarder_.post(*target, "/api", body, kRelayTimeout,
                   [this, call, name = leader->name](transport::ForwardResult result) {
+                    if (result.status == 401 && call->retried) {
+                      // A leader elected while the call waited refuses envelopes signed before
+                      // it took the lead (it cannot know the nonces its predecessor saw): the
+                      // caller signs it again, which a 503 makes every client do.
+                      call->reply(unavailable(fmt::format(
+                          "the leader changed while this request waited ({}); send it again", call->last_error)));
+                      return;
+                    }
                     if (result.status != 0) {
                       call->reply({result.status, std::move(result.body)});
                       return;
@@ -157,6 +171,7 @@ void Node::relay(std::shared_ptr<Relay> call) {
 }
 
 void Node::retry_later(std::shared_ptr<Relay> call) {
+  call->retried = true;
   if (Clock::now() >= call->give_up || (call->alive && !call->alive())) {
     call->reply(unavailable(fmt::format("no leader to handle this request: {}; retry shortly", call->last_error)));
     return;
@@ -175,10 +190,48 @@ void Node::shutdown() {
   if (auto* broker = active_.load()) broker->shutdown();
 }
 
-std::string Node::not_leading_message() const {
+std::shared_ptr<transport::WsRelay> Node::relay_subscription(std::string first_frame,
+                                                             std::shared_ptr<transport::WsConnection> subscriber) {
   auto leader = deps_.leadership.leader();
-  if (!leader) return "this server follows, and no leader is elected yet; retry shortly";
-  return fmt::format("this server follows; subscribe at the leader {} ({})", leader->name, leader->url);
+  if (!leader || leader->name == options_.member_name) {
+    const std::string why = leader ? "this server was just elected and is taking the lead" : "no leader is elected";
+    subscriber->send(protocol::encode_error_reply(503, why + "; subscribe again shortly"));
+    subscriber->close(kTryAgainLater, why);
+    return nullptr;
+  }
+  auto target = transport::parse_member_url(leader->url);
+  if (!target) {
+    auto why = fmt::format("cannot relay to the leader {}: {}", leader->name, target.error().message);
+    subscriber->send(protocol::encode_error_reply(503, why));
+    subscriber->close(kTryAgainLater, why);
+    return nullptr;
+  }
+  transport::WsRelayHandlers handlers;
+  // The relay is closed when the subscriber leaves; a weak reference keeps the two from owning
+  // each other.
+  auto relay_slot = std::make_shared<std::weak_ptr<transport::WsRelay>>();
+  handlers.on_frame = [subscriber, relay_slot](std::string frame) {
+    switch (subscriber->send(std::move(frame))) {
+      case transport::WsConnection::SendResult::Queued:
+        return;
+      case transport::WsConnection::SendResult::Full:
+        subscriber->close(kPolicyViolation, fmt::format("subscriber too slow: {} events queued", subscriber->queued()));
+        break;
+      case transport::WsConnection::SendResult::Closed:
+        break;
+    }
+    if (auto relay = relay_slot->lock()) relay->close();
+  };
+  handlers.on_end = [subscriber, name = leader->name](int code, std::string reason) {
+    if (code != 0) {
+      subscriber->close(static_cast<std::uint16_t>(code), std::move(reason));
+      return;
+    }
+    subscriber->close(kServiceRestart, fmt::format("leader {}: {}; subscribe again", name, reason));
+  };
+  auto relay = ws_forwarder_.open(*target, "/api/ws", std::move(first_frame), kRelayConnectTimeout, std::move(handlers));
+  *relay_slot = relay;
+  return relay;
 }
 
 std::pair<bool, json::object> Node::health() {

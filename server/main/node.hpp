@@ -17,6 +17,8 @@
 #include <boost/json.hpp>
 
 #include "adapters/transport/http/http_forwarder.hpp"
+#include "adapters/transport/http/http_server.hpp"
+#include "adapters/transport/http/ws_forwarder.hpp"
 #include "server/api/broker.hpp"
 
 namespace colonies::server {
@@ -59,8 +61,13 @@ class Node {
   // The broker, or nullptr while following. Once set it stays until the process ends.
   api::Broker* broker() const { return active_.load(); }
   void shutdown();
-  // Why a follower does not serve a subscription, naming the leader to go to.
-  std::string not_leading_message() const;
+  // A follower's subscription: `first_frame` (the subscriber's signed subscribe envelope) goes
+  // to the leader's WebSocket and the leader's frames come back on `subscriber`. When the
+  // leader goes away the subscriber is closed with 1012 (service restart), and with 1013 (try
+  // again later) when no leader is known: the SDK subscribes again (docs/ha.md). Returns the
+  // relay to close when the subscriber leaves, or nullptr when there is none.
+  std::shared_ptr<transport::WsRelay> relay_subscription(std::string first_frame,
+                                                         std::shared_ptr<transport::WsConnection> subscriber);
 
   // The body of GET /health, and whether it is healthy.
   std::pair<bool, boost::json::object> health();
@@ -77,6 +84,7 @@ class Node {
   NodeOptions options_;
   boost::asio::io_context& io_;
   transport::HttpForwarder forwarder_;
+  transport::WsForwarder ws_forwarder_;
   std::unique_ptr<api::Broker> broker_;
   std::atomic<api::Broker*> active_{nullptr};
   std::atomic<bool> taking_lead_{false};

@@ -44,27 +44,31 @@ class WsStream final : public realtime::Stream {
 
 transport::WsAcceptor make_subscription_acceptor(Node& node) {
   return [&node](std::shared_ptr<transport::WsConnection> connection, const transport::HttpRequest&) {
-    auto stream = std::make_shared<WsStream>(std::move(connection));
-    // Frames of one connection arrive one at a time (its strand), so a plain flag is enough.
-    auto subscribed = std::make_shared<bool>(false);
+    auto stream = std::make_shared<WsStream>(connection);
+    // Frames and the close of one connection arrive one at a time (its strand), so plain state
+    // is enough.
+    struct State {
+      bool subscribed = false;
+      std::shared_ptr<transport::WsRelay> relay;  // a follower relaying to the leader
+    };
+    auto state = std::make_shared<State>();
     transport::WsHandlers handlers;
-    handlers.on_text = [&node, stream, subscribed](std::string text) {
-      if (*subscribed) {
+    handlers.on_text = [&node, stream, connection, state](std::string text) {
+      if (state->subscribed) {
         stream->send(protocol::encode_error_reply(
             400, "this connection already carries a subscription; open another connection for another one"));
         stream->end("one subscription per connection");
         return;
       }
-      *subscribed = true;
-      auto* broker = node.broker();
-      if (broker == nullptr) {
-        stream->send(protocol::encode_error_reply(503, node.not_leading_message()));
-        stream->end("not the leader");
+      state->subscribed = true;
+      if (auto* broker = node.broker()) {
+        broker->subscribe(std::move(text), stream);
         return;
       }
-      broker->subscribe(std::move(text), stream);
+      state->relay = node.relay_subscription(std::move(text), connection);
     };
-    handlers.on_closed = [&node, stream] {
+    handlers.on_closed = [&node, stream, state] {
+      if (state->relay) state->relay->close();
       if (auto* broker = node.broker()) broker->unsubscribe(stream.get());
     };
     return handlers;
