@@ -82,10 +82,12 @@ Result<std::unique_ptr<EtcdCluster>> EtcdCluster::start(EtcdOptions options) {
 
   const auto give_up = Clock::now() + cluster->options_.start_timeout;
   bool warned = false;
-  while (!cluster->take_lease()) {
+  for (auto taken = cluster->take_lease(); !taken; taken = cluster->take_lease()) {
     if (Clock::now() >= give_up) {
-      return fail(ErrorCode::Unavailable, "cannot reach etcd at {} within {} s", fmt::join(cluster->options_.endpoints, ", "),
-                  std::chrono::duration_cast<std::chrono::seconds>(cluster->options_.start_timeout).count());
+      return fail(ErrorCode::Unavailable, "cannot reach etcd at {} within {} s: {}",
+                  fmt::join(cluster->options_.endpoints, ", "),
+                  std::chrono::duration_cast<std::chrono::seconds>(cluster->options_.start_timeout).count(),
+                  taken.error().message);
     }
     if (!warned) {
       spdlog::warn("etcd at {} does not answer yet; retrying for up to {} s", fmt::join(cluster->options_.endpoints, ", "),
@@ -147,31 +149,19 @@ Result<std::vector<ports::ClusterMember>> EtcdCluster::members() const {
   return std::move(s.members);
 }
 
-bool EtcdCluster::take_lease() {
+Status EtcdCluster::take_lease() {
   const auto sent = Clock::now();
-  auto granted = worker_.call("/v3/lease/grant", etcd::lease_grant_request(options_.lease_ttl.count() / 1000));
-  if (!granted) {
-    spdlog::debug("etcd: lease grant failed: {}", granted.error().message);
-    return false;
-  }
-  auto lease = etcd::parse_lease_grant(*granted);
-  if (!lease) {
-    spdlog::warn("etcd: {}", lease.error().message);
-    return false;
-  }
-  auto registered = worker_.call("/v3/kv/put", etcd::put_request(members_prefix() + options_.member_name,
-                                                                  etcd::member_value(options_.member_name, options_.member_url),
-                                                                  lease->id));
-  if (!registered) {
-    // The lease is left to expire; the next attempt takes a new one.
-    spdlog::debug("etcd: cannot register member {}: {}", options_.member_name, registered.error().message);
-    return false;
-  }
-  lease_ = lease->id;
-  lease_deadline_ = (sent + std::chrono::seconds(lease->ttl_s) - margin_).time_since_epoch().count();
+  COLONIES_TRY(granted, worker_.call("/v3/lease/grant", etcd::lease_grant_request(options_.lease_ttl.count() / 1000)));
+  COLONIES_TRY(lease, etcd::parse_lease_grant(granted));
+  // On failure the lease is left to expire; the next attempt takes a new one.
+  COLONIES_CHECK(worker_.call("/v3/kv/put", etcd::put_request(members_prefix() + options_.member_name,
+                                                               etcd::member_value(options_.member_name, options_.member_url),
+                                                               lease.id)));
+  lease_ = lease.id;
+  lease_deadline_ = (sent + std::chrono::seconds(lease.ttl_s) - margin_).time_since_epoch().count();
   next_keepalive_ = sent + options_.lease_ttl / 3;
-  spdlog::info("etcd: member {} registered with lease {:x} (TTL {} s)", options_.member_name, lease_, lease->ttl_s);
-  return true;
+  spdlog::info("etcd: member {} registered with lease {:x} (TTL {} s)", options_.member_name, lease_, lease.ttl_s);
+  return ok();
 }
 
 bool EtcdCluster::keep_alive() {
@@ -275,7 +265,11 @@ void EtcdCluster::run() {
     auto now = Clock::now();
     auto wake = now + retry_delay;
     if (lease_ == 0) {
-      if (take_lease()) next_poll = now;
+      if (auto taken = take_lease()) {
+        next_poll = now;
+      } else {
+        spdlog::debug("etcd: cannot take a lease: {}", taken.error().message);
+      }
     } else if (!is_lease_alive()) {
       // No keepalive got through in time. is_leader() is already false; the lease may still
       // live a margin longer in etcd: revoke it if etcd is back, so no one waits for it.

@@ -63,8 +63,8 @@ class EtcdCluster final : public ports::LeaderElection {
   EtcdCluster(EtcdOptions options, EtcdGateway worker, EtcdGateway reader);
 
   void run();
-  // The steps of the background thread; each returns false when etcd did not answer.
-  bool take_lease();
+  // The steps of the background thread; each fails (returns false) when etcd did not answer.
+  Status take_lease();
   bool keep_alive();
   bool observe_and_campaign();
   bool is_lease_alive() const;

@@ -141,6 +141,16 @@ TEST(EtcdMessagesTest, LeaseNotFoundIsNotFound) {
   EXPECT_EQ(error.message, "etcd: etcdserver: requested lease not found");
 }
 
+TEST(EtcdMessagesTest, RevokingAnUnknownLeaseIsNotFound) {
+  EXPECT_EQ(parse_error(404, fixture("lease_revoke_not_found.json")).code, ErrorCode::NotFound);
+}
+
+TEST(EtcdMessagesTest, MalformedRequestIsBadRequest) {
+  auto error = parse_error(400, fixture("error_bad_json.json"));
+  EXPECT_EQ(error.code, ErrorCode::BadRequest);
+  EXPECT_EQ(error.message, "etcd: unexpected EOF");
+}
+
 TEST(EtcdMessagesTest, InvalidArgumentIsBadRequest) {
   auto error = parse_error(400, fixture("error_bad_request.json"));
   EXPECT_EQ(error.code, ErrorCode::BadRequest);
