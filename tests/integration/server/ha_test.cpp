@@ -136,6 +136,30 @@ TEST_F(HaTest, HealthAndClusterInfoNameTheLeader) {
   EXPECT_EQ(names, (std::set<std::string>{"node-0", "node-1", "node-2"}));
 }
 
+TEST_F(HaTest, GracefulStopOfTheLeaderHandsOverWithoutWaitingForTheLease) {
+  auto worker = add_executor(port(followers_[0]), setup_, "worker-0", kType);
+  // A long-poll relayed to the leader is open while it stops.
+  std::thread poller([&] {
+    auto c = connect(port(followers_[0]), worker);
+    (void)c.assign(setup_.colony, 3);
+  });
+  std::this_thread::sleep_for(300ms);
+  const int old_leader = leader_index();
+  const auto old_epoch = cluster_info(followers_[0]).epoch;
+  const auto stopped_at = Clock::now();
+  auto exit_code = servers_[old_leader]->terminate(30s);
+  const long exit_ms = ms_between(stopped_at, Clock::now());
+  EXPECT_EQ(exit_code, 0) << servers_[old_leader]->log_tail();
+  ASSERT_TRUE(eventually([&] { return leader_index() >= 0; }, 15s)) << "no new leader";
+  const long elected_ms = ms_between(stopped_at, Clock::now());
+  std::printf("  SIGTERM to leader node-%d: it exited after %ld ms, node-%d leads after %ld ms (by /health)\n",
+              old_leader, exit_ms, leader_index(), elected_ms);
+  // The lease is revoked on the way out: the successor does not wait out the TTL after the exit.
+  EXPECT_LT(elected_ms - exit_ms, 2000);
+  EXPECT_GT(cluster_info(followers_[0]).epoch, old_epoch);
+  poller.join();
+}
+
 TEST_F(HaTest, KillingTheLeaderMidLoadLosesNothingAndAssignsNothingTwice) {
   constexpr int kSubmits = 300;
   constexpr int kKillAfter = 100;  // acknowledged submits
