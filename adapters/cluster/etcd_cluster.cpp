@@ -132,9 +132,7 @@ void EtcdCluster::abandon_for_test() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool EtcdCluster::is_leader() const {
-  return leading_.load(std::memory_order_acquire) && Clock::now().time_since_epoch().count() < lease_deadline_.load();
-}
+bool EtcdCluster::is_leader() const { return leading_.load(std::memory_order_acquire) && is_lease_alive(); }
 
 std::int64_t EtcdCluster::epoch() const { return is_leader() ? epoch_.load() : 0; }
 
@@ -202,7 +200,9 @@ bool EtcdCluster::observe_and_campaign() {
     return std::string();
   };
   std::optional<etcd::KeyValue> holder = read->leader_key;
-  if (!holder && leading_) lose_lead("the leader key vanished from etcd");
+  // A leader whose key vanished (its lease revoked, the key deleted by hand) has lost, even if
+  // it wins the campaign below: that is a new epoch.
+  if (!holder) lose_lead("the leader key vanished from etcd");
   if (!holder && lease_ != 0 && is_lease_alive()) {
     auto body = worker_.call("/v3/kv/txn", etcd::campaign_request(leader_key(), options_.member_name, lease_));
     if (!body) {
@@ -227,8 +227,8 @@ bool EtcdCluster::observe_and_campaign() {
       leading_.store(true, std::memory_order_release);
       spdlog::info("etcd: {} leads the cluster in epoch {}", options_.member_name, holder->create_revision);
     }
-  } else if (leading_) {
-    lose_lead(holder ? fmt::format("{} holds the leader key", holder->value) : "the leader key vanished from etcd");
+  } else if (holder) {
+    lose_lead(fmt::format("{} holds the leader key", holder->value));
   }
   std::optional<ports::ClusterMember> observed;
   if (holder) {

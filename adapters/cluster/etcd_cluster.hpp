@@ -67,6 +67,7 @@ class EtcdCluster final : public ports::LeaderElection {
   Status take_lease();
   bool keep_alive();
   bool observe_and_campaign();
+  // Whether the local deadline of the lease (see is_leader) has not passed yet. Any thread.
   bool is_lease_alive() const;
   void drop_lease(const std::string& why);
   void lose_lead(const std::string& why);

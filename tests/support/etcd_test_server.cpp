@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
+#include <vector>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -26,7 +26,6 @@ namespace colonies::testing {
 namespace {
 
 constexpr const char* kEtcd = "/usr/bin/etcd";
-constexpr const char* kEtcdctl = "/usr/bin/etcdctl";
 
 std::uint16_t unused_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -139,25 +138,6 @@ void EtcdServer::kill() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   pid_ = -1;
-}
-
-std::string EtcdServer::etcdctl(const std::vector<std::string>& args) const {
-  const auto out_file = base_ / "etcdctl.out";
-  int fd = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + out_file.string());
-  std::vector<std::string> argv = {kEtcdctl, "--endpoints", endpoint()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ::setenv("ETCDCTL_API", "3", 1);
-  pid_t pid = spawn(argv, fd);
-  ::close(fd);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  auto out = tail_of(out_file);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw std::runtime_error(fmt::format("`etcdctl {}` failed:\n{}", fmt::join(args, " "), out));
-  }
-  return out;
 }
 
 }  // namespace colonies::testing

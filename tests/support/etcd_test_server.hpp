@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
-#include <vector>
 
 namespace colonies::testing {
 
@@ -29,8 +28,6 @@ class EtcdServer {
   // Starts it again (same data directory and ports) and waits until it is healthy.
   void start();
   bool running() const { return pid_ > 0; }
-  // Runs `etcdctl <args>` against this server; its stdout. Throws if it fails.
-  std::string etcdctl(const std::vector<std::string>& args) const;
 
  private:
   std::filesystem::path base_;  // data in base_/data, log in base_/etcd.log
