@@ -157,6 +157,16 @@ TEST_F(ConfigTest, EtcdClusterTakesItsSettingsFromTheEnvironment) {
   EXPECT_EQ(c.lease_ttl_s, 5);
 }
 
+TEST_F(ConfigTest, TheDocumentedClusterExampleFileParses) {
+  Config c = parse({"--config", COLONIES_SOURCE_DIR "/docs/examples/coloniesd-cluster.toml"});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.cluster, "etcd");
+  EXPECT_EQ(c.etcd_endpoints.size(), 3u);
+  EXPECT_EQ(c.cluster_name, "node-1");
+  EXPECT_EQ(c.advertise_url, "http://10.0.1.1:50080");
+  EXPECT_EQ(c.lease_ttl_s, 3);
+}
+
 TEST_F(ConfigTest, EtcdEndpointsFlagIsACommaList) {
   Config c = parse({"--cluster", "etcd", "--db-type", "postgresql", "--postgres", "dbname=colonies", "--etcd-endpoints",
                     "http://a:2379,http://b:2379"});
