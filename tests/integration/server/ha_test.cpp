@@ -298,6 +298,34 @@ TEST_F(HaTest, KillingTheLeaderMidLoadLosesNothingAndAssignsNothingTwice) {
   }
 }
 
+TEST_F(HaTest, ALeaderCutOffFromEtcdStepsDownAndTheClusterRecovers) {
+  const int old_leader = leader_index();
+  const auto old_epoch = cluster_info(followers_[0]).epoch;
+  const auto cut_at = Clock::now();
+  etcd_.kill();
+  std::optional<int> code;
+  ASSERT_TRUE(eventually([&] { return (code = servers_[old_leader]->exit_code()).has_value(); }, 10s))
+      << "the leader kept running without etcd";
+  const long stepped_down_ms = ms_between(cut_at, Clock::now());
+  EXPECT_EQ(code, 3) << servers_[old_leader]->log_tail();
+  for (int i : followers_) {
+    EXPECT_TRUE(servers_[i]->running());
+    EXPECT_EQ(health_field(i, "role"), "follower");
+  }
+
+  etcd_.start();
+  const auto back_at = Clock::now();
+  ASSERT_TRUE(eventually([&] { return leader_index() >= 0; }, 30s)) << "no leader after etcd came back";
+  std::printf("  etcd killed: leader node-%d exited with code 3 after %ld ms; etcd back: node-%d leads after %ld ms\n",
+              old_leader, stepped_down_ms, leader_index(), ms_between(back_at, Clock::now()));
+  // The deposed leader, started again as its supervisor would, rejoins as a follower.
+  ASSERT_TRUE(servers_[old_leader]->start(60s)) << servers_[old_leader]->error();
+  EXPECT_TRUE(eventually([&] { return health_field(old_leader, "role") == "follower"; }, 10s));
+  auto info = cluster_info(old_leader);
+  EXPECT_GT(info.epoch, old_epoch);
+  EXPECT_TRUE(eventually([&] { return cluster_info(old_leader).members.size() == 3; }, 10s));
+}
+
 TEST_F(HaTest, PauseAndCronsCarryOverToTheNextLeader) {
   auto worker = add_executor(port(followers_[0]), setup_, "worker-0", kType);
   auto owner = connect(port(followers_[0]), setup_.owner);
