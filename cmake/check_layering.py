@@ -17,7 +17,7 @@ RULES = [
     ("adapters/storage/", ["core/", "adapters/storage/"]),
     ("adapters/transport/", ["core/", "adapters/transport/"]),
     ("adapters/blob/", ["core/", "adapters/blob/"]),
-    ("adapters/cluster/", ["core/", "adapters/cluster/"]),
+    ("adapters/cluster/", ["core/", "adapters/cluster/", "adapters/transport/"]),  # etcd over HTTP
     ("adapters/", ["core/", "adapters/"]),
     ("server/main/", ["core/", "server/", "adapters/"]),
     ("server/", ["core/", "server/"]),  # server/main is matched above

@@ -30,6 +30,9 @@ TEST_PKGS+=(clang-16 libclang-rt-16-dev)
 # PostgreSQL 15 server binaries (initdb, pg_ctl) for the PostgreSQL store's integration tests,
 # which start a throwaway cluster per test binary (tests/support/postgres_cluster.hpp).
 TEST_PKGS+=(postgresql)
+# etcd 3.4 (server and etcdctl) for the etcd leader election's integration tests and the HA test,
+# which start a throwaway etcd per test (tests/support/etcd_test_server.hpp).
+TEST_PKGS+=(etcd-server etcd-client)
 
 pkgs=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then

@@ -1,6 +1,8 @@
 // Flag/environment/config-file wiring for coloniesd.
 #include "server/main/config.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <thread>
 
@@ -57,8 +59,66 @@ void add_options(CLI::App& app, Config& config) {
       ->envname("COLONIES_GENERATOR_CHECKER_PERIOD")->capture_default_str()->check(CLI::Range(10, 3'600'000));
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
       ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_option("--cluster", config.cluster,
+                 "none: one server; etcd: one of several servers sharing a PostgreSQL store, the leader elected in etcd (docs/ha.md)")
+      ->envname("COLONIES_CLUSTER")->capture_default_str()->check(CLI::IsMember({"none", "etcd"}));
+  app.add_option("--etcd-endpoints", config.etcd_endpoints,
+                 "etcd client URLs for --cluster etcd, comma-separated, e.g. http://10.0.0.1:2379,http://10.0.0.2:2379")
+      ->envname("COLONIES_ETCD_ENDPOINTS")->delimiter(',');
+  app.add_option("--etcd-prefix", config.etcd_prefix, "etcd key prefix of this cluster (one per cluster sharing an etcd)")
+      ->envname("COLONIES_ETCD_PREFIX")->capture_default_str();
+  app.add_option("--cluster-name", config.cluster_name, "This server's unique name in the cluster (default <hostname>:<port>)")
+      ->envname("COLONIES_CLUSTER_NAME");
+  app.add_option("--advertise-url", config.advertise_url,
+                 "Where the other servers reach this one, http://host:port (default: --host and --port, the host name "
+                 "when --host is 0.0.0.0 or ::)")
+      ->envname("COLONIES_ADVERTISE_URL");
+  app.add_option("--lease-ttl", config.lease_ttl_s,
+                 "Seconds of the etcd lease: a dead leader is replaced within about this long; shorter costs more etcd "
+                 "traffic and less tolerance of etcd hiccups")
+      ->envname("COLONIES_LEASE_TTL")->capture_default_str()->check(CLI::Range(2, 3600));
   config.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
+
+namespace {
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+Status finish_cluster(Config& config) {
+  const bool tls = !config.tls_cert.empty();
+  const bool wildcard = config.host.empty() || config.host == "0.0.0.0" || config.host == "::";
+  if (config.cluster_name.empty()) config.cluster_name = fmt::format("{}:{}", host_name(), config.port);
+  if (config.advertise_url.empty()) {
+    const auto host = wildcard ? host_name() : config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
+    config.advertise_url = fmt::format("{}://{}:{}", tls ? "https" : "http", host, config.port);
+  }
+  if (config.cluster == "none") return ok();
+  if (config.db_type != "postgresql") {
+    return fail(ErrorCode::BadRequest,
+                "--cluster etcd needs --db-type postgresql: the servers of a cluster share one store, and SQLite is a "
+                "local file");
+  }
+  if (config.etcd_endpoints.empty()) {
+    return fail(ErrorCode::BadRequest,
+                "--cluster etcd needs --etcd-endpoints (COLONIES_ETCD_ENDPOINTS), e.g. http://127.0.0.1:2379");
+  }
+  const bool advertises_https = config.advertise_url.starts_with("https://");
+  if (advertises_https != tls) {
+    return fail(ErrorCode::BadRequest, "--advertise-url {} is {} but this server {}", config.advertise_url,
+                advertises_https ? "https" : "not https", tls ? "serves TLS" : "does not serve TLS (no --tls-cert)");
+  }
+  if (tls) {
+    return fail(ErrorCode::BadRequest,
+                "--cluster etcd with TLS is not supported yet: followers relay calls to the leader over plain http://");
+  }
+  return ok();
+}
+
+}  // namespace
 
 Status finish(Config& config) {
   if (config.data_dir.empty()) {
@@ -76,7 +136,7 @@ Status finish(Config& config) {
     return fail(ErrorCode::BadRequest,
                 "--postgres (COLONIES_POSTGRES_URL) is set but --db-type is sqlite; add --db-type postgresql");
   }
-  return ok();
+  return finish_cluster(config);
 }
 
 }  // namespace colonies::server

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -35,6 +36,13 @@ struct Config {
   int cron_checker_period_ms = 1000;
   int generator_checker_period_ms = 1000;
   std::string log_level = "info";
+  // High availability (docs/ha.md): several coloniesd on one PostgreSQL, the leader elected in etcd.
+  std::string cluster = "none";              // none | etcd
+  std::vector<std::string> etcd_endpoints;   // http://host:port of etcd's client port
+  std::string etcd_prefix = "/colonies";
+  std::string cluster_name;   // default: <hostname>:<port>
+  std::string advertise_url;  // default: http(s)://<host>:<port>, the host name when --host is a wildcard
+  int lease_ttl_s = 3;
 };
 
 void add_options(CLI::App& app, Config& config);

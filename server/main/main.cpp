@@ -13,6 +13,7 @@
 #include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/cluster/etcd_cluster.hpp"
 #include "adapters/cluster/single_server.hpp"
 #include "adapters/crypto/sodium_crypto.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
@@ -35,6 +36,8 @@ namespace {
 transport::HttpResponse json_response(int status, const boost::json::value& body) {
   return transport::HttpResponse{status, "application/json", boost::json::serialize(body)};
 }
+
+constexpr auto kEtcdStartTimeout = std::chrono::seconds(15);
 
 struct OpenedStore {
   std::unique_ptr<ports::Store> store;
@@ -62,6 +65,26 @@ Result<OpenedStore> open_store(const server::Config& config) {
   auto store = storage::SqliteStore::open(options);
   if (!store) return fail(store.error().code, "{}: {}", options.path, store.error().message);
   return OpenedStore{std::move(*store), "sqlite " + options.path};
+}
+
+// The election: a lone server leads; a cluster member joins etcd (bounded wait, then exit 1).
+Result<std::unique_ptr<ports::LeaderElection>> join_cluster(const server::Config& config) {
+  if (config.cluster != "etcd") {
+    return std::make_unique<cluster::SingleServer>(config.server_id.empty() ? "coloniesd" : config.server_id,
+                                                   config.advertise_url);
+  }
+  cluster::EtcdOptions options;
+  options.endpoints = config.etcd_endpoints;
+  options.prefix = config.etcd_prefix;
+  options.lease_ttl = std::chrono::seconds(config.lease_ttl_s);
+  options.member_name = config.cluster_name;
+  options.member_url = config.advertise_url;
+  options.start_timeout = kEtcdStartTimeout;
+  spdlog::info("joining the cluster as {} ({}) through etcd at {} (prefix {}, lease TTL {} s; waiting up to {} s)",
+               config.cluster_name, config.advertise_url, fmt::join(config.etcd_endpoints, ","), config.etcd_prefix,
+               config.lease_ttl_s, std::chrono::duration_cast<std::chrono::seconds>(kEtcdStartTimeout).count());
+  COLONIES_TRY(member, cluster::EtcdCluster::start(std::move(options)));
+  return std::unique_ptr<ports::LeaderElection>(std::move(member));
 }
 
 int run(const server::Config& config) {
@@ -94,13 +117,18 @@ int run(const server::Config& config) {
   broker_options.retention_s = config.retention ? config.retention_policy_s : 0;
   broker_options.generator_checker_period_ms = config.generator_checker_period_ms;
   ports::SystemRandom random;
-  cluster::SingleServer leadership(config.server_id.empty() ? "coloniesd" : config.server_id,
-                                   fmt::format("http://{}:{}", config.host, config.port));
+  auto leadership = join_cluster(config);
+  if (!leadership) {
+    spdlog::error("cannot join the cluster: {}", leadership.error().message);
+    return 1;
+  }
   server::NodeOptions node_options;
+  node_options.clustered = config.cluster == "etcd";
+  node_options.member_name = config.cluster_name;
   node_options.initial_server_id = config.server_id;
   server::Node node(server::api::BrokerDeps{*store->store, commits, crypto, clock, ids,
                                             [&blocking](std::function<void()> work) { asio::post(blocking, std::move(work)); },
-                                            leadership, random},
+                                            **leadership, random},
                     broker_options, node_options, io);
   if (auto started = node.start(); !started) {
     spdlog::error("cannot load state: {}", started.error().message);
@@ -141,8 +169,9 @@ int run(const server::Config& config) {
     spdlog::error("cannot serve HTTP on {}:{}: {}", config.host, config.port, http.error().message);
     return 1;
   }
-  spdlog::info("coloniesd {} serving on {}://{}:{} (store {})", COLONIES_VERSION,
-               config.tls_cert.empty() ? "http" : "https", config.host, (*http)->port(), store->description);
+  spdlog::info("coloniesd {} serving on {}://{}:{} (store {}{})", COLONIES_VERSION,
+               config.tls_cert.empty() ? "http" : "https", config.host, (*http)->port(), store->description,
+               node_options.clustered ? ", following until elected" : "");
 
   // Deadlines: a periodic tick; the scheduler keeps them ordered, so a tick costs O(expired).
   asio::steady_timer ticker(io);

@@ -143,6 +143,12 @@ std::optional<int> ServerProcess::reap(bool block) {
   return std::nullopt;
 }
 
+std::optional<int> ServerProcess::exit_code() {
+  auto status = reap(false);
+  if (!status) return std::nullopt;
+  return WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
+}
+
 void ServerProcess::kill9() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);

@@ -56,6 +56,9 @@ class ServerProcess {
   // child is then SIGKILLed) or died from a signal.
   std::optional<int> terminate(std::chrono::milliseconds timeout);
   bool running() const { return pid_ > 0; }
+  // Whether the child has ended by itself: its exit code (128 + the signal if one killed it),
+  // reaping it; nullopt while it runs (or when there is none).
+  std::optional<int> exit_code();
 
   std::uint16_t port() const { return port_; }
   const std::string& error() const { return error_; }

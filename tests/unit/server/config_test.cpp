@@ -122,5 +122,92 @@ TEST_F(ConfigTest, AConnectionStringWithSqliteIsAMistake) {
   EXPECT_NE(status.error().message.find("add --db-type postgresql"), std::string::npos);
 }
 
+TEST_F(ConfigTest, ClusterDefaultsToNoneWithNameAndUrlFromHostAndPort) {
+  Config c = parse({"--port", "51001"});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.cluster, "none");
+  EXPECT_EQ(c.etcd_prefix, "/colonies");
+  EXPECT_EQ(c.lease_ttl_s, 3);
+  EXPECT_TRUE(c.cluster_name.ends_with(":51001")) << c.cluster_name;
+  EXPECT_EQ(c.advertise_url, "http://127.0.0.1:51001");
+}
+
+TEST_F(ConfigTest, WildcardHostAdvertisesTheHostName) {
+  Config c = parse({"--host", "0.0.0.0", "--port", "51002"});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.advertise_url, "http://" + c.cluster_name);
+}
+
+TEST_F(ConfigTest, EtcdClusterTakesItsSettingsFromTheEnvironment) {
+  env("COLONIES_CLUSTER", "etcd");
+  env("COLONIES_DB_TYPE", "postgresql");
+  env("COLONIES_POSTGRES_URL", "host=/run/postgresql dbname=colonies");
+  env("COLONIES_ETCD_ENDPOINTS", "http://10.0.0.1:2379,http://10.0.0.2:2379");
+  env("COLONIES_ETCD_PREFIX", "/prod");
+  env("COLONIES_CLUSTER_NAME", "node-1");
+  env("COLONIES_ADVERTISE_URL", "http://10.0.0.5:50080");
+  env("COLONIES_LEASE_TTL", "5");
+  Config c = parse({});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.cluster, "etcd");
+  EXPECT_EQ(c.etcd_endpoints, (std::vector<std::string>{"http://10.0.0.1:2379", "http://10.0.0.2:2379"}));
+  EXPECT_EQ(c.etcd_prefix, "/prod");
+  EXPECT_EQ(c.cluster_name, "node-1");
+  EXPECT_EQ(c.advertise_url, "http://10.0.0.5:50080");
+  EXPECT_EQ(c.lease_ttl_s, 5);
+}
+
+TEST_F(ConfigTest, TheDocumentedClusterExampleFileParses) {
+  Config c = parse({"--config", COLONIES_SOURCE_DIR "/docs/examples/coloniesd-cluster.toml"});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.cluster, "etcd");
+  EXPECT_EQ(c.etcd_endpoints.size(), 3u);
+  EXPECT_EQ(c.cluster_name, "node-1");
+  EXPECT_EQ(c.advertise_url, "http://10.0.1.1:50080");
+  EXPECT_EQ(c.lease_ttl_s, 3);
+}
+
+TEST_F(ConfigTest, EtcdEndpointsFlagIsACommaList) {
+  Config c = parse({"--cluster", "etcd", "--db-type", "postgresql", "--postgres", "dbname=colonies", "--etcd-endpoints",
+                    "http://a:2379,http://b:2379"});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.etcd_endpoints, (std::vector<std::string>{"http://a:2379", "http://b:2379"}));
+}
+
+TEST_F(ConfigTest, RejectsAnUnknownClusterKindAndALeaseUnderTwoSeconds) {
+  EXPECT_THROW(parse({"--cluster", "zookeeper"}), CLI::ValidationError);
+  EXPECT_THROW(parse({"--lease-ttl", "1"}), CLI::ValidationError);
+}
+
+TEST_F(ConfigTest, EtcdClusterNeedsPostgresql) {
+  Config c = parse({"--cluster", "etcd", "--etcd-endpoints", "http://127.0.0.1:2379"});
+  auto status = finish(c);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("--cluster etcd needs --db-type postgresql"), std::string::npos);
+}
+
+TEST_F(ConfigTest, EtcdClusterNeedsEndpoints) {
+  Config c = parse({"--cluster", "etcd", "--db-type", "postgresql", "--postgres", "dbname=colonies"});
+  auto status = finish(c);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("--cluster etcd needs --etcd-endpoints"), std::string::npos);
+}
+
+TEST_F(ConfigTest, EtcdClusterRefusesAnAdvertisedSchemeThatDoesNotMatchTls) {
+  Config c = parse({"--cluster", "etcd", "--db-type", "postgresql", "--postgres", "dbname=colonies", "--etcd-endpoints",
+                    "http://127.0.0.1:2379", "--advertise-url", "https://node-1:50080"});
+  auto status = finish(c);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().message, "--advertise-url https://node-1:50080 is https but this server does not serve TLS (no --tls-cert)");
+}
+
+TEST_F(ConfigTest, EtcdClusterWithTlsIsRefusedForNow) {
+  Config c = parse({"--cluster", "etcd", "--db-type", "postgresql", "--postgres", "dbname=colonies", "--etcd-endpoints",
+                    "http://127.0.0.1:2379", "--tls-cert", "c.pem", "--tls-key", "k.pem"});
+  auto status = finish(c);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("TLS is not supported yet"), std::string::npos) << status.error().message;
+}
+
 }  // namespace
 }  // namespace colonies::server
