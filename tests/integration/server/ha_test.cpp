@@ -2,7 +2,8 @@
 // (tests/support/postgres_cluster.hpp) and three real coloniesd (--cluster etcd --lease-ttl 2),
 // driven through the followers with the C++ SDK. The leader is killed with SIGKILL in the middle
 // of a load of submits and assigns: work resumes within seconds, nothing acknowledged is lost,
-// nothing is handed out twice; pause state and crons carry over to the next leader. Measured
+// nothing is handed out twice; pause state and crons carry over to the next leader; subscriptions
+// on a follower see changes made through another and carry on after a failover. Measured
 // timings are printed, and asserted only against generous bounds.
 #include <atomic>
 #include <map>
@@ -381,6 +382,75 @@ TEST_F(HaTest, PauseAndCronsCarryOverToTheNextLeader) {
   auto assigned = executor.assign(setup_.colony, 10);
   ASSERT_TRUE(assigned) << assigned.error().message;
   EXPECT_EQ(assigned->processid, submitted->processid);
+}
+
+TEST_F(HaTest, SubscriptionsOnAFollowerSeeEveryChangeAndCarryOnAfterAFailover) {
+  auto worker = add_executor(port(followers_[1]), setup_, "worker-0", kType);
+  // Changes go through one follower, subscriptions are on the other.
+  auto user = connect(port(followers_[1]), setup_.user);
+  auto watched = user.submit(make_spec(setup_.colony, kType, "watched"));
+  ASSERT_TRUE(watched) << watched.error().message;
+
+  std::mutex mu;
+  std::set<std::string> seen;  // probes the subscriber received
+  std::atomic<bool> stop{false};
+  Status subscribed = ok();
+  std::thread subscriber([&] {
+    auto c = connect(port(followers_[0]), setup_.user);
+    subscribed = c.subscribe_processes(setup_.colony, "probe", model::ProcessState::Waiting, 120,
+                                       [&](const model::Process& p) {
+                                         std::lock_guard lock(mu);
+                                         seen.insert(p.processid);
+                                         return !stop.load();
+                                       });
+  });
+  std::optional<Result<model::Process>> waited;
+  std::thread waiter([&] {
+    auto c = connect(port(followers_[0]), setup_.user);
+    waited = c.wait_for_process(setup_.colony, watched->processid, model::ProcessState::Success, 120);
+  });
+  // Submits a probe every 200 ms until the subscriber has one of them; returns when it did.
+  auto probe_until_seen = [&](std::chrono::milliseconds limit) {
+    std::vector<std::string> probes;
+    return eventually(
+        [&] {
+          auto p = user.submit(make_spec(setup_.colony, "probe", "probe"));
+          if (p) probes.push_back(p->processid);
+          std::this_thread::sleep_for(200ms);
+          std::lock_guard lock(mu);
+          for (const auto& id : probes) {
+            if (seen.contains(id)) return true;
+          }
+          return false;
+        },
+        limit);
+  };
+  ASSERT_TRUE(probe_until_seen(15s)) << "a change made through one follower never reached a subscriber on another";
+
+  const int old_leader = leader_index();
+  const auto killed_at = Clock::now();
+  servers_[old_leader]->kill9();
+  ASSERT_TRUE(probe_until_seen(30s)) << "the subscription did not carry on after the failover";
+  std::printf("  leader node-%d killed: the subscriber on a follower has new events after %ld ms\n", old_leader,
+              ms_between(killed_at, Clock::now()));
+
+  // The process waited for is finished under the new leader; the waiter, subscribed since before
+  // the failover, gets it.
+  auto executor = connect(port(followers_[1]), worker);
+  Result<model::Process> assigned = fail(ErrorCode::Unavailable, "not tried");
+  ASSERT_TRUE(eventually([&] { return (assigned = executor.assign(setup_.colony, 2)).has_value(); }, 30s))
+      << assigned.error().message;
+  ASSERT_EQ(assigned->processid, watched->processid);
+  ASSERT_TRUE(executor.close_successful(watched->processid));
+  waiter.join();
+  ASSERT_TRUE(waited.has_value());
+  ASSERT_TRUE(waited->has_value()) << (*waited).error().message;
+  EXPECT_EQ((*waited)->state, model::ProcessState::Success);
+
+  stop = true;
+  (void)user.submit(make_spec(setup_.colony, "probe", "last"));  // lets the subscriber return
+  subscriber.join();
+  EXPECT_TRUE(subscribed.has_value()) << subscribed.error().message;
 }
 
 }  // namespace
