@@ -53,11 +53,15 @@ Result<client::ClientConfig> Settings::client_config() const {
   client::ClientConfig config;
   config.host = host;
   config.transport = transport == "grpc" ? client::TransportKind::Grpc : client::TransportKind::Http;
-  config.port = static_cast<std::uint16_t>(config.transport == client::TransportKind::Grpc ? grpc_port : port);
   config.tls = tls;
   config.tls_verify = !insecure;
+  config.port = 0;
   // A URL in --host says everything it names (scheme: transport and TLS; port if given).
   if (host.find("://") != std::string::npos) COLONIES_CHECK(client::apply_server_url(config, host));
+  // No port in a URL: the port flag of the transport it chose.
+  if (config.port == 0) {
+    config.port = static_cast<std::uint16_t>(config.transport == client::TransportKind::Grpc ? grpc_port : port);
+  }
   return config;
 }
 
