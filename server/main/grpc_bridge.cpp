@@ -44,10 +44,15 @@ class GrpcStream final : public realtime::Stream {
 
 transport::GrpcCallHandler make_grpc_call_handler(Node& node, boost::asio::io_context& io) {
   return [&node, &io](std::string body, transport::GrpcReplyFn reply, std::function<bool()> alive) {
-    boost::asio::post(io, [&node, body = std::move(body), reply = std::move(reply), alive = std::move(alive)]() mutable {
-      node.handle(
-          std::move(body), [reply = std::move(reply)](EncodedReply r) { reply(r.status, std::move(r.body)); },
-          std::move(alive));
+    auto answer = [reply = std::move(reply)](EncodedReply r) { reply(r.status, std::move(r.body)); };
+    // A leader's broker takes calls from any thread (the HTTP server calls it from several), so
+    // the call skips a hop; relaying uses the io threads' forwarder, so a follower's goes there.
+    if (node.broker() != nullptr) {
+      node.handle(std::move(body), std::move(answer), std::move(alive));
+      return;
+    }
+    boost::asio::post(io, [&node, body = std::move(body), answer = std::move(answer), alive = std::move(alive)]() mutable {
+      node.handle(std::move(body), std::move(answer), std::move(alive));
     });
   };
 }

@@ -11,8 +11,8 @@
 
 namespace colonies::server {
 
-// Handlers for GrpcServer::start. Work is posted to `io`, the threads that serve HTTP, so the
-// node sees the same threads whichever transport a call came by.
+// Handlers for GrpcServer::start. Replies come on `io` (Node::handle posts them there); work that
+// needs the io threads (relaying, subscribing) is posted to them.
 transport::GrpcCallHandler make_grpc_call_handler(Node& node, boost::asio::io_context& io);
 // One subscription per stream, served by the node's broker; a follower ends the stream with
 // UNAVAILABLE naming the leader.
