@@ -32,14 +32,17 @@ constexpr int kInternalError = 1011;
 // Where the server puts the reason of a normal end (gRPC sends no message with OK).
 constexpr std::string_view kCloseReasonTrailer = "colonies-close-reason-bin";
 
-std::string read_file(const std::string& path) {
+Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::BadRequest, "cannot load CA file {}", path);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-std::shared_ptr<grpc::ChannelCredentials> credentials(const ClientConfig& config) {
+// Fails when the CA file cannot be read: silently trusting the system store instead of the CA
+// the caller named would refuse a server it meant to trust, with a misleading error.
+Result<std::shared_ptr<grpc::ChannelCredentials>> credentials(const ClientConfig& config) {
   if (!config.tls) return grpc::InsecureChannelCredentials();
   if (!config.tls_verify) {
     // --insecure: encrypted, but anyone may be at the other end (as curl -k).
@@ -50,7 +53,10 @@ std::shared_ptr<grpc::ChannelCredentials> credentials(const ClientConfig& config
     return grpc::experimental::TlsCredentials(options);
   }
   grpc::SslCredentialsOptions options;
-  if (!config.ca_file.empty()) options.pem_root_certs = read_file(config.ca_file);
+  if (!config.ca_file.empty()) {
+    COLONIES_TRY(roots, read_file(config.ca_file));
+    options.pem_root_certs = std::move(roots);
+  }
   return grpc::SslCredentials(options);
 }
 
@@ -186,8 +192,9 @@ class GrpcStreamConnection final : public StreamConnection {
 }  // namespace
 
 struct GrpcTransport::Channel {
-  std::shared_ptr<grpc::Channel> channel;
+  std::shared_ptr<grpc::Channel> channel;  // null when setup_error is set
   std::unique_ptr<v1::Colonies::Stub> stub;
+  std::optional<Error> setup_error;  // reported by every call
 };
 
 GrpcTransport::GrpcTransport(const ClientConfig& config)
@@ -196,13 +203,19 @@ GrpcTransport::GrpcTransport(const ClientConfig& config)
   args.SetMaxReceiveMessageSize(kMaxReceive);
   const bool ipv6 = config.host.find(':') != std::string::npos;
   const auto target = ipv6 ? fmt::format("[{}]:{}", config.host, config.port) : endpoint_;
-  channel_->channel = grpc::CreateCustomChannel(target, credentials(config), args);
+  auto creds = credentials(config);
+  if (!creds) {
+    channel_->setup_error = creds.error();
+    return;
+  }
+  channel_->channel = grpc::CreateCustomChannel(target, *creds, args);
   channel_->stub = v1::Colonies::NewStub(channel_->channel);
 }
 
 GrpcTransport::~GrpcTransport() = default;
 
 Result<std::string> GrpcTransport::call(const std::string& request_body, std::chrono::milliseconds timeout) {
+  if (channel_->setup_error) return std::unexpected(*channel_->setup_error);
   grpc::ClientContext context;
   context.set_deadline(deadline_after(timeout));
   v1::Envelope request;
@@ -214,6 +227,7 @@ Result<std::string> GrpcTransport::call(const std::string& request_body, std::ch
 }
 
 Result<std::unique_ptr<StreamConnection>> GrpcTransport::open_stream(std::chrono::milliseconds timeout) {
+  if (channel_->setup_error) return std::unexpected(*channel_->setup_error);
   // Fails fast, as a WebSocket connect does, when the server cannot be reached at all.
   if (!channel_->channel->WaitForConnected(deadline_after(timeout))) {
     return fail(ErrorCode::Unavailable, "cannot reach {} over gRPC within {} ms", endpoint_, timeout.count());

@@ -335,6 +335,15 @@ TEST_F(GrpcTlsTest, UntrustedCertificateIsRefusedUnlessVerificationIsOff) {
   ASSERT_TRUE(insecure.has_value()) << insecure.error().message;
 }
 
+TEST_F(GrpcTlsTest, UnreadableCaFileIsABadRequestNotTheSystemStore) {
+  auto config = grpcs();
+  config.ca_file = (dir_.path() / "no-such-ca.pem").string();
+  auto version = client::Client(config, nullptr).version();
+  ASSERT_FALSE(version.has_value());
+  EXPECT_EQ(version.error().code, ErrorCode::BadRequest) << version.error().message;
+  EXPECT_NE(version.error().message.find("no-such-ca.pem"), std::string::npos) << version.error().message;
+}
+
 TEST_F(GrpcTlsTest, PlaintextClientCannotTalkToTheTlsPort) {
   auto plain = client::Client(server_at(server_->grpc_port(), TransportKind::Grpc), nullptr).version();
   ASSERT_FALSE(plain.has_value());
