@@ -17,7 +17,7 @@ namespace colonies::cli {
 struct CliEnvironment {
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
-  // Opens the transport to the configured server (HTTP in the real binary).
+  // Opens the transport to the configured server (client::make_transport in the real binary).
   std::function<std::unique_ptr<client::Transport>(const client::ClientConfig&)> connect;
   std::function<void(std::chrono::milliseconds)> sleep;
   std::function<std::chrono::steady_clock::time_point()> now;

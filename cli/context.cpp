@@ -9,7 +9,7 @@ namespace colonies::cli {
 
 Result<client::Client> CommandContext::client(KeyRole role) {
   role_ = role;
-  client::ClientConfig config = settings.client_config();
+  COLONIES_TRY(config, settings.client_config());
   std::unique_ptr<ports::Signer> signer;
   if (role != KeyRole::Unsigned) {
     COLONIES_TRY(key, resolve_key(settings, role));

@@ -1,4 +1,4 @@
-// The `colonies` binary: wires the real HTTP transport, terminal and clock into the CLI library.
+// The `colonies` binary: wires the real transport (HTTP or gRPC, as the settings say), terminal and clock into the CLI library.
 #include <unistd.h>
 
 #include <filesystem>
@@ -6,14 +6,14 @@
 #include <thread>
 
 #include "cli/app.hpp"
-#include "client/http_transport.hpp"
+#include "client/client.hpp"
 
 int main(int argc, char** argv) {
   using namespace colonies;
   cli::CliEnvironment env;
   env.out = &std::cout;
   env.err = &std::cerr;
-  env.connect = [](const client::ClientConfig& config) { return client::make_http_transport(config); };
+  env.connect = [](const client::ClientConfig& config) { return client::make_transport(config); };
   env.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   env.now = [] { return std::chrono::steady_clock::now(); };
   env.stderr_is_tty = ::isatty(STDERR_FILENO) != 0;

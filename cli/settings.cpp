@@ -30,7 +30,17 @@ void Settings::add_options(CLI::App& app) {
       ->envname("COLONIES_SERVER_HTTP_PORT")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
-  app.add_flag("--tls,!--no-tls", tls, "use HTTPS")->envname("COLONIES_TLS");
+  app.add_option("--transport", transport,
+                 "http (POST /api and WebSocket on --port) or grpc (the gRPC service on --grpc-port); a --host "
+                 "URL grpc://, grpcs://, http:// or https:// chooses too")
+      ->envname("COLONIES_TRANSPORT")
+      ->check(CLI::IsMember({"http", "grpc"}))
+      ->capture_default_str();
+  app.add_option("--grpc-port", grpc_port, "coloniesd gRPC port (coloniesd --grpc-port), with --transport grpc")
+      ->envname("COLONIES_SERVER_GRPC_PORT")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  app.add_flag("--tls,!--no-tls", tls, "use TLS (HTTPS, or gRPC over TLS)")->envname("COLONIES_TLS");
   app.add_flag("--insecure", insecure, "with --tls: do not verify the server certificate");
   app.add_flag("--json", json, "print the server's JSON instead of tables");
   app.add_option("--prvkey", prvkey,
@@ -39,16 +49,27 @@ void Settings::add_options(CLI::App& app) {
   app.add_option("--colonyname", colonyname, "colony to work in")->envname("COLONIES_COLONY_NAME");
 }
 
-client::ClientConfig Settings::client_config() const {
+Result<client::ClientConfig> Settings::client_config() const {
   client::ClientConfig config;
   config.host = host;
-  config.port = static_cast<std::uint16_t>(port);
+  config.transport = transport == "grpc" ? client::TransportKind::Grpc : client::TransportKind::Http;
   config.tls = tls;
   config.tls_verify = !insecure;
+  config.port = 0;
+  // A URL in --host says everything it names (scheme: transport and TLS; port if given).
+  if (host.find("://") != std::string::npos) COLONIES_CHECK(client::apply_server_url(config, host));
+  // No port in a URL: the port flag of the transport it chose.
+  if (config.port == 0) {
+    config.port = static_cast<std::uint16_t>(config.transport == client::TransportKind::Grpc ? grpc_port : port);
+  }
   return config;
 }
 
-std::string Settings::endpoint() const { return fmt::format("{}:{}", host, port); }
+std::string Settings::endpoint() const {
+  auto config = client_config();
+  if (!config) return host;
+  return fmt::format("{}:{}", config->host, config->port);
+}
 
 Result<std::string> resolve_key(const Settings& settings, KeyRole role) {
   if (role == KeyRole::Unsigned) return std::string();

@@ -22,8 +22,10 @@ enum class KeyRole {
 };
 
 struct Settings {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // or a URL: http://, https://, grpc://, grpcs:// host[:port]
   int port = 50080;
+  std::string transport = "http";  // "http" or "grpc"
+  int grpc_port = 50081;
   bool tls = false;
   bool insecure = false;  // skip TLS certificate verification
   bool json = false;
@@ -31,9 +33,12 @@ struct Settings {
   std::string colonyname;
   std::string executortype;
 
-  // Adds --host --port --tls --insecure --json --prvkey --colonyname to `app`, bound to this.
+  // Adds --host --port --transport --grpc-port --tls --insecure --json --prvkey --colonyname to
+  // `app`, bound to this.
   void add_options(CLI::App& app);
-  client::ClientConfig client_config() const;
+  // The SDK configuration; BadRequest when --host is a URL that cannot be used.
+  Result<client::ClientConfig> client_config() const;
+  // "host:port" of the chosen transport, for messages.
   std::string endpoint() const;
 };
 

@@ -29,10 +29,15 @@
 
 namespace colonies::client {
 
-// Where the server is, for the HTTP transport.
+// How envelopes travel: POST /api and a WebSocket per subscription, or the colonies.v1.Colonies
+// gRPC service (Call and Subscribe; coloniesd --grpc-port). Same messages, replies and errors.
+enum class TransportKind { Http, Grpc };
+
+// Where the server is and how to reach it.
 struct ClientConfig {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 50080;
+  std::uint16_t port = 50080;  // the port of `transport`: HTTP, or coloniesd's --grpc-port
+  TransportKind transport = TransportKind::Http;
   bool tls = false;
   bool tls_verify = true;  // only with tls: check the certificate and the host name
   std::string ca_file;     // extra trusted CA (PEM); the system store otherwise
@@ -44,6 +49,14 @@ struct ClientConfig {
   // trying for this long before they report Unavailable. 0 turns it off.
   std::chrono::milliseconds resubscribe_patience{30'000};
 };
+
+// Sets transport, TLS, host and (when the URL has one) port from a server URL: http://, https://,
+// grpc:// or grpcs:// (gRPC with TLS), e.g. "grpcs://colonies.example.org:50081". BadRequest for
+// another scheme or a malformed URL; `config` is unchanged then.
+Status apply_server_url(ClientConfig& config, std::string_view url);
+// The transport `config` asks for. A gRPC transport in an SDK built without gRPC fails every call
+// with BadRequest, saying so.
+std::unique_ptr<Transport> make_transport(const ClientConfig& config);
 
 // Injected collaborators; defaults are the real ones (system clock, libsodium randomness).
 struct ClientDeps {
@@ -118,13 +131,13 @@ class Subscription {
 
 class Client {
  public:
-  // Over HTTP. `signer` may be null: then only version() and server_info() work, and every
+  // Over config.transport (HTTP by default). `signer` may be null: then only version() and server_info() work, and every
   // other call fails with Unauthenticated before anything is sent.
   Client(const ClientConfig& config, std::unique_ptr<ports::Signer> signer, ClientDeps deps = {});
   // Over any transport (tests, other transports).
   Client(std::unique_ptr<Transport> transport, std::unique_ptr<ports::Signer> signer, ClientConfig config = {},
          ClientDeps deps = {});
-  // Over HTTP, signing with the private key `private_key_hex` (64 hex). BadRequest if malformed.
+  // Over config.transport, signing with the private key `private_key_hex` (64 hex). BadRequest if malformed.
   static Result<Client> connect(const ClientConfig& config, std::string_view private_key_hex, ClientDeps deps = {});
 
   Client(Client&&) noexcept;

@@ -21,7 +21,7 @@ struct VersionInfo {
 
 // One listener of the server, as getserverinfomsg reports it.
 struct ServerBackend {
-  std::string type;  // "http"
+  std::string type;  // "http" or "grpc"
   std::string host;
   int port = 0;
   bool tls = false;

@@ -17,6 +17,9 @@ BUILD_PKGS=(
   libhwloc-dev hwloc openmpi-bin libopenmpi-dev libslurm-dev libyaml-cpp-dev
   # PostgreSQL store (issue 5): libpq, no libpqxx.
   libpq-dev
+  # gRPC transport (issue 5): the Colonies gRPC service and the SDK's gRPC transport; protoc and
+  # grpc_cpp_plugin generate the stubs at build time.
+  libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
 )
 # Tools the test tiers use at run time (process inspection in the kill -9 test, python for
 # small test helpers, openssl for the self-signed certificate of the Kubernetes TLS test).

@@ -1,6 +1,7 @@
 // Lifecycle load generator: N processes, S submitter threads, E executor threads; every submit,
-// assign and close is its own signed request over HTTP keep-alive. Prints throughput and latency
-// percentiles and writes a JSON summary. Measures; asserts nothing.
+// assign and close is its own signed request over HTTP keep-alive, or over gRPC with
+// --transport grpc. Prints throughput and latency percentiles and writes a JSON summary.
+// Measures; asserts nothing.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,6 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -47,6 +51,22 @@ boost::json::object summarize(const char* name, Samples& s) {
           {"max_ms", s.ms.empty() ? 0.0 : s.ms.back()}};
 }
 
+// A port that was free on 127.0.0.1 a moment ago, for coloniesd's gRPC listener.
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  if (fd >= 0) ::close(fd);
+  return port;
+}
+
 std::string self_dir() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
@@ -63,17 +83,23 @@ int main(int argc, char** argv) {
   std::string coloniesd = self_dir() + "/coloniesd";
   std::string json_out;
   std::vector<std::string> server_args;
+  std::string transport = "http";
   app.add_option("-n,--processes", processes, "Processes to run through their lifecycle")->capture_default_str();
   app.add_option("-s,--submitters", submitters, "Submitting threads")->capture_default_str();
   app.add_option("-e,--executors", executors, "Executor threads (each a registered executor)")->capture_default_str();
   app.add_option("--coloniesd", coloniesd, "coloniesd binary to start for the run")->capture_default_str();
   app.add_option("--server-arg", server_args, "Extra coloniesd argument (repeatable), e.g. --server-arg=--db-sync=normal");
   app.add_option("--json", json_out, "Write the summary as JSON to this file");
+  app.add_option("--transport", transport, "http (POST /api) or grpc (coloniesd --grpc-port on a free port)")
+      ->check(CLI::IsMember({"http", "grpc"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   crypto::SodiumCrypto crypto;
   const std::string server_key = crypto.generate_private_key();
   const std::string server_id = (*crypto.signer(server_key))->id();
+  const int grpc_port = transport == "grpc" ? free_port() : 0;
+  if (grpc_port != 0) server_args.push_back("--grpc-port=" + std::to_string(grpc_port));
   auto spawned = bench::SpawnedServer::start(coloniesd, server_id, server_args);
   if (!spawned) {
     std::cerr << "cannot start coloniesd: " << spawned.error().message << "\n";
@@ -82,6 +108,10 @@ int main(int argc, char** argv) {
   std::unique_ptr<bench::SpawnedServer> server(*spawned);
   client::ClientConfig config;
   config.port = static_cast<std::uint16_t>(server->port());
+  if (grpc_port != 0) {
+    config.transport = client::TransportKind::Grpc;
+    config.port = static_cast<std::uint16_t>(grpc_port);
+  }
 
   // Setup: a colony, a user for the submitters, approved executors.
   const std::string colony_key = crypto.generate_private_key();
@@ -168,10 +198,10 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const double rate = processes / seconds;
-  std::printf("lifecycle: %d processes, %d submitters, %d executors, %d errors\n", processes, submitters, executors,
-              errors.load());
+  std::printf("lifecycle over %s: %d processes, %d submitters, %d executors, %d errors\n", transport.c_str(),
+              processes, submitters, executors, errors.load());
   std::printf("  total    %.3f s  -> %.0f lifecycles/s (%.0f signed requests/s)\n", seconds, rate, rate * 3);
-  boost::json::object summary{{"benchmark", "lifecycle"}, {"processes", processes}, {"submitters", submitters},
+  boost::json::object summary{{"benchmark", "lifecycle"}, {"transport", transport}, {"processes", processes}, {"submitters", submitters},
                               {"executors", executors}, {"seconds", seconds}, {"lifecycles_per_s", rate},
                               {"errors", errors.load()}};
   summary["submit"] = summarize("submit", submit_lat);

@@ -1,37 +1,69 @@
-// ErrorCode <-> HTTP status.
+// ErrorCode <-> HTTP status <-> gRPC code: one table, every lookup reads it.
 #include "core/protocol/status.hpp"
 
 namespace colonies::protocol {
 
-int http_status(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::BadRequest: return 400;
-    case ErrorCode::Unauthenticated: return 401;
-    case ErrorCode::Forbidden: return 403;
-    case ErrorCode::NotFound: return 404;
-    case ErrorCode::Timeout: return 408;
-    case ErrorCode::Conflict: return 409;
-    case ErrorCode::TooLarge: return 413;
-    case ErrorCode::RateLimited: return 429;
-    case ErrorCode::Unavailable: return 503;
-    case ErrorCode::Internal: return 500;
+namespace {
+
+// Conflict is a state violation (closing twice, a duplicate name): the request must not be
+// repeated as it is, which is gRPC's FailedPrecondition rather than Aborted (retry the whole
+// sequence) or AlreadyExists (only one of its causes).
+constexpr std::array<StatusRow, 10> kTable{{
+    {ErrorCode::BadRequest, 400, GrpcCode::InvalidArgument},
+    {ErrorCode::Unauthenticated, 401, GrpcCode::Unauthenticated},
+    {ErrorCode::Forbidden, 403, GrpcCode::PermissionDenied},
+    {ErrorCode::NotFound, 404, GrpcCode::NotFound},
+    {ErrorCode::Timeout, 408, GrpcCode::DeadlineExceeded},
+    {ErrorCode::Conflict, 409, GrpcCode::FailedPrecondition},
+    {ErrorCode::TooLarge, 413, GrpcCode::ResourceExhausted},
+    {ErrorCode::RateLimited, 429, GrpcCode::ResourceExhausted},
+    {ErrorCode::Unavailable, 503, GrpcCode::Unavailable},
+    {ErrorCode::Internal, 500, GrpcCode::Internal},
+}};
+
+const StatusRow& row(ErrorCode code) {
+  for (const auto& r : kTable) {
+    if (r.code == code) return r;
   }
-  return 500;
+  return kTable.back();  // Internal
 }
 
+}  // namespace
+
+std::span<const StatusRow> status_table() { return kTable; }
+
+int http_status(ErrorCode code) { return row(code).http; }
+
 ErrorCode error_code_from_http(int status) {
-  switch (status) {
-    case 400: return ErrorCode::BadRequest;
-    case 401: return ErrorCode::Unauthenticated;
-    case 403: return ErrorCode::Forbidden;
-    case 404: return ErrorCode::NotFound;
-    case 408: return ErrorCode::Timeout;
-    case 409: return ErrorCode::Conflict;
-    case 413: return ErrorCode::TooLarge;
-    case 429: return ErrorCode::RateLimited;
-    case 503: return ErrorCode::Unavailable;
-    default: return ErrorCode::Internal;
+  for (const auto& r : kTable) {
+    if (r.http == status) return r.code;
   }
+  return ErrorCode::Internal;
+}
+
+GrpcCode grpc_code(ErrorCode code) { return row(code).grpc; }
+
+GrpcCode grpc_code_from_http(int status) {
+  if (status >= 200 && status < 300) return GrpcCode::Ok;
+  return grpc_code(error_code_from_http(status));
+}
+
+ErrorCode error_code_from_grpc(GrpcCode code) {
+  switch (code) {
+    case GrpcCode::AlreadyExists:
+    case GrpcCode::Aborted:
+      return ErrorCode::Conflict;
+    case GrpcCode::OutOfRange:
+      return ErrorCode::BadRequest;
+    case GrpcCode::ResourceExhausted:
+      return ErrorCode::TooLarge;  // see status.hpp
+    default:
+      break;
+  }
+  for (const auto& r : kTable) {
+    if (r.grpc == code) return r.code;
+  }
+  return ErrorCode::Internal;
 }
 
 }  // namespace colonies::protocol

@@ -21,7 +21,12 @@ void add_daemon_options(CLI::App& app, RuntimeConfig& rc, DaemonOptions& options
   app.add_option("--host", rc.server.host, "Colonies server host")->envname("COLONIES_SERVER_HOST")->capture_default_str();
   app.add_option("--port", rc.server.port, "Colonies server HTTP port")->envname("COLONIES_SERVER_HTTP_PORT")
       ->capture_default_str();
-  app.add_flag("--tls", rc.server.tls, "Use HTTPS to the Colonies server")->envname("COLONIES_TLS");
+  app.add_option("--transport", options.transport,
+                 "http (POST /api on --port) or grpc (the server's gRPC service on --grpc-port)")
+      ->envname("COLONIES_TRANSPORT")->capture_default_str()->check(CLI::IsMember({"http", "grpc"}));
+  app.add_option("--grpc-port", options.grpc_port, "Colonies server gRPC port, with --transport grpc")
+      ->envname("COLONIES_SERVER_GRPC_PORT")->capture_default_str()->check(CLI::Range(1, 65535));
+  app.add_flag("--tls", rc.server.tls, "Use TLS (HTTPS, or gRPC over TLS) to the Colonies server")->envname("COLONIES_TLS");
   app.add_option("--tls-ca-file", options.tls_ca, "Extra trusted CA certificate (PEM) for --tls")
       ->envname("COLONIES_TLS_CA_FILE");
   app.add_flag("--tls-insecure", options.tls_insecure, "Do not verify the server certificate (testing only)")
@@ -54,6 +59,10 @@ void apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options) {
   spdlog::set_level(spdlog::level::from_str(options.log_level));
   if (rc.executor_prvkey.empty()) {
     if (const char* key = std::getenv("COLONIES_PRVKEY")) rc.executor_prvkey = key;
+  }
+  if (options.transport == "grpc") {
+    rc.server.transport = client::TransportKind::Grpc;
+    rc.server.port = static_cast<std::uint16_t>(options.grpc_port);
   }
   rc.server.tls_verify = !options.tls_insecure;
   rc.server.ca_file = options.tls_ca;

@@ -19,19 +19,21 @@ namespace colonies::executors {
 // Options that do not map one-to-one onto RuntimeConfig fields; apply_daemon_options() turns
 // them into configuration.
 struct DaemonOptions {
+  std::string transport = "http";  // or "grpc": the server's gRPC service on grpc_port
+  int grpc_port = 50081;
   std::string tls_ca;
   bool tls_insecure = false;
   std::string log_level = "info";
 };
 
-// Adds --config (TOML, unknown keys are an error), --host, --port, --tls, --tls-ca-file,
+// Adds --config (TOML, unknown keys are an error), --host, --port, --transport, --grpc-port, --tls, --tls-ca-file,
 // --tls-insecure, --colony, --name, --type, --location, --prvkey, --colony-prvkey, --max-jobs,
 // --poll-timeout, --spool-dir and --log-level, each with its environment variable. `rc` must hold
 // the daemon's defaults (they are shown by --help). A daemon may adjust a description afterwards
 // (app.get_option("--max-jobs")->description(...)).
 void add_daemon_options(CLI::App& app, RuntimeConfig& rc, DaemonOptions& options);
 
-// After parsing: sets the log level, the TLS settings, and the key from COLONIES_PRVKEY when
+// After parsing: sets the log level, the transport (and its port), the TLS settings, and the key from COLONIES_PRVKEY when
 // --prvkey / COLONIES_EXECUTOR_PRVKEY were not given.
 void apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options);
 

@@ -52,6 +52,7 @@ struct BrokerOptions {
   std::string http_host = "127.0.0.1";
   int http_port = 50080;
   bool tls = false;
+  int grpc_port = 0;  // 0: no gRPC listener (getserverinfomsg lists it otherwise)
   std::int64_t replay_window_s = 300;
   std::int64_t max_poll_timeout_s = 3600;
   std::int64_t stale_executor_s = 600;  // <= 0 disables stale-executor cleanup

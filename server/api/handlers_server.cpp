@@ -23,6 +23,13 @@ void Broker::on_server_info(Call& call) {
                                     {"port", options_.http_port},
                                     {"tls", options_.tls},
                                     {"insecure", false}}};
+  if (options_.grpc_port > 0) {
+    backends.push_back(json::object{{"type", "grpc"},
+                                    {"host", options_.http_host},
+                                    {"port", options_.grpc_port},
+                                    {"tls", options_.tls},
+                                    {"insecure", false}});
+  }
   call.reply(ok_reply(call.msgtype, json::object{{"buildversion", options_.build_version},
                                                  {"buildtime", options_.build_time},
                                                  {"backends", std::move(backends)}}));

@@ -12,6 +12,9 @@ void add_options(CLI::App& app, Config& config) {
   app.set_config("--config", "", "Read settings from a TOML/INI file (key = value, keys as the long flags); flags beat it, it beats the environment");
   app.add_option("--host", config.host, "Address to listen on")->envname("COLONIES_SERVER_HTTP_HOST")->capture_default_str();
   app.add_option("--port", config.port, "HTTP port")->envname("COLONIES_SERVER_HTTP_PORT")->capture_default_str()->check(CLI::Range(0, 65535));
+  app.add_option("--grpc-port", config.grpc_port,
+                 "gRPC port of the colonies.v1.Colonies service on --host, with the TLS of --tls-cert (0 = off)")
+      ->envname("COLONIES_SERVER_GRPC_PORT")->capture_default_str()->check(CLI::Range(0, 65535));
   app.add_option("--server-id", config.server_id,
                  "ID (public key) of the server owner; stored at first start, later changed with `colonies server chid`")
       ->envname("COLONIES_SERVER_ID");
@@ -127,6 +130,9 @@ Status finish(Config& config) {
   }
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return fail(ErrorCode::BadRequest, "TLS needs both --tls-cert and --tls-key");
+  }
+  if (config.grpc_port != 0 && config.grpc_port == config.port) {
+    return fail(ErrorCode::BadRequest, "--grpc-port {} is also the HTTP --port; give gRPC a port of its own", config.grpc_port);
   }
   if (config.db_type == "postgresql" && config.postgres_url.empty()) {
     return fail(ErrorCode::BadRequest,

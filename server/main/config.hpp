@@ -16,6 +16,7 @@ namespace colonies::server {
 struct Config {
   std::string host = "127.0.0.1";
   int port = 50080;
+  int grpc_port = 0;  // 0: no gRPC listener
   std::string server_id;
   std::string db_type = "sqlite";
   std::string data_dir;  // default: $HOME/.local/share/colonies, or ./colonies-data without HOME

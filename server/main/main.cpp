@@ -1,5 +1,5 @@
 // coloniesd: the composition root. Reads configuration (flags > environment > config file >
-// defaults), picks the adapters (SQLite or PostgreSQL store, libsodium crypto, Beast HTTP), wires them
+// defaults), picks the adapters (SQLite or PostgreSQL store, libsodium crypto, Beast HTTP, gRPC), wires them
 // into the broker and runs until SIGINT/SIGTERM. No logic of its own beyond wiring and shutdown order.
 #include <atomic>
 #include <chrono>
@@ -21,6 +21,10 @@
 #include "adapters/storage/postgres/postgres_store.hpp"
 #endif
 #include "adapters/transport/http/http_server.hpp"
+#ifdef COLONIES_WITH_GRPC
+#include "adapters/transport/grpc/grpc_server.hpp"
+#include "server/main/grpc_bridge.hpp"
+#endif
 #include "core/protocol/envelope.hpp"
 #include "server/api/broker.hpp"
 #include "server/commit/commit_queue.hpp"
@@ -111,6 +115,7 @@ int run(const server::Config& config) {
   broker_options.http_host = config.host;
   broker_options.http_port = config.port;
   broker_options.tls = !config.tls_cert.empty();
+  broker_options.grpc_port = config.grpc_port;
   broker_options.replay_window_s = config.replay_window_s;
   broker_options.stale_executor_s = config.stale_executor_s;
   broker_options.cron_checker_period_ms = config.cron_checker_period_ms;
@@ -173,6 +178,35 @@ int run(const server::Config& config) {
                config.tls_cert.empty() ? "http" : "https", config.host, (*http)->port(), store->description,
                node_options.clustered ? ", following until elected" : "");
 
+#ifdef COLONIES_WITH_GRPC
+  std::unique_ptr<transport::GrpcServer> grpc;
+  if (config.grpc_port != 0) {
+    transport::GrpcServerOptions grpc_options;
+    grpc_options.host = config.host;
+    grpc_options.port = static_cast<std::uint16_t>(config.grpc_port);
+    grpc_options.tls_cert_file = config.tls_cert;
+    grpc_options.tls_key_file = config.tls_key;
+    grpc_options.message_limit = config.body_limit;
+    grpc_options.max_queued = config.ws_queue_limit;
+    auto started = transport::GrpcServer::start(grpc_options, server::make_grpc_call_handler(node, io),
+                                                server::make_grpc_subscribe_handler(node, io));
+    if (!started) {
+      spdlog::error("cannot serve gRPC on {}:{}: {}", config.host, config.grpc_port, started.error().message);
+      return 1;
+    }
+    grpc = std::move(*started);
+    spdlog::info("coloniesd gRPC service colonies.v1.Colonies on {}://{}:{}", grpc->tls() ? "grpcs" : "grpc",
+                 config.host, grpc->port());
+  }
+  auto grpc_active = [&grpc] { return grpc ? grpc->active_calls() : std::size_t{0}; };
+#else
+  if (config.grpc_port != 0) {
+    spdlog::error("this coloniesd was built without gRPC (COLONIES_WITH_GRPC=OFF); drop --grpc-port");
+    return 1;
+  }
+  auto grpc_active = [] { return std::size_t{0}; };
+#endif
+
   // Deadlines: a periodic tick; the scheduler keeps them ordered, so a tick costs O(expired).
   asio::steady_timer ticker(io);
   std::function<void()> schedule_tick = [&] {
@@ -190,7 +224,7 @@ int run(const server::Config& config) {
   asio::steady_timer drain_timer(io);
   std::chrono::steady_clock::time_point drain_deadline;
   std::function<void()> drain_check = [&] {
-    if ((*http)->connection_count() == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
+    if (((*http)->connection_count() == 0 && grpc_active() == 0) || std::chrono::steady_clock::now() >= drain_deadline) {
       io.stop();
       return;
     }
@@ -203,6 +237,10 @@ int run(const server::Config& config) {
     if (error) return;
     spdlog::info("signal {} received: shutting down", signal);
     (*http)->stop();
+#ifdef COLONIES_WITH_GRPC
+    // Ends its subscriptions and refuses new calls; calls in flight are answered through io.
+    if (grpc) grpc->stop(std::chrono::seconds(5));
+#endif
     ticker.cancel();
     node.shutdown();
     // Flush pending commits (their replies are posted to io), then let io finish and stop.
@@ -217,6 +255,9 @@ int run(const server::Config& config) {
   io.run();
   for (auto& t : threads) t.join();
   blocking.join();
+#ifdef COLONIES_WITH_GRPC
+  grpc.reset();  // joins its shutdown: every call has its answer or was cancelled by now
+#endif
   spdlog::info("coloniesd stopped");
   return 0;
 }

@@ -24,9 +24,8 @@ constexpr auto kRetryDelay = std::chrono::milliseconds(100);
 constexpr auto kLeadRetryDelay = std::chrono::seconds(1);
 constexpr auto kRelayConnectTimeout = std::chrono::seconds(10);
 // WebSocket close codes (RFC 6455) a relayed subscription ends with.
-constexpr std::uint16_t kPolicyViolation = 1008;
-constexpr std::uint16_t kServiceRestart = 1012;
-constexpr std::uint16_t kTryAgainLater = 1013;
+constexpr int kServiceRestart = 1012;
+constexpr int kTryAgainLater = 1013;
 
 EncodedReply unavailable(std::string message) { return {503, protocol::encode_error_reply(503, message)}; }
 
@@ -190,44 +189,32 @@ void Node::shutdown() {
   if (auto* broker = active_.load()) broker->shutdown();
 }
 
-std::shared_ptr<transport::WsRelay> Node::relay_subscription(std::string first_frame,
-                                                             std::shared_ptr<transport::WsConnection> subscriber) {
+std::shared_ptr<transport::WsRelay> Node::relay_subscription(std::string first_frame, RelayedSubscriber subscriber) {
   auto leader = deps_.leadership.leader();
   if (!leader || leader->name == options_.member_name) {
     const std::string why = leader ? "this server was just elected and is taking the lead" : "no leader is elected";
-    subscriber->send(protocol::encode_error_reply(503, why + "; subscribe again shortly"));
-    subscriber->close(kTryAgainLater, why);
+    subscriber.send(protocol::encode_error_reply(503, why + "; subscribe again shortly"));
+    subscriber.close(kTryAgainLater, why);
     return nullptr;
   }
   auto target = transport::parse_member_url(leader->url);
   if (!target) {
     auto why = fmt::format("cannot relay to the leader {}: {}", leader->name, target.error().message);
-    subscriber->send(protocol::encode_error_reply(503, why));
-    subscriber->close(kTryAgainLater, why);
+    subscriber.send(protocol::encode_error_reply(503, why));
+    subscriber.close(kTryAgainLater, why);
     return nullptr;
   }
   transport::WsRelayHandlers handlers;
   // The relay is closed when the subscriber leaves; a weak reference keeps the two from owning
   // each other.
   auto relay_slot = std::make_shared<std::weak_ptr<transport::WsRelay>>();
-  handlers.on_frame = [subscriber, relay_slot](std::string frame) {
-    switch (subscriber->send(std::move(frame))) {
-      case transport::WsConnection::SendResult::Queued:
-        return;
-      case transport::WsConnection::SendResult::Full:
-        subscriber->close(kPolicyViolation, fmt::format("subscriber too slow: {} events queued", subscriber->queued()));
-        break;
-      case transport::WsConnection::SendResult::Closed:
-        break;
-    }
+  handlers.on_frame = [send = subscriber.send, relay_slot](std::string frame) {
+    if (send(std::move(frame))) return;
     if (auto relay = relay_slot->lock()) relay->close();
   };
-  handlers.on_end = [subscriber, name = leader->name](int code, std::string reason) {
-    if (code != 0) {
-      subscriber->close(static_cast<std::uint16_t>(code), std::move(reason));
-      return;
-    }
-    subscriber->close(kServiceRestart, fmt::format("leader {}: {}; subscribe again", name, reason));
+  handlers.on_end = [close = subscriber.close, name = leader->name](int code, std::string reason) {
+    if (code != 0) return close(code, std::move(reason));
+    close(kServiceRestart, fmt::format("leader {}: {}; subscribe again", name, reason));
   };
   auto relay = ws_forwarder_.open(*target, "/api/ws", std::move(first_frame), kRelayConnectTimeout, std::move(handlers));
   *relay_slot = relay;

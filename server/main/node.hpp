@@ -30,6 +30,15 @@ struct EncodedReply {
 };
 using EncodedReplyFn = std::function<void(EncodedReply)>;
 
+// The subscriber end of a relayed subscription, whatever its transport (WebSocket, gRPC stream).
+struct RelayedSubscriber {
+  // Passes one frame on; false when the subscriber is gone or was cut off for reading too slowly.
+  std::function<bool(std::string frame)> send;
+  // Ends the subscription with a WebSocket close code (RFC 6455) and reason; the transport maps
+  // it to its own ending.
+  std::function<void(int code, std::string reason)> close;
+};
+
 struct NodeOptions {
   bool clustered = false;       // false: a single server, leading from start() on
   std::string member_name;      // this server in the cluster (logs, the store's fence holder)
@@ -62,12 +71,12 @@ class Node {
   api::Broker* broker() const { return active_.load(); }
   void shutdown();
   // A follower's subscription: `first_frame` (the subscriber's signed subscribe envelope) goes
-  // to the leader's WebSocket and the leader's frames come back on `subscriber`. When the
+  // to the leader's WebSocket and the leader's frames come back through `subscriber`. When the
   // leader goes away the subscriber is closed with 1012 (service restart), and with 1013 (try
-  // again later) when no leader is known: the SDK subscribes again (docs/ha.md). Returns the
-  // relay to close when the subscriber leaves, or nullptr when there is none.
-  std::shared_ptr<transport::WsRelay> relay_subscription(std::string first_frame,
-                                                         std::shared_ptr<transport::WsConnection> subscriber);
+  // again later) after a 503 error frame when no leader is known: the SDK subscribes again
+  // (docs/ha.md). Returns the relay to close when the subscriber leaves, or nullptr when there
+  // is none.
+  std::shared_ptr<transport::WsRelay> relay_subscription(std::string first_frame, RelayedSubscriber subscriber);
 
   // The body of GET /health, and whether it is healthy.
   std::pair<bool, boost::json::object> health();

@@ -65,7 +65,12 @@ transport::WsAcceptor make_subscription_acceptor(Node& node) {
         broker->subscribe(std::move(text), stream);
         return;
       }
-      state->relay = node.relay_subscription(std::move(text), connection);
+      RelayedSubscriber subscriber;
+      subscriber.send = [stream](std::string frame) { return stream->send(std::move(frame)); };
+      subscriber.close = [connection](int code, std::string reason) {
+        connection->close(static_cast<std::uint16_t>(code), std::move(reason));
+      };
+      state->relay = node.relay_subscription(std::move(text), std::move(subscriber));
     };
     handlers.on_closed = [&node, stream, state] {
       if (state->relay) state->relay->close();

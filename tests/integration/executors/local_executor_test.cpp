@@ -129,6 +129,22 @@ TEST_F(LocalExecutorTest, SuccessfulProcessIsClosedWithItsStdoutAsOutput) {
   EXPECT_EQ(logs_of(p.processid), "hello colonies\n");
 }
 
+#ifdef COLONIES_TEST_GRPC
+TEST_F(LocalExecutorTest, RunsProcessesOverGrpc) {
+  // The executor registers, long-polls, ships logs and closes through the gRPC service.
+  start_executor([this](RuntimeConfig& rc) { rc.server = server_->grpc_client_config(); });
+  auto ok = submit("echo", {"over", "grpc"});
+  auto failing = submit("sh", {"-c", "echo half; exit 3"});
+  auto done = wait_final(ok.processid);
+  EXPECT_EQ(done.state, model::ProcessState::Success);
+  EXPECT_EQ(done.out, (boost::json::array{"over grpc"}));
+  EXPECT_EQ(logs_of(ok.processid), "over grpc\n");
+  auto failed = wait_final(failing.processid);
+  EXPECT_EQ(failed.state, model::ProcessState::Failed);
+  EXPECT_EQ(failed.errors.front(), "exit code 3");
+}
+#endif
+
 TEST_F(LocalExecutorTest, FailingProcessIsClosedWithExitCodeAndStderr) {
   start_executor();
   auto p = submit("sh", {"-c", "echo working; echo 'disk full' >&2; exit 7"});

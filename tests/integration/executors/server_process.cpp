@@ -43,6 +43,11 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& serve
   for (int attempt = 0; attempt < 3 && pid_ < 0; ++attempt) {
     port_ = pick_free_port();
     if (port_ == 0) break;
+#ifdef COLONIES_TEST_GRPC
+    do {
+      grpc_port_ = pick_free_port();
+    } while (grpc_port_ == port_);
+#endif
     launch();
   }
   if (pid_ <= 0) ADD_FAILURE() << "coloniesd (" << binary << ") did not come up";
@@ -52,6 +57,10 @@ bool ServerProcess::launch() {
   std::vector<std::string> args{binary_, "--host", "127.0.0.1", "--port", std::to_string(port_), "--data-dir",
                                 data_dir_.string(), "--server-id", server_id_, "--db-sync", "normal",
                                 "--log-level", "warn"};
+  if (grpc_port_ != 0) {
+    args.push_back("--grpc-port");
+    args.push_back(std::to_string(grpc_port_));
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -124,6 +133,15 @@ client::ClientConfig ServerProcess::client_config() const {
   config.port = port_;
   config.request_timeout = std::chrono::seconds(10);
   config.long_poll_margin = std::chrono::seconds(5);
+  return config;
+}
+
+client::ClientConfig ServerProcess::grpc_client_config() const {
+  client::ClientConfig config = client_config();
+  if (grpc_port_ != 0) {
+    config.transport = client::TransportKind::Grpc;
+    config.port = grpc_port_;
+  }
   return config;
 }
 

@@ -29,6 +29,10 @@ class ServerProcess {
 
   std::uint16_t port() const { return port_; }
   client::ClientConfig client_config() const;
+  // With COLONIES_TEST_GRPC defined for the test binary, coloniesd also serves gRPC: its port and
+  // a client configuration over it. 0 / an HTTP configuration otherwise.
+  std::uint16_t grpc_port() const { return grpc_port_; }
+  client::ClientConfig grpc_client_config() const;
   bool started() const { return pid_ > 0; }
 
  private:
@@ -38,6 +42,7 @@ class ServerProcess {
   std::string server_id_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t grpc_port_ = 0;
   std::filesystem::path data_dir_;
 };
 

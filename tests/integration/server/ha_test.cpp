@@ -43,6 +43,7 @@ class HaTest : public ::testing::Test {
       options.data_dir = dir_.path() / ("data-" + std::to_string(i));
       options.log_file = dir_.path() / ("coloniesd-" + std::to_string(i) + ".log");
       options.server_id = server_owner_.id;
+      options.grpc = true;
       options.extra_args = {"--db-type",      "postgresql",     "--postgres",    conninfo,
                             "--cluster",      "etcd",           "--etcd-endpoints", etcd_.endpoint(),
                             "--lease-ttl",    "2",              "--cluster-name", "node-" + std::to_string(i),
@@ -109,6 +110,8 @@ class HaTest : public ::testing::Test {
     EXPECT_TRUE(info) << info.error().message;
     return info ? *info : client::ClusterInfo{};
   }
+
+  void subscriptions_carry_on_after_a_failover(client::TransportKind transport);
 
   EtcdServer etcd_;
   TempDir dir_;
@@ -384,7 +387,11 @@ TEST_F(HaTest, PauseAndCronsCarryOverToTheNextLeader) {
   EXPECT_EQ(assigned->processid, submitted->processid);
 }
 
-TEST_F(HaTest, SubscriptionsOnAFollowerSeeEveryChangeAndCarryOnAfterAFailover) {
+// Subscribers on one follower, over `transport`; changes through the other follower.
+void HaTest::subscriptions_carry_on_after_a_failover(client::TransportKind transport) {
+  auto subscriber_at = [&](int i) {
+    return server_at(transport == client::TransportKind::Grpc ? servers_[i]->grpc_port() : port(i), transport);
+  };
   auto worker = add_executor(port(followers_[1]), setup_, "worker-0", kType);
   // Changes go through one follower, subscriptions are on the other.
   auto user = connect(port(followers_[1]), setup_.user);
@@ -396,7 +403,7 @@ TEST_F(HaTest, SubscriptionsOnAFollowerSeeEveryChangeAndCarryOnAfterAFailover) {
   std::atomic<bool> stop{false};
   Status subscribed = ok();
   std::thread subscriber([&] {
-    auto c = connect(port(followers_[0]), setup_.user);
+    auto c = connect(subscriber_at(followers_[0]), setup_.user);
     subscribed = c.subscribe_processes(setup_.colony, "probe", model::ProcessState::Waiting, 120,
                                        [&](const model::Process& p) {
                                          std::lock_guard lock(mu);
@@ -406,7 +413,7 @@ TEST_F(HaTest, SubscriptionsOnAFollowerSeeEveryChangeAndCarryOnAfterAFailover) {
   });
   std::optional<Result<model::Process>> waited;
   std::thread waiter([&] {
-    auto c = connect(port(followers_[0]), setup_.user);
+    auto c = connect(subscriber_at(followers_[0]), setup_.user);
     waited = c.wait_for_process(setup_.colony, watched->processid, model::ProcessState::Success, 120);
   });
   // Submits a probe every 200 ms until the subscriber has one of them; returns when it did.
@@ -431,8 +438,8 @@ TEST_F(HaTest, SubscriptionsOnAFollowerSeeEveryChangeAndCarryOnAfterAFailover) {
   const auto killed_at = Clock::now();
   servers_[old_leader]->kill9();
   ASSERT_TRUE(probe_until_seen(30s)) << "the subscription did not carry on after the failover";
-  std::printf("  leader node-%d killed: the subscriber on a follower has new events after %ld ms\n", old_leader,
-              ms_between(killed_at, Clock::now()));
+  std::printf("  leader node-%d killed: the %s subscriber on a follower has new events after %ld ms\n", old_leader,
+              transport == client::TransportKind::Grpc ? "gRPC" : "WebSocket", ms_between(killed_at, Clock::now()));
 
   // The process waited for is finished under the new leader; the waiter, subscribed since before
   // the failover, gets it.
@@ -451,6 +458,14 @@ TEST_F(HaTest, SubscriptionsOnAFollowerSeeEveryChangeAndCarryOnAfterAFailover) {
   (void)user.submit(make_spec(setup_.colony, "probe", "last"));  // lets the subscriber return
   subscriber.join();
   EXPECT_TRUE(subscribed.has_value()) << subscribed.error().message;
+}
+
+TEST_F(HaTest, SubscriptionsOnAFollowerSeeEveryChangeAndCarryOnAfterAFailover) {
+  subscriptions_carry_on_after_a_failover(client::TransportKind::Http);
+}
+
+TEST_F(HaTest, GrpcSubscriptionsOnAFollowerCarryOnAfterAFailoverToo) {
+  subscriptions_carry_on_after_a_failover(client::TransportKind::Grpc);
 }
 
 }  // namespace

@@ -70,6 +70,11 @@ bool ServerProcess::start(std::chrono::milliseconds ready_timeout) {
   error_.clear();
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (port_ == 0 || attempt > 0) port_ = free_port();
+    if (options_.grpc && (grpc_port_ == 0 || attempt > 0)) {
+      do {
+        grpc_port_ = free_port();
+      } while (grpc_port_ == port_);
+    }
     if (!spawn()) return false;
     if (wait_ready(ready_timeout)) return true;
     if (running()) {
@@ -89,6 +94,10 @@ bool ServerProcess::spawn() {
                                    "--server-id", options_.server_id,
                                    "--threads", "2",
                                    "--log-level", "warn"};
+  if (options_.grpc) {
+    args.push_back("--grpc-port");
+    args.push_back(std::to_string(grpc_port_));
+  }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -120,6 +129,8 @@ bool ServerProcess::wait_ready(std::chrono::milliseconds timeout) {
   transport::HttpClientOptions options;
   options.port = port_;
   options.connect_timeout = std::chrono::milliseconds(500);
+  options.tls = options_.tls;
+  options.tls_verify = false;  // a test's self-signed certificate; the tests check verification themselves
   transport::HttpClient client(options);
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < until) {

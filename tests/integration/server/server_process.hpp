@@ -39,6 +39,8 @@ class ServerProcess {
     std::string server_id;                // --server-id (the server owner's ID)
     std::vector<std::string> extra_args;  // e.g. {"--body-limit", "65536"}
     std::filesystem::path log_file;       // the child's stdout and stderr; data_dir/../coloniesd.log if empty
+    bool grpc = false;  // also serve gRPC (--grpc-port) on a free port of its own
+    bool tls = false;   // extra_args hold --tls-cert/--tls-key: readiness is probed over HTTPS
   };
 
   explicit ServerProcess(Options options);
@@ -61,6 +63,8 @@ class ServerProcess {
   std::optional<int> exit_code();
 
   std::uint16_t port() const { return port_; }
+  // The gRPC port with Options::grpc, else 0.
+  std::uint16_t grpc_port() const { return grpc_port_; }
   const std::string& error() const { return error_; }
   std::string log_tail(std::size_t bytes = 4000) const;
 
@@ -73,6 +77,7 @@ class ServerProcess {
   Options options_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t grpc_port_ = 0;
   std::string error_;
 };
 

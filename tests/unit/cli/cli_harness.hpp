@@ -23,7 +23,7 @@ class CliHarness : public ::testing::Test {
   static constexpr const char* kVariables[] = {
       "COLONIES_SERVER_HOST",   "COLONIES_SERVER_HTTP_PORT", "COLONIES_SERVER_PORT",   "COLONIES_TLS",
       "COLONIES_PRVKEY",        "COLONIES_COLONY_PRVKEY",    "COLONIES_SERVER_PRVKEY", "COLONIES_COLONY_NAME",
-      "COLONIES_EXECUTOR_TYPE", "COLONIES_FS_DIR"};
+      "COLONIES_EXECUTOR_TYPE", "COLONIES_FS_DIR",         "COLONIES_TRANSPORT",     "COLONIES_SERVER_GRPC_PORT"};
 
   CliHarness() {
     for (const char* name : kVariables) {

@@ -39,6 +39,54 @@ TEST_F(CliSettingsTest, FlagsOverrideEnvironment) {
   EXPECT_FALSE(configs_[0].tls_verify);
 }
 
+TEST_F(CliSettingsTest, TransportGrpcUsesTheGrpcPort) {
+  member_env();
+  ASSERT_EQ(run({"--transport", "grpc", "--grpc-port", "6001", "process", "psw"}), 0) << err_.str();
+  EXPECT_EQ(configs_[0].transport, client::TransportKind::Grpc);
+  EXPECT_EQ(configs_[0].port, 6001);
+  EXPECT_FALSE(configs_[0].tls);
+}
+
+TEST_F(CliSettingsTest, TransportAndGrpcPortComeFromTheEnvironment) {
+  member_env();
+  set_env("COLONIES_TRANSPORT", "grpc");
+  set_env("COLONIES_SERVER_GRPC_PORT", "6002");
+  set_env("COLONIES_TLS", "true");
+  ASSERT_EQ(run({"process", "psw"}), 0) << err_.str();
+  EXPECT_EQ(configs_[0].transport, client::TransportKind::Grpc);
+  EXPECT_EQ(configs_[0].port, 6002);
+  EXPECT_TRUE(configs_[0].tls);
+}
+
+TEST_F(CliSettingsTest, GrpcsUrlAsHostPicksTransportTlsAndPort) {
+  member_env();
+  ASSERT_EQ(run({"--host", "grpcs://colonies.example.org:7443", "process", "psw"}), 0) << err_.str();
+  EXPECT_EQ(configs_[0].transport, client::TransportKind::Grpc);
+  EXPECT_EQ(configs_[0].host, "colonies.example.org");
+  EXPECT_EQ(configs_[0].port, 7443);
+  EXPECT_TRUE(configs_[0].tls);
+}
+
+TEST_F(CliSettingsTest, HttpUrlWithoutPortKeepsTheHttpPort) {
+  member_env();
+  ASSERT_EQ(run({"--host", "http://[::1]", "--port", "8080", "--transport", "grpc", "process", "psw"}), 0) << err_.str();
+  EXPECT_EQ(configs_[0].transport, client::TransportKind::Http);
+  EXPECT_EQ(configs_[0].host, "::1");
+  EXPECT_EQ(configs_[0].port, 8080);
+}
+
+TEST_F(CliSettingsTest, UnknownUrlSchemeIsRefusedBeforeConnecting) {
+  member_env();
+  EXPECT_NE(run({"--host", "ftp://colonies.example.org", "process", "psw"}), 0);
+  EXPECT_TRUE(configs_.empty());
+  EXPECT_NE(err_.str().find("unknown scheme 'ftp'"), std::string::npos) << err_.str();
+}
+
+TEST_F(CliSettingsTest, UnknownTransportIsAUsageError) {
+  member_env();
+  EXPECT_EQ(run({"--transport", "carrier-pigeon", "process", "psw"}), 2);
+}
+
 TEST_F(CliSettingsTest, LegacyPortVariableIsAcceptedButHttpPortWins) {
   member_env();
   set_env("COLONIES_SERVER_PORT", "3333");
@@ -98,7 +146,8 @@ TEST_F(CliSettingsTest, ResolveKeyFallsBackToPrvkeyForOwnerRoles) {
 
 TEST_F(CliSettingsTest, HelpListsEveryGlobalFlagAndItsVariable) {
   ASSERT_EQ(run({"--help"}), 0);
-  for (const char* text : {"--host", "--port", "--tls", "--insecure", "--json", "--prvkey", "--colonyname",
+  for (const char* text : {"--host", "--port", "--transport", "--grpc-port", "COLONIES_TRANSPORT",
+                           "COLONIES_SERVER_GRPC_PORT", "--tls", "--insecure", "--json", "--prvkey", "--colonyname",
                            "COLONIES_SERVER_HOST", "COLONIES_SERVER_HTTP_PORT", "COLONIES_SERVER_PORT", "COLONIES_TLS",
                            "COLONIES_PRVKEY", "COLONIES_COLONY_PRVKEY", "COLONIES_SERVER_PRVKEY",
                            "COLONIES_COLONY_NAME", "COLONIES_EXECUTOR_TYPE"}) {

@@ -72,6 +72,20 @@ TEST_F(ConfigTest, FlagBeatsFileAndFileBeatsEnvironment) {
   EXPECT_EQ(c.log_level, "debug");   // flag over file
 }
 
+TEST_F(ConfigTest, GrpcIsOffByDefaultAndItsPortComesFromFlagOrEnvironment) {
+  EXPECT_EQ(parse({}).grpc_port, 0);
+  env("COLONIES_SERVER_GRPC_PORT", "50081");
+  EXPECT_EQ(parse({}).grpc_port, 50081);
+  EXPECT_EQ(parse({"--grpc-port", "50090"}).grpc_port, 50090);
+}
+
+TEST_F(ConfigTest, GrpcPortMustDifferFromTheHttpPort) {
+  Config c = parse({"--port", "50080", "--grpc-port", "50080"});
+  auto status = finish(c);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("--grpc-port"), std::string::npos);
+}
+
 TEST_F(ConfigTest, RejectsAnUnknownSyncLevel) {
   EXPECT_THROW(parse({"--db-sync", "sometimes"}), CLI::ValidationError);
 }
