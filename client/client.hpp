@@ -256,7 +256,8 @@ class Client {
   Result<std::vector<model::Log>> search_logs(const std::string& colonyname, const std::string& text, int days,
                                               int count);
 
-  // ---- Realtime subscriptions (client_subscriptions.cpp): a WebSocket each, see docs/sdk.md.
+  // ---- Realtime subscriptions (client_subscriptions.cpp): one stream each (a WebSocket, or a gRPC
+  // Subscribe stream), see docs/sdk.md.
   // Calls `on_event` with every committed change of a process of the colony that matches
   // (executortype "" = any type; state nullopt = any state), in commit order, until `on_event`
   // returns false (then Ok), the server's timeout of `timeout_s` seconds passes (Ok; 0 = the
