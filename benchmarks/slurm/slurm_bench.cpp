@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     std::vector<std::string> args{executor, "--host", "127.0.0.1", "--port", std::to_string(server->port()),
                                   "--colony", "bench", "--name", type, "--type", type, "--workdir", dir,
-                                  "--transport", transport, "--max-jobs", std::to_string(max_jobs),
+                                  "--slurm-transport", transport, "--max-jobs", std::to_string(max_jobs),
                                   "--poll-interval-ms", std::to_string(poll_ms), "--poll-timeout", "1"};
     if (mode == "array") {
       args.insert(args.end(), {"--array-max", std::to_string(array_max), "--array-window-ms", "500"});

@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
       ->envname("COLONIES_EXECUTOR_CORES");
   app.add_option("--mem", mem, "Advertise this memory capacity (e.g. 1Ti); default: none")->envname("COLONIES_EXECUTOR_MEM");
 
-  app.add_option("--transport", transport,
+  app.add_option("--slurm-transport", transport,
                  "How to talk to Slurm: libslurm (the C API this executor was built against) or cli "
                  "(sbatch/squeue/sacct/scancel)")
       ->envname("COLONIES_SLURM_TRANSPORT")->capture_default_str()->check(CLI::IsMember({"libslurm", "cli"}));

@@ -149,7 +149,7 @@ class SlurmExecutorTest : public ::testing::TestWithParam<std::string> {
     ASSERT_LT(executor_pid_, 0);
     std::vector<std::string> args{SLURM_EXECUTOR_PATH, "--host", "127.0.0.1", "--port", std::to_string(server_->port()),
                                   "--colony", kColony, "--name", type_ + "-exec", "--type", type_,
-                                  "--workdir", work_.string(), "--transport", GetParam(),
+                                  "--workdir", work_.string(), "--slurm-transport", GetParam(),
                                   "--poll-interval-ms", "300", "--poll-timeout", "1", "--spool-dir", (work_ / "spool").string(),
                                   "--forgotten-grace", "10", "--log-level", "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
