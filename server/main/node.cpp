@@ -190,19 +190,21 @@ void Node::shutdown() {
 }
 
 std::shared_ptr<transport::WsRelay> Node::relay_subscription(std::string first_frame, RelayedSubscriber subscriber) {
+  // No leader to relay to: a 503 frame, then "try again later".
+  auto refuse = [&subscriber](const std::string& frame_message, std::string why) {
+    subscriber.send(protocol::encode_error_reply(503, frame_message));
+    subscriber.close(kTryAgainLater, std::move(why));
+    return nullptr;
+  };
   auto leader = deps_.leadership.leader();
   if (!leader || leader->name == options_.member_name) {
     const std::string why = leader ? "this server was just elected and is taking the lead" : "no leader is elected";
-    subscriber.send(protocol::encode_error_reply(503, why + "; subscribe again shortly"));
-    subscriber.close(kTryAgainLater, why);
-    return nullptr;
+    return refuse(why + "; subscribe again shortly", why);
   }
   auto target = transport::parse_member_url(leader->url);
   if (!target) {
     auto why = fmt::format("cannot relay to the leader {}: {}", leader->name, target.error().message);
-    subscriber.send(protocol::encode_error_reply(503, why));
-    subscriber.close(kTryAgainLater, why);
-    return nullptr;
+    return refuse(why, why);
   }
   transport::WsRelayHandlers handlers;
   // The relay is closed when the subscriber leaves; a weak reference keeps the two from owning
