@@ -33,15 +33,21 @@ Result<boost::json::value> parse_json_with_position(std::string_view text) {
 
 namespace {
 
-// The file's JSON object, or an error naming the file (and the line for syntax errors).
-Result<boost::json::value> load_object(const std::string& path, std::string_view what) {
+// The file's JSON, or an error naming the file (and the line for syntax errors).
+Result<boost::json::value> load_json(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ErrorCode::BadRequest, "cannot read spec file '{}': {}", path, std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
   auto value = parse_json_with_position(text.str());
   if (!value) return fail(ErrorCode::BadRequest, "spec file '{}': {}", path, value.error().message);
-  if (!value->is_object()) return fail(ErrorCode::BadRequest, "spec file '{}': expected a JSON object ({})", path, what);
+  return value;
+}
+
+// The file's JSON object.
+Result<boost::json::value> load_object(const std::string& path, std::string_view what) {
+  COLONIES_TRY(value, load_json(path));
+  if (!value.is_object()) return fail(ErrorCode::BadRequest, "spec file '{}': expected a JSON object ({})", path, what);
   return value;
 }
 
@@ -63,6 +69,29 @@ Result<model::FunctionSpec> load_spec_file(const std::string& path) {
   auto spec = model::function_spec_from_json(*value, "spec");
   if (!spec) return fail(ErrorCode::BadRequest, "spec file '{}': {}", path, spec.error().message);
   return spec;
+}
+
+Result<std::vector<model::FunctionSpec>> load_spec_list(const std::string& path) {
+  COLONIES_TRY(value, load_json(path));
+  if (value.is_object()) {
+    auto spec = model::function_spec_from_json(value, "spec");
+    if (!spec) return fail(ErrorCode::BadRequest, "spec file '{}': {}", path, spec.error().message);
+    return std::vector<model::FunctionSpec>{std::move(*spec)};
+  }
+  if (!value.is_array()) {
+    return fail(ErrorCode::BadRequest, "spec file '{}': expected a function spec (a JSON object) or an array of them",
+                path);
+  }
+  const auto& items = value.get_array();
+  if (items.empty()) return fail(ErrorCode::BadRequest, "spec file '{}': the array holds no function spec", path);
+  std::vector<model::FunctionSpec> specs;
+  specs.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto spec = model::function_spec_from_json(items[i], fmt::format("[{}]", i));
+    if (!spec) return fail(ErrorCode::BadRequest, "spec file '{}': {}", path, spec.error().message);
+    specs.push_back(std::move(*spec));
+  }
+  return specs;
 }
 
 }  // namespace colonies::cli

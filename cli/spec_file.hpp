@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error/error.hpp"
 #include "core/model/function_spec.hpp"
@@ -18,6 +19,10 @@ Result<boost::json::value> parse_json_with_position(std::string_view text);
 // Reads and decodes the spec in `path` (a FunctionSpec object). BadRequest with a message that
 // starts with the file name when the file is missing, unreadable, not JSON, or not a spec.
 Result<model::FunctionSpec> load_spec_file(const std::string& path);
+
+// A file of one FunctionSpec (an object) or of several (an array of them, for a batched submit).
+// Errors as load_spec_file; an array item's error names its index ("[3].conditions...").
+Result<std::vector<model::FunctionSpec>> load_spec_list(const std::string& path);
 
 // The same for `colonies workflow submit --spec`: a WorkflowSpec object
 // ({"colonyname": ..., "functionspecs": [...]}).

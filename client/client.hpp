@@ -71,6 +71,19 @@ struct AssignOffer {
   int availablegpu = -1;     // -1 = not stated (a Colonies addition)
 };
 
+// One entry of a batched close (closeprocessesmsg): success with its output, or failure with
+// its errors.
+struct ProcessClose {
+  std::string processid;
+  bool successful = true;
+  json::array out;                  // successful
+  std::vector<std::string> errors;  // failed
+};
+
+// The outcome of one item of a batch: the process, or why this item failed (the error code of
+// its status). The other items are not affected by it.
+using BatchResult = Result<model::Process>;
+
 // getprocessesmsg filter.
 struct ProcessQuery {
   std::string colonyname;
@@ -209,6 +222,14 @@ class Client {
   // Long-polls for a process for up to `timeout_s` seconds (-1: try once, NotFound when there is
   // none). Timeout when nothing arrived in time. Blocks; the HTTP timeout is timeout_s + margin.
   Result<model::Process> assign(const std::string& colonyname, int timeout_s, const AssignOffer& offer = {});
+  // ---- Batches (a Colonies addition): many processes per signed request. The outer Result
+  // fails for the request as a whole (signature, role, malformed, limit); the items succeed or
+  // fail one by one, in the order given.
+  Result<std::vector<BatchResult>> submit_batch(const std::vector<model::FunctionSpec>& specs);
+  // Up to `count` processes that fit together in `offer`, waiting like assign() for the first.
+  Result<std::vector<model::Process>> assign_batch(const std::string& colonyname, int count, int timeout_s,
+                                                   const AssignOffer& offer = {});
+  Result<std::vector<BatchResult>> close_batch(const std::vector<ProcessClose>& closes);  // assigned executor
   Result<model::Process> get_process(const std::string& processid);
   Result<std::vector<model::Process>> get_processes(const ProcessQuery& query);
   // Processes submitted within the last `seconds`; executorid "" = any.
@@ -349,6 +370,8 @@ class Client {
 
  private:
   Result<json::value> exchange(std::string_view msgtype, const std::string& body, std::chrono::milliseconds timeout);
+  // A signed long-poll (assign): the transport deadline outlasts the server's `timeout_s`.
+  Result<json::value> call_assign(std::string_view msgtype, json::object payload, int timeout_s);
   // Opens a stream and sends the signed subscribe message.
   // Opens a subscription again after a resumable end (Subscription::resumable), retrying what a
   // failover makes fail for a while (Unavailable) until config_.resubscribe_patience has passed.

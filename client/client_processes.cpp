@@ -3,6 +3,7 @@
 #include "client/client.hpp"
 #include "client/reply_decoding.hpp"
 #include "core/protocol/messages.hpp"
+#include "core/protocol/status.hpp"
 
 namespace colonies::client {
 
@@ -19,18 +20,84 @@ Result<model::Process> Client::submit(const model::FunctionSpec& spec) {
   return decode_one(msg::kSubmitFunctionSpec, reply, model::process_from_json, "process");
 }
 
-Result<model::Process> Client::assign(const std::string& colonyname, int timeout_s, const AssignOffer& offer) {
+Result<json::value> Client::call_assign(std::string_view msgtype, json::object payload, int timeout_s) {
   // The server holds the request up to timeout_s; our HTTP deadline must outlast it.
   auto http_timeout = config_.long_poll_margin + std::chrono::seconds(timeout_s > 0 ? timeout_s : 0);
   if (timeout_s <= 0) http_timeout = std::max(http_timeout, config_.request_timeout);
-  COLONIES_TRY(reply, call(msg::kAssignProcess,
-                           {{"colonyname", colonyname},
-                            {"timeout", timeout_s},
-                            {"availablecpu", offer.availablecpu},
-                            {"availablemem", offer.availablemem},
-                            {"availablegpu", offer.availablegpu}},
-                           http_timeout));
+  return call(msgtype, std::move(payload), http_timeout);
+}
+
+namespace {
+json::object assign_payload(const std::string& colonyname, int timeout_s, const AssignOffer& offer) {
+  return {{"colonyname", colonyname},
+          {"timeout", timeout_s},
+          {"availablecpu", offer.availablecpu},
+          {"availablemem", offer.availablemem},
+          {"availablegpu", offer.availablegpu}};
+}
+
+// {"results": [{"status": 200, "process": ...} | {"status": 4xx, "message": ...}]}
+Result<std::vector<BatchResult>> batch_results(std::string_view msgtype, const json::value& reply) {
+  const json::value* results = reply.is_object() ? reply.get_object().if_contains("results") : nullptr;
+  if (!results || !results->is_array()) {
+    return std::unexpected(Error{ErrorCode::Internal, fmt::format("malformed reply to {}: no results array", msgtype)});
+  }
+  std::vector<BatchResult> items;
+  items.reserve(results->get_array().size());
+  for (std::size_t i = 0; i < results->get_array().size(); ++i) {
+    const json::value& item = results->get_array()[i];
+    const std::string path = fmt::format("results[{}]", i);
+    auto r = model::FieldReader::of(item, path);
+    if (!r) return std::unexpected(detail::malformed(msgtype, r.error()));
+    int status = 0;
+    if (auto s = r->i32("status", status); !s) return std::unexpected(detail::malformed(msgtype, s.error()));
+    if (status == 200) {
+      const json::value* process = r->find("process");
+      if (!process) return std::unexpected(detail::malformed(msgtype, Error{ErrorCode::Internal, path + ".process is missing"}));
+      items.push_back(decode_one(msgtype, *process, model::process_from_json, "process"));
+      if (!items.back()) return std::unexpected(items.back().error());
+    } else {
+      std::string message;
+      if (auto s = r->str("message", message); !s) return std::unexpected(detail::malformed(msgtype, s.error()));
+      items.push_back(std::unexpected(Error{protocol::error_code_from_http(status), std::move(message)}));
+    }
+  }
+  return items;
+}
+}  // namespace
+
+Result<model::Process> Client::assign(const std::string& colonyname, int timeout_s, const AssignOffer& offer) {
+  COLONIES_TRY(reply, call_assign(msg::kAssignProcess, assign_payload(colonyname, timeout_s, offer), timeout_s));
   return decode_one(msg::kAssignProcess, reply, model::process_from_json, "process");
+}
+
+Result<std::vector<BatchResult>> Client::submit_batch(const std::vector<model::FunctionSpec>& specs) {
+  json::array list;
+  list.reserve(specs.size());
+  for (const auto& spec : specs) list.push_back(model::to_json(spec));
+  COLONIES_TRY(reply, call(msg::kSubmitFunctionSpecs, {{"specs", std::move(list)}}));
+  return batch_results(msg::kSubmitFunctionSpecs, reply);
+}
+
+Result<std::vector<model::Process>> Client::assign_batch(const std::string& colonyname, int count, int timeout_s,
+                                                         const AssignOffer& offer) {
+  json::object payload = assign_payload(colonyname, timeout_s, offer);
+  payload["count"] = count;
+  COLONIES_TRY(reply, call_assign(msg::kAssignProcesses, std::move(payload), timeout_s));
+  return decode_list(msg::kAssignProcesses, reply, model::process_from_json, "processes");
+}
+
+Result<std::vector<BatchResult>> Client::close_batch(const std::vector<ProcessClose>& closes) {
+  json::array list;
+  list.reserve(closes.size());
+  for (const auto& c : closes) {
+    json::object item{{"processid", c.processid}, {"successful", c.successful}};
+    if (c.successful) item["out"] = c.out;
+    else item["errors"] = model::to_json_array(c.errors);
+    list.push_back(std::move(item));
+  }
+  COLONIES_TRY(reply, call(msg::kCloseProcesses, {{"closes", std::move(list)}}));
+  return batch_results(msg::kCloseProcesses, reply);
 }
 
 Result<model::Process> Client::get_process(const std::string& processid) {

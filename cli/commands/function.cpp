@@ -29,21 +29,65 @@ Result<std::pair<std::string, std::string>> split_assignment(const std::string& 
 struct SubmitOptions {
   std::string spec_path;
   bool wait = false;
+  int batch_size = 1000;
 };
 
+// Several specs: submitted in batches of `batch_size` per signed request (submitfuncspecsmsg).
+// Prints the process IDs in the file's order (JSON: one result per line, a process or an
+// error); a spec the server refused is reported on stderr with its index. Exits 1 when any was.
+int submit_batches(CommandContext& ctx, const std::vector<model::FunctionSpec>& specs, int batch_size) {
+  return with_client(ctx, KeyRole::Member, [&](client::Client& c) {
+    std::size_t refused = 0;
+    for (std::size_t start = 0; start < specs.size(); start += static_cast<std::size_t>(batch_size)) {
+      const std::size_t end = std::min(specs.size(), start + static_cast<std::size_t>(batch_size));
+      std::vector<model::FunctionSpec> batch(specs.begin() + static_cast<std::ptrdiff_t>(start),
+                                             specs.begin() + static_cast<std::ptrdiff_t>(end));
+      auto results = c.submit_batch(batch);
+      if (!results) {
+        if (start > 0) ctx.err() << fmt::format("specs [0, {}) were submitted; the rest were not\n", start);
+        return ctx.report(results.error(), c);
+      }
+      for (std::size_t i = 0; i < results->size(); ++i) {
+        const auto& r = (*results)[i];
+        if (!r) {
+          ++refused;
+          ctx.err() << fmt::format("spec [{}] refused: {}\n", start + i, r.error().message);
+          if (ctx.settings.json) ctx.print_json(boost::json::object{{"error", r.error().message}});
+          continue;
+        }
+        if (ctx.settings.json) ctx.print_json(model::to_json(*r));
+        else ctx.out() << r->processid << '\n';
+      }
+      if (specs.size() > static_cast<std::size_t>(batch_size) && !ctx.settings.json) {
+        ctx.err() << fmt::format("submitted {}/{}\n", end, specs.size()) << std::flush;
+      }
+    }
+    if (refused > 0) {
+      ctx.err() << fmt::format("{} of {} specs were refused\n", refused, specs.size());
+      return kExitFailed;
+    }
+    return kExitOk;
+  });
+}
+
 int submit(CommandContext& ctx, const SubmitOptions& o) {
-  auto spec = load_spec_file(o.spec_path);
-  if (!spec) return ctx.usage(spec.error());
-  if (spec->conditions.colonyname.empty()) {
+  auto specs = load_spec_list(o.spec_path);
+  if (!specs) return ctx.usage(specs.error());
+  if (o.wait && specs->size() > 1) {
+    return ctx.usage(fmt::format("--wait follows one process; spec file '{}' holds {} specs", o.spec_path, specs->size()));
+  }
+  for (auto& spec : *specs) {
+    if (!spec.conditions.colonyname.empty()) continue;
     auto colony = ctx.colonyname();
     if (!colony) {
       return ctx.usage(fmt::format("spec file '{}' names no colony (conditions.colonyname): add it, set "
                                    "COLONIES_COLONY_NAME or pass --colonyname",
                                    o.spec_path));
     }
-    spec->conditions.colonyname = *colony;
+    spec.conditions.colonyname = *colony;
   }
-  return submit_and_maybe_wait(ctx, *spec, o.wait);
+  if (specs->size() == 1) return submit_and_maybe_wait(ctx, specs->front(), o.wait);
+  return submit_batches(ctx, *specs, o.batch_size);
 }
 
 int exec(CommandContext& ctx, const ExecOptions& o) {
@@ -151,9 +195,15 @@ void add_function_commands(CLI::App& app, CommandContext& ctx) {
   CLI::App* group = add_group(app, "function", "Run functions and list registered ones");
 
   auto s = std::make_shared<SubmitOptions>();
-  CLI::App* submit_cmd = group->add_subcommand("submit", "Submit a function spec from a JSON file");
-  submit_cmd->add_option("--spec", s->spec_path, "JSON file with a function spec")->required();
-  submit_cmd->add_flag("--wait", s->wait, "wait for the process and print its output");
+  CLI::App* submit_cmd = group->add_subcommand("submit", "Submit a function spec, or an array of them, from a JSON file");
+  submit_cmd->add_option("--spec", s->spec_path,
+                         "JSON file with a function spec, or an array of specs (submitted in batches, one process "
+                         "ID per line)")
+      ->required();
+  submit_cmd->add_flag("--wait", s->wait, "wait for the process and print its output (one spec only)");
+  submit_cmd->add_option("--batch-size", s->batch_size, "specs per signed request when the file holds an array")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   on_run(submit_cmd, ctx, [&ctx, s] { return submit(ctx, *s); });
 
   auto e = std::make_shared<ExecOptions>();

@@ -13,7 +13,9 @@ namespace {
 
 struct ProcessOptions {
   std::string processid;
+  std::vector<std::string> processids;  // close and fail take several (one batched request)
   int count = 20;
+  int assign_count = 1;
   std::string executortype;
   std::string label;
   std::string initiator;
@@ -75,7 +77,25 @@ int get(CommandContext& ctx, const ProcessOptions& o) {
   });
 }
 
+// Up to --count processes in one assignprocessesmsg.
+int assign_many(CommandContext& ctx, const ProcessOptions& o) {
+  return with_colony_client(ctx, KeyRole::Member, [&](client::Client& c, const std::string& colony) {
+    auto processes = c.assign_batch(colony, o.assign_count, o.timeout);
+    if (!processes) {
+      int status = c.last_reply_status();
+      if (status == 408 || status == 404) {
+        ctx.err() << fmt::format("no process assigned within {}s ({})\n", o.timeout, processes.error().message);
+        return kExitFailed;
+      }
+      return ctx.report(processes.error(), c);
+    }
+    if (ctx.settings.json) return print_json_list(ctx, *processes);
+    return ctx.print(render_process_table(*processes, ctx.wall_now()));
+  });
+}
+
 int assign(CommandContext& ctx, const ProcessOptions& o) {
+  if (o.assign_count > 1) return assign_many(ctx, o);
   return with_colony_client(ctx, KeyRole::Member, [&](client::Client& c, const std::string& colony) {
     auto process = c.assign(colony, o.timeout);
     if (!process) {
@@ -91,21 +111,51 @@ int assign(CommandContext& ctx, const ProcessOptions& o) {
   });
 }
 
+// Several processes in one closeprocessesmsg, each with the same output or errors; prints a
+// line per process and exits 1 when any could not be closed.
+int close_many(CommandContext& ctx, const ProcessOptions& o, bool successful) {
+  return with_client(ctx, KeyRole::Member, [&](client::Client& c) {
+    std::vector<client::ProcessClose> closes;
+    for (const auto& id : o.processids) {
+      client::ProcessClose item{id, successful, {}, o.errors};
+      for (const auto& value : o.out) item.out.emplace_back(value);
+      closes.push_back(std::move(item));
+    }
+    auto results = c.close_batch(closes);
+    if (!results) return ctx.report(results.error(), c);
+    int refused = 0;
+    for (std::size_t i = 0; i < results->size(); ++i) {
+      const auto& r = (*results)[i];
+      if (!r) {
+        ++refused;
+        ctx.err() << fmt::format("process {} not closed: {}\n", o.processids[i], r.error().message);
+      } else if (ctx.settings.json) {
+        ctx.print_json(model::to_json(*r));
+      } else {
+        ctx.out() << fmt::format("process {} closed as {}\n", r->processid, successful ? "successful" : "failed");
+      }
+    }
+    return refused > 0 ? kExitFailed : kExitOk;
+  });
+}
+
 int close(CommandContext& ctx, const ProcessOptions& o) {
+  if (o.processids.size() > 1) return close_many(ctx, o, true);
   return with_client(ctx, KeyRole::Member, [&](client::Client& c) {
     boost::json::array out;
     for (const auto& value : o.out) out.emplace_back(value);
-    auto closed = c.close_successful(o.processid, out);
+    auto closed = c.close_successful(o.processids.front(), out);
     if (!closed) return ctx.report(closed.error(), c);
-    return print_done(ctx, fmt::format("process {} closed as successful", o.processid));
+    return print_done(ctx, fmt::format("process {} closed as successful", o.processids.front()));
   });
 }
 
 int fail_process(CommandContext& ctx, const ProcessOptions& o) {
+  if (o.processids.size() > 1) return close_many(ctx, o, false);
   return with_client(ctx, KeyRole::Member, [&](client::Client& c) {
-    auto closed = c.close_failed(o.processid, o.errors);
+    auto closed = c.close_failed(o.processids.front(), o.errors);
     if (!closed) return ctx.report(closed.error(), c);
-    return print_done(ctx, fmt::format("process {} closed as failed", o.processid));
+    return print_done(ctx, fmt::format("process {} closed as failed", o.processids.front()));
   });
 }
 
@@ -188,17 +238,23 @@ void add_process_commands(CLI::App& app, CommandContext& ctx) {
       ->excludes("--out");
   on_run(get_cmd, ctx, [&ctx, o] { return get(ctx, *o); });
 
-  CLI::App* assign_cmd = group->add_subcommand("assign", "Take a process as an executor (long-poll)");
+  CLI::App* assign_cmd = group->add_subcommand("assign", "Take a process (or --count of them) as an executor (long-poll)");
   assign_cmd->add_option("--timeout", o->timeout, "seconds to wait, -1 = try once")->capture_default_str();
+  assign_cmd->add_option("--count", o->assign_count, "take up to this many processes in one request")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   on_run(assign_cmd, ctx, [&ctx, o] { return assign(ctx, *o); });
 
-  CLI::App* close_cmd = group->add_subcommand("close", "Close a process you run as successful");
-  id_option(close_cmd);
+  auto ids_option = [&](CLI::App* cmd) {
+    cmd->add_option("-p,--processid", o->processids, "process ID; repeat to close several in one request")->required();
+  };
+  CLI::App* close_cmd = group->add_subcommand("close", "Close processes you run as successful");
+  ids_option(close_cmd);
   close_cmd->add_option("--out", o->out, "output values");
   on_run(close_cmd, ctx, [&ctx, o] { return close(ctx, *o); });
 
-  CLI::App* fail_cmd = group->add_subcommand("fail", "Close a process you run as failed");
-  id_option(fail_cmd);
+  CLI::App* fail_cmd = group->add_subcommand("fail", "Close processes you run as failed");
+  ids_option(fail_cmd);
   fail_cmd->add_option("--errors", o->errors, "error messages");
   on_run(fail_cmd, ctx, [&ctx, o] { return fail_process(ctx, *o); });
 

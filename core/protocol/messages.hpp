@@ -51,6 +51,10 @@ inline constexpr std::string_view kRemoveProcess = "removeprocessmsg";
 inline constexpr std::string_view kRemoveAllProcesses = "removeallprocessesmsg";
 inline constexpr std::string_view kCloseSuccessful = "closesuccessfulmsg";
 inline constexpr std::string_view kCloseFailed = "closefailedmsg";
+// Batches (a Colonies addition, docs/protocol.md "Batches"): many processes in one request.
+inline constexpr std::string_view kSubmitFunctionSpecs = "submitfuncspecsmsg";
+inline constexpr std::string_view kAssignProcesses = "assignprocessesmsg";
+inline constexpr std::string_view kCloseProcesses = "closeprocessesmsg";
 inline constexpr std::string_view kSetOutput = "setoutputmsg";
 inline constexpr std::string_view kCancelProcess = "cancelprocessmsg";
 inline constexpr std::string_view kPauseAssignments = "pauseassignmentsmsg";

@@ -55,6 +55,9 @@ struct BrokerOptions {
   int grpc_port = 0;  // 0: no gRPC listener (getserverinfomsg lists it otherwise)
   std::int64_t replay_window_s = 300;
   std::int64_t max_poll_timeout_s = 3600;
+  // Items in one batched request (submitfuncspecsmsg specs, closeprocessesmsg closes) and the
+  // most processes one assignprocessesmsg may take.
+  std::size_t batch_limit = 10000;
   std::int64_t stale_executor_s = 600;  // <= 0 disables stale-executor cleanup
   // Channels (handlers_channels.cpp): bytes per message, messages per second per process with
   // bursts, entries per channel.
@@ -257,6 +260,10 @@ class Broker {
   void on_remove_function(Call& call);
   void on_submit(Call& call);
   void on_assign(Call& call);
+  // Batches (handlers_batches.cpp): many processes per signed request, per-item results.
+  void on_submit_batch(Call& call);
+  void on_assign_batch(Call& call);
+  void on_close_batch(Call& call);
   void on_get_process(Call& call);
   void on_get_processes(Call& call);
   void on_process_history(Call& call);
@@ -329,6 +336,41 @@ class Broker {
   // Shared by close successful / close failed: the final state of a process the caller holds,
   // or of one only the store knows (then a 409 or 404).
   void close_process(Call& call, model::ProcessState state);
+
+  // ---- Shared by the single and the batched process messages (handlers_processes.cpp,
+  // handlers_batches.cpp).
+  struct NewProcess {
+    model::Process process;
+    model::Requirements req;
+  };
+  // Decodes and validates one FunctionSpec (`path` names it in errors) and gives the process its
+  // ids. No lock needed.
+  Result<NewProcess> prepare_submission(const json::value* spec, const std::string& path);
+  // Under the lock: the caller must be a member of the spec's colony; queues the process and
+  // appends its mutations to `out`, its JSON to `reply`. The caller dispatches the returned
+  // process once `out` has been handed to the commit queue, so its assignment commits after it.
+  Result<scheduler::ActiveProcess*> admit(NewProcess np, const std::string& caller,
+                                          std::vector<ports::Mutation>& out, json::value& reply);
+  struct AssignRequest {
+    std::string colony;
+    std::int64_t timeout = 0;
+    scheduler::Availability available;
+  };
+  static Result<AssignRequest> parse_assign(const json::object& payload);
+  // Answers an assign for up to `count` processes: at once when some fit, else by parking a
+  // long-poll. A batch replies with the array of processes, a single assign with the process.
+  void serve_assign(Call& call, const AssignRequest& request, std::size_t count, bool batch);
+  // Under the lock: assigns `first` (when set) and then the best fitting processes until `count`
+  // are taken, deducting each one's CPU, memory and GPUs from the executor's offer.
+  json::array assign_up_to(scheduler::ActiveProcess* first, scheduler::ExecutorQuery query, std::size_t count,
+                           std::vector<ports::Mutation>& out);
+  // Under the lock: closes a RUNNING process the caller holds (403 otherwise) in `state`, with
+  // its output (success) or errors (failure). Returns the final process's JSON.
+  Result<json::value> close_active(scheduler::ActiveProcess* p, const std::string& caller, model::ProcessState state,
+                                   json::array out_values, std::vector<std::string> errors,
+                                   std::vector<ports::Mutation>& out);
+  // Why a process only the store knows (it is final) cannot be closed by `caller`: 403 or 409.
+  static Error closed_already(const model::Process& found, const std::string& caller);
   // Shared by the messages about one process (get, close, cancel, remove): see the .cpp.
   using ActiveFn = std::function<Result<Outcome>(scheduler::ActiveProcess*)>;
   using FinishedFn = std::function<Result<Outcome>(const model::Process&, const std::string& caller)>;

@@ -33,17 +33,15 @@ Result<std::optional<ProcessState>> state_filter(const FieldReader& r) {
 
 }  // namespace
 
-void Broker::on_submit(Call& call) {
-  // Decoding and validation need no lock.
-  const json::value* v = FieldReader::of(call.payload).find("spec");
-  if (!v) return call.reply(error_reply(Error{ErrorCode::BadRequest, "spec is required"}));
-  auto spec = model::function_spec_from_json(*v, "spec");
-  if (!spec) return call.reply(error_reply(spec.error()));
-  auto req = model::validate(*spec);
-  if (!req) return call.reply(error_reply(req.error()));
-  model::Process proc;
+Result<Broker::NewProcess> Broker::prepare_submission(const json::value* spec_json, const std::string& path) {
+  if (!spec_json) return fail(ErrorCode::BadRequest, "{} is required", path);
+  COLONIES_TRY(spec, model::function_spec_from_json(*spec_json, path));
+  COLONIES_TRY(req, model::validate(spec));
+  NewProcess np;
+  model::Process& proc = np.process;
+  np.req = std::move(req);
   proc.processid = ids_.new_id();
-  proc.spec = std::move(*spec);
+  proc.spec = std::move(spec);
   if (proc.spec.maxwaittime <= 0) proc.spec.maxwaittime = -1;
   if (proc.spec.maxexectime <= 0) proc.spec.maxexectime = -1;
   for (const auto& [key, value] : proc.spec.env) {
@@ -56,83 +54,118 @@ void Broker::on_submit(Call& call) {
     a.value = value;
     proc.attributes.push_back(std::move(a));
   }
-  std::lock_guard lock(mu_);
-  const std::string colony = proc.spec.conditions.colonyname;
-  if (auto role = auth::require_member(registry_, call.caller, colony); !role) {
-    return reply_after_commit(std::move(call.reply), call.msgtype, std::unexpected(role.error()));
-  }
-  {
-    std::vector<Mutation> out;
-    touch(colony, call.caller, out);
-    proc.initiatorid = call.caller;
-    proc.initiatorname = auth::member_name(registry_, call.caller, colony);
-    const model::TimeNs t = now();
-    proc.submissiontime = t;
-    proc.prioritytime = model::priority_time(proc.spec.priority, t);
-    if (proc.spec.maxwaittime > 0) proc.waitdeadline = t + proc.spec.maxwaittime * kSecond;
-    json::value reply = model::to_json(proc);
-    out.push_back(mutation::PutProcess{proc});
-    scheduler::ActiveProcess* p = scheduler_.add(std::move(proc), std::move(*req));
-    if (p->process.waitdeadline > 0) scheduler_.set_deadline(p, scheduler::DeadlineKind::Wait, p->process.waitdeadline);
-    // The submitter's reply is queued first, then a waiting executor's assignment.
-    Outcome outcome{std::move(reply), std::move(out)};
-    reply_after_commit(std::move(call.reply), call.msgtype, std::move(outcome));
-    dispatch(p);
-  }
+  return np;
 }
 
-void Broker::on_assign(Call& call) {
-  auto r = FieldReader::of(call.payload);
-  std::string colony, cpu, mem;
-  std::int64_t timeout = 0;
-  int gpus = -1;
-  scheduler::Availability available;
-  auto parsed = [&]() -> Status {
-    COLONIES_CHECK(r.str("colonyname", colony));
-    COLONIES_CHECK(r.i64("timeout", timeout));
-    COLONIES_CHECK(r.str("availablecpu", cpu));
-    COLONIES_CHECK(r.str("availablemem", mem));
-    COLONIES_CHECK(r.i32("availablegpu", gpus));
-    if (timeout == 0 || timeout < -1) {
-      return fail(ErrorCode::BadRequest, "timeout must be -1 (try once) or a number of seconds > 0, got {}", timeout);
-    }
-    if (!cpu.empty()) {
-      COLONIES_TRY(millis, model::parse_cpu(cpu));
-      available.cpu_millis = millis;
-    }
-    if (!mem.empty()) {
-      COLONIES_TRY(bytes, model::parse_bytes(mem));
-      available.mem_bytes = bytes;
-    }
-    available.gpus = gpus;
-    return ok();
-  }();
-  if (!parsed) return call.reply(error_reply(parsed.error()));
+Result<scheduler::ActiveProcess*> Broker::admit(NewProcess np, const std::string& caller, std::vector<Mutation>& out,
+                                                json::value& reply) {
+  model::Process& proc = np.process;
+  const std::string colony = proc.spec.conditions.colonyname;
+  COLONIES_CHECK(auth::require_member(registry_, caller, colony));
+  touch(colony, caller, out);
+  proc.initiatorid = caller;
+  proc.initiatorname = auth::member_name(registry_, caller, colony);
+  const model::TimeNs t = now();
+  proc.submissiontime = t;
+  proc.prioritytime = model::priority_time(proc.spec.priority, t);
+  if (proc.spec.maxwaittime > 0) proc.waitdeadline = t + proc.spec.maxwaittime * kSecond;
+  reply = model::to_json(proc);
+  out.push_back(mutation::PutProcess{proc});
+  scheduler::ActiveProcess* p = scheduler_.add(std::move(proc), std::move(np.req));
+  if (p->process.waitdeadline > 0) scheduler_.set_deadline(p, scheduler::DeadlineKind::Wait, p->process.waitdeadline);
+  return p;
+}
 
+void Broker::on_submit(Call& call) {
+  // Decoding and validation need no lock.
+  auto prepared = prepare_submission(FieldReader::of(call.payload).find("spec"), "spec");
+  if (!prepared) return call.reply(error_reply(prepared.error()));
   std::lock_guard lock(mu_);
-  auto executor = auth::require_executor(registry_, call.caller, colony);
+  std::vector<Mutation> out;
+  json::value reply;
+  auto p = admit(std::move(*prepared), call.caller, out, reply);
+  if (!p) return reply_after_commit(std::move(call.reply), call.msgtype, std::unexpected(p.error()));
+  // The submitter's reply is queued first, then a waiting executor's assignment.
+  reply_after_commit(std::move(call.reply), call.msgtype, Outcome{std::move(reply), std::move(out)});
+  dispatch(*p);
+}
+
+Result<Broker::AssignRequest> Broker::parse_assign(const json::object& payload) {
+  auto r = FieldReader::of(payload);
+  AssignRequest a;
+  std::string cpu, mem;
+  int gpus = -1;
+  COLONIES_CHECK(r.str("colonyname", a.colony));
+  COLONIES_CHECK(r.i64("timeout", a.timeout));
+  COLONIES_CHECK(r.str("availablecpu", cpu));
+  COLONIES_CHECK(r.str("availablemem", mem));
+  COLONIES_CHECK(r.i32("availablegpu", gpus));
+  if (a.timeout == 0 || a.timeout < -1) {
+    return fail(ErrorCode::BadRequest, "timeout must be -1 (try once) or a number of seconds > 0, got {}", a.timeout);
+  }
+  if (!cpu.empty()) {
+    COLONIES_TRY(millis, model::parse_cpu(cpu));
+    a.available.cpu_millis = millis;
+  }
+  if (!mem.empty()) {
+    COLONIES_TRY(bytes, model::parse_bytes(mem));
+    a.available.mem_bytes = bytes;
+  }
+  a.available.gpus = gpus;
+  return a;
+}
+
+json::array Broker::assign_up_to(scheduler::ActiveProcess* first, scheduler::ExecutorQuery query, std::size_t count,
+                                 std::vector<Mutation>& out) {
+  json::array assigned;
+  // What the executor offered is shared by everything it takes in one call.
+  auto take = [&](scheduler::ActiveProcess* p) {
+    scheduler::Availability& a = query.available;
+    if (a.cpu_millis >= 0) a.cpu_millis -= p->req.cpu_millis;
+    if (a.mem_bytes >= 0) a.mem_bytes -= p->req.mem_bytes;
+    if (a.gpus >= 0) a.gpus -= p->req.gpu_count;
+    assigned.push_back(assign_to(p, query, out));
+  };
+  if (first) take(first);
+  while (assigned.size() < count) {
+    scheduler::ActiveProcess* p = scheduler_.best_for(query);
+    if (!p) break;
+    take(p);
+  }
+  return assigned;
+}
+
+void Broker::serve_assign(Call& call, const AssignRequest& request, std::size_t count, bool batch) {
+  std::lock_guard lock(mu_);
+  auto executor = auth::require_executor(registry_, call.caller, request.colony);
   if (!executor) return reply_after_commit(std::move(call.reply), call.msgtype, std::unexpected(executor.error()));
   const model::Executor& ex = (*executor)->executor;
   scheduler::ExecutorQuery query;
-  query.colony = colony;
+  query.colony = request.colony;
   query.type = ex.executortype;
   query.name = ex.executorname;
   query.location = model::to_lower_ascii(ex.locationname);
   query.executorid = ex.executorid;
   query.profile = (*executor)->profile;
-  query.available = available;
+  query.available = request.available;
+  // A single assign answers with the process itself, a batch with the list of them.
+  auto payload_of = [batch](json::array assigned) -> json::value {
+    if (batch) return assigned;
+    return std::move(assigned.front());
+  };
   std::vector<Mutation> out;  // liveness was refreshed in handle(): the payload names the colony
-  const bool paused = paused_[colony];
+  const bool paused = paused_[request.colony];
   if (!paused) {
     if (scheduler::ActiveProcess* p = scheduler_.best_for(query)) {
-      json::value payload = assign_to(p, query, out);
+      json::value payload = payload_of(assign_up_to(p, query, count, out));
       return reply_after_commit(std::move(call.reply), call.msgtype, Outcome{std::move(payload), std::move(out)});
     }
   }
+  std::int64_t timeout = request.timeout;
   if (timeout < 0) {
     if (paused) {
       return reply_after_commit(std::move(call.reply), call.msgtype,
-                                fail(ErrorCode::Unavailable, "assignments in colony '{}' are paused", colony));
+                                fail(ErrorCode::Unavailable, "assignments in colony '{}' are paused", request.colony));
     }
     return reply_after_commit(std::move(call.reply), call.msgtype,
                               fail(ErrorCode::NotFound, "no process available for assignment"));
@@ -141,18 +174,26 @@ void Broker::on_assign(Call& call) {
   scheduler::Waiter waiter;
   waiter.query = query;
   waiter.alive = call.alive;
-  waiter.wake = [this, reply = std::move(call.reply), query, timeout](scheduler::ActiveProcess* p) mutable {
+  // Woken with one process; a batch takes what else fits then, in the same commit.
+  waiter.wake = [this, reply = std::move(call.reply), type = call.msgtype, query, timeout, count,
+                 payload_of](scheduler::ActiveProcess* p) mutable {
     if (!p) {
       return reply_after_commit(
-          std::move(reply), std::string(msg::kAssignProcess),
+          std::move(reply), type,
           shutting_down_ ? fail(ErrorCode::Unavailable, "server is shutting down; retry against it or another server")
                          : fail(ErrorCode::Timeout, "no process became available within {} s", timeout));
     }
     std::vector<Mutation> assigned;
-    json::value payload = assign_to(p, query, assigned);
-    reply_after_commit(std::move(reply), std::string(msg::kAssignProcess), Outcome{std::move(payload), std::move(assigned)});
+    json::value payload = payload_of(assign_up_to(p, query, count, assigned));
+    reply_after_commit(std::move(reply), type, Outcome{std::move(payload), std::move(assigned)});
   };
   scheduler_.park(std::move(waiter), now() + timeout * kSecond);
+}
+
+void Broker::on_assign(Call& call) {
+  auto request = parse_assign(call.payload);
+  if (!request) return call.reply(error_reply(request.error()));
+  serve_assign(call, *request, 1, false);
 }
 
 // For messages about one process. The caller must be a member of the process's colony. When
@@ -260,25 +301,40 @@ void Broker::close_process(Call& call, ProcessState state) {
   on_process(
       call, id,
       [&](scheduler::ActiveProcess* p) -> Result<Outcome> {
-        if (p->process.state != ProcessState::Running || p->process.assignedexecutorid != call.caller) {
-          return fail(ErrorCode::Forbidden, "process {} is not assigned to you (state {})", id,
-                      model::to_string(p->process.state));
-        }
         std::vector<Mutation> out;
-        touch(p->process.spec.conditions.colonyname, call.caller, out);
-        if (state == ProcessState::Success) {
-          if (!out_values.empty()) p->process.out = std::move(out_values);
-        } else {
-          for (auto& e : errors) p->process.errors.push_back(std::move(e));
-        }
-        model::Process done = finish(p, state, out);
-        if (state == ProcessState::Success) record_function_stats(done, out);
-        return Outcome{model::to_json(done), std::move(out)};
+        COLONIES_TRY(done, close_active(p, call.caller, state, std::move(out_values), std::move(errors), out));
+        return Outcome{std::move(done), std::move(out)};
       },
-      [id](const model::Process& found, const std::string& caller) -> Result<Outcome> {
-        if (found.assignedexecutorid != caller) return fail(ErrorCode::Forbidden, "process {} is not assigned to you", id);
-        return fail(ErrorCode::Conflict, "process {} is already closed ({})", id, model::to_string(found.state));
+      [](const model::Process& found, const std::string& caller) -> Result<Outcome> {
+        return std::unexpected(closed_already(found, caller));
       });
+}
+
+Result<json::value> Broker::close_active(scheduler::ActiveProcess* p, const std::string& caller, ProcessState state,
+                                         json::array out_values, std::vector<std::string> errors,
+                                         std::vector<Mutation>& out) {
+  const std::string& id = p->process.processid;
+  if (p->process.state != ProcessState::Running || p->process.assignedexecutorid != caller) {
+    return fail(ErrorCode::Forbidden, "process {} is not assigned to you (state {})", id,
+                model::to_string(p->process.state));
+  }
+  touch(p->process.spec.conditions.colonyname, caller, out);
+  if (state == ProcessState::Success) {
+    if (!out_values.empty()) p->process.out = std::move(out_values);
+  } else {
+    for (auto& e : errors) p->process.errors.push_back(std::move(e));
+  }
+  model::Process done = finish(p, state, out);
+  if (state == ProcessState::Success) record_function_stats(done, out);
+  return model::to_json(done);
+}
+
+Error Broker::closed_already(const model::Process& found, const std::string& caller) {
+  if (found.assignedexecutorid != caller) {
+    return Error{ErrorCode::Forbidden, fmt::format("process {} is not assigned to you", found.processid)};
+  }
+  return Error{ErrorCode::Conflict,
+               fmt::format("process {} is already closed ({})", found.processid, model::to_string(found.state))};
 }
 
 void Broker::on_close_successful(Call& call) { close_process(call, ProcessState::Success); }

@@ -46,6 +46,10 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--stale-executor", config.stale_executor_s,
                  "Seconds without a call after which an idle executor is unregistered (0 = never)")
       ->envname("COLONIES_STALE_EXECUTOR_DURATION")->capture_default_str();
+  app.add_option("--batch-limit", config.batch_limit,
+                 "Most items in one batched request (submitfuncspecsmsg, closeprocessesmsg) and most processes one "
+                 "assignprocessesmsg takes")
+      ->envname("COLONIES_BATCH_LIMIT")->capture_default_str()->check(CLI::Range(1, 1000000));
   app.add_option("--ws-queue-limit", config.ws_queue_limit,
                  "Events queued for one WebSocket subscriber before it is disconnected as too slow")
       ->envname("COLONIES_WS_QUEUE_LIMIT")->capture_default_str()->check(CLI::Range(1, 1000000));

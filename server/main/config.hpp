@@ -31,6 +31,7 @@ struct Config {
   std::size_t commit_max_batch = 8192;
   std::int64_t commit_window_us = 0;
   std::int64_t stale_executor_s = 600;
+  std::size_t batch_limit = 10000;  // items per batched request
   std::size_t ws_queue_limit = 1024;  // events queued per subscriber before it is disconnected
   bool retention = false;
   std::int64_t retention_policy_s = 7 * 86400;

@@ -117,6 +117,7 @@ int run(const server::Config& config) {
   broker_options.tls = !config.tls_cert.empty();
   broker_options.grpc_port = config.grpc_port;
   broker_options.replay_window_s = config.replay_window_s;
+  broker_options.batch_limit = config.batch_limit;
   broker_options.stale_executor_s = config.stale_executor_s;
   broker_options.cron_checker_period_ms = config.cron_checker_period_ms;
   broker_options.retention_s = config.retention ? config.retention_policy_s : 0;

@@ -117,7 +117,10 @@ void Node::handle(std::string body, EncodedReplyFn reply, std::function<bool()> 
     return;
   }
   auto call = std::make_shared<Relay>();
-  if (auto envelope = protocol::decode_envelope(body)) call->assign = envelope->payloadtype == protocol::msg::kAssignProcess;
+  if (auto envelope = protocol::decode_envelope(body)) {
+    call->assign = envelope->payloadtype == protocol::msg::kAssignProcess ||
+                   envelope->payloadtype == protocol::msg::kAssignProcesses;
+  }
   call->body = std::move(body);
   call->reply = std::move(reply);
   call->alive = std::move(alive);

@@ -2,6 +2,7 @@
 // log get --follow polls logs with `since` until the process is final. No real sleeping.
 #include <fstream>
 
+#include "tests/support/temp_path.hpp"
 #include "tests/unit/cli/cli_harness.hpp"
 
 namespace colonies::cli {
@@ -105,7 +106,7 @@ TEST_F(CliWaitTest, FollowPrintsNewLogsUntilTheProcessEnds) {
 
 TEST_F(CliWaitTest, SubmitReadsTheSpecFileAndFillsTheColony) {
   member_env();
-  std::string path = ::testing::TempDir() + "/cli_wait_spec.json";
+  std::string path = colonies::testing::unique_temp_path("cli_wait_spec.json");
   {
     std::ofstream file(path);
     file << R"({"funcname": "echo", "conditions": {"executortype": "cli"}})";

@@ -3,6 +3,7 @@
 // Against a fake server; no real sleeping.
 #include <fstream>
 
+#include "tests/support/temp_path.hpp"
 #include "tests/unit/cli/cli_harness.hpp"
 
 namespace colonies::cli {
@@ -53,7 +54,7 @@ class CliWorkflowTest : public CliHarness {
   static std::string reply(const boost::json::value& v) { return protocol::encode_reply("reply", v); }
 
   std::string write_spec(const std::string& text) {
-    std::string path = ::testing::TempDir() + "/cli_workflow_spec.json";
+    std::string path = colonies::testing::unique_temp_path("cli_workflow_spec.json");
     std::ofstream(path) << text;
     return path;
   }

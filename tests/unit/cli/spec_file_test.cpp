@@ -6,13 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_path.hpp"
+
 namespace colonies::cli {
 namespace {
 
 class SpecFileTest : public ::testing::Test {
  protected:
   std::string write(const std::string& name, const std::string& text) {
-    std::string path = ::testing::TempDir() + "/" + name;
+    std::string path = colonies::testing::unique_temp_path(name);
     std::ofstream(path) << text;
     paths_.push_back(path);
     return path;

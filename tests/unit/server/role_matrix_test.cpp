@@ -273,6 +273,16 @@ const std::map<std::string, Rule>& rules() {
       {"removefunctionmsg", {kExecutor, [](World& w, Role) { return json::object{{"functionid", w.function_id}}; }}},
       {"submitfuncspecmsg", {kMember, [](World&, Role) { return json::object{{"spec", BrokerHarness::spec("alpha")}}; }}},
       {"assignprocessmsg", {kExecutor, [](World&, Role) { return json::object{{"colonyname", "alpha"}, {"timeout", -1}}; }}},
+      // Batches: the request's role rule is the single form's membership; holding each process
+      // is checked per item (broker_batches_test.cpp), so a user gets a per-item 403, not a 403.
+      {"submitfuncspecsmsg",
+       {kMember, [](World&, Role) { return json::object{{"specs", json::array{BrokerHarness::spec("alpha")}}}; }}},
+      {"assignprocessesmsg",
+       {kExecutor, [](World&, Role) { return json::object{{"colonyname", "alpha"}, {"timeout", -1}, {"count", 2}}; }}},
+      {"closeprocessesmsg",
+       {kMember, [](World& w, Role) {
+          return json::object{{"closes", json::array{json::object{{"processid", w.running}, {"successful", true}}}}};
+        }}},
       {"getprocessmsg", {kMember, [](World& w, Role) { return json::object{{"processid", w.running}}; }}},
       {"getprocessesmsg",
        {kMember, [](World&, Role) { return json::object{{"colonyname", "alpha"}, {"count", 10}, {"state", 0}}; }}},
