@@ -77,18 +77,22 @@ int get(CommandContext& ctx, const ProcessOptions& o) {
   });
 }
 
+// An assign that got nothing (404 try-once, 408 timed out) exits 1 with a line; other errors
+// are reported as usual.
+int assign_failed(CommandContext& ctx, client::Client& c, const ProcessOptions& o, const Error& error) {
+  int status = c.last_reply_status();
+  if (status == 408 || status == 404) {
+    ctx.err() << fmt::format("no process assigned within {}s ({})\n", o.timeout, error.message);
+    return kExitFailed;
+  }
+  return ctx.report(error, c);
+}
+
 // Up to --count processes in one assignprocessesmsg.
 int assign_many(CommandContext& ctx, const ProcessOptions& o) {
   return with_colony_client(ctx, KeyRole::Member, [&](client::Client& c, const std::string& colony) {
     auto processes = c.assign_batch(colony, o.assign_count, o.timeout);
-    if (!processes) {
-      int status = c.last_reply_status();
-      if (status == 408 || status == 404) {
-        ctx.err() << fmt::format("no process assigned within {}s ({})\n", o.timeout, processes.error().message);
-        return kExitFailed;
-      }
-      return ctx.report(processes.error(), c);
-    }
+    if (!processes) return assign_failed(ctx, c, o, processes.error());
     if (ctx.settings.json) return print_json_list(ctx, *processes);
     return ctx.print(render_process_table(*processes, ctx.wall_now()));
   });
@@ -98,14 +102,7 @@ int assign(CommandContext& ctx, const ProcessOptions& o) {
   if (o.assign_count > 1) return assign_many(ctx, o);
   return with_colony_client(ctx, KeyRole::Member, [&](client::Client& c, const std::string& colony) {
     auto process = c.assign(colony, o.timeout);
-    if (!process) {
-      int status = c.last_reply_status();
-      if (status == 408 || status == 404) {
-        ctx.err() << fmt::format("no process assigned within {}s ({})\n", o.timeout, process.error().message);
-        return kExitFailed;
-      }
-      return ctx.report(process.error(), c);
-    }
+    if (!process) return assign_failed(ctx, c, o, process.error());
     if (ctx.settings.json) return ctx.print_json(model::to_json(*process));
     return ctx.print(render_process(*process));
   });
