@@ -2,80 +2,31 @@
 // assign and close is its own signed request over HTTP keep-alive, or over gRPC with
 // --transport grpc. Prints throughput and latency percentiles and writes a JSON summary.
 // Measures; asserts nothing.
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
 #include "adapters/crypto/sodium_crypto.hpp"
-#include "benchmarks/lifecycle/spawn.hpp"
+#include "benchmarks/common/bench_colony.hpp"
+#include "benchmarks/common/host.hpp"
+#include "benchmarks/common/samples.hpp"
+#include "benchmarks/common/spawned_server.hpp"
 #include "client/client.hpp"
 
 using namespace colonies;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-struct Samples {
-  std::mutex mu;
-  std::vector<double> ms;
-  void add(Clock::duration d) {
-    std::lock_guard lock(mu);
-    ms.push_back(std::chrono::duration<double, std::milli>(d).count());
-  }
-};
-
-boost::json::object summarize(const char* name, Samples& s) {
-  std::sort(s.ms.begin(), s.ms.end());
-  auto pct = [&](double p) {
-    if (s.ms.empty()) return 0.0;
-    return s.ms[std::min(s.ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(s.ms.size())))];
-  };
-  std::printf("  %-8s n=%-7zu p50=%7.3f ms  p90=%7.3f ms  p99=%7.3f ms  max=%8.3f ms\n", name, s.ms.size(), pct(0.5),
-              pct(0.9), pct(0.99), s.ms.empty() ? 0.0 : s.ms.back());
-  return {{"n", s.ms.size()}, {"p50_ms", pct(0.5)}, {"p90_ms", pct(0.9)}, {"p99_ms", pct(0.99)},
-          {"max_ms", s.ms.empty() ? 0.0 : s.ms.back()}};
-}
-
-// A port that was free on 127.0.0.1 a moment ago, for coloniesd's gRPC listener.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  if (fd >= 0) ::close(fd);
-  return port;
-}
-
-std::string self_dir() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return ".";
-  std::string path(buf, static_cast<std::size_t>(n));
-  return path.substr(0, path.rfind('/'));
-}
-
-}  // namespace
+using bench::Clock;
+using bench::free_port;
+using bench::Samples;
+using bench::self_dir;
+using bench::summarize;
 
 int main(int argc, char** argv) {
   CLI::App app{"Colonies lifecycle benchmark: submit -> assign -> close, each its own signed request"};
@@ -114,31 +65,9 @@ int main(int argc, char** argv) {
   }
 
   // Setup: a colony, a user for the submitters, approved executors.
-  const std::string colony_key = crypto.generate_private_key();
-  const std::string user_key = crypto.generate_private_key();
-  auto id_of = [&](const std::string& key) { return (*crypto.signer(key))->id(); };
-  auto must = [](auto&& result, const char* what) {
-    if (!result) {
-      std::cerr << what << ": " << result.error().message << "\n";
-      std::exit(1);
-    }
-  };
-  auto admin = client::Client::connect(config, server_key);
-  must(admin, "connect");
-  must(admin->add_colony({id_of(colony_key), "bench"}), "add colony");
-  auto owner = client::Client::connect(config, colony_key);
-  must(owner->add_user({"bench", id_of(user_key), "bench-user", "", ""}), "add user");
-  std::vector<std::string> executor_keys;
-  for (int i = 0; i < executors; ++i) {
-    executor_keys.push_back(crypto.generate_private_key());
-    model::Executor e;
-    e.executorid = id_of(executor_keys.back());
-    e.executortype = "bench";
-    e.executorname = "bench-" + std::to_string(i);
-    e.colonyname = "bench";
-    must(owner->add_executor(e), "add executor");
-    must(owner->approve_executor("bench", e.executorname), "approve executor");
-  }
+  const bench::BenchColony colony = bench::setup_colony(config, server_key, executors);
+  const std::string& user_key = colony.user_key;
+  const std::vector<std::string>& executor_keys = colony.executor_keys;
 
   Samples submit_lat, assign_lat, close_lat, wake_lat;
   std::mutex acked_mu;
@@ -208,6 +137,6 @@ int main(int argc, char** argv) {
   summary["assign"] = summarize("assign", assign_lat);
   summary["close"] = summarize("close", close_lat);
   summary["wakeup"] = summarize("wake-up", wake_lat);
-  if (!json_out.empty()) std::ofstream(json_out) << boost::json::serialize(summary) << "\n";
+  bench::write_json(json_out, summary);
   return errors.load() == 0 ? 0 : 1;
 }

@@ -20,7 +20,8 @@
 #include <fmt/format.h>
 
 #include "adapters/crypto/sodium_crypto.hpp"
-#include "benchmarks/lifecycle/spawn.hpp"
+#include "benchmarks/common/host.hpp"
+#include "benchmarks/common/spawned_server.hpp"
 #include "client/client.hpp"
 
 using namespace colonies;
@@ -28,13 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string self_dir() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return ".";
-  std::string path(buf, static_cast<std::size_t>(n));
-  return path.substr(0, path.rfind('/'));
-}
+using bench::self_dir;
 
 int run_script(const std::string& command) { return std::system(command.c_str()); }
 

@@ -4,32 +4,25 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <thread>
 #include <vector>
-
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
 #include "adapters/crypto/sodium_crypto.hpp"
-#include "benchmarks/lifecycle/spawn.hpp"
+#include "benchmarks/common/bench_colony.hpp"
+#include "benchmarks/common/host.hpp"
+#include "benchmarks/common/samples.hpp"
+#include "benchmarks/common/spawned_server.hpp"
 #include "client/client.hpp"
 
 using namespace colonies;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::self_dir;
 
 namespace {
-
-std::string self_dir() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return ".";
-  std::string path(buf, static_cast<std::size_t>(n));
-  return path.substr(0, path.rfind('/'));
-}
 
 model::FunctionSpec node(const std::string& name, std::vector<std::string> deps) {
   model::FunctionSpec s;
@@ -71,8 +64,7 @@ int main(int argc, char** argv) {
 
   crypto::SodiumCrypto crypto;
   const std::string server_key = crypto.generate_private_key();
-  auto id_of = [&](const std::string& key) { return (*crypto.signer(key))->id(); };
-  auto spawned = bench::SpawnedServer::start(coloniesd, id_of(server_key), server_args);
+  auto spawned = bench::SpawnedServer::start(coloniesd, bench::id_of(server_key), server_args);
   if (!spawned) {
     std::cerr << "cannot start coloniesd: " << spawned.error().message << "\n";
     return 1;
@@ -81,30 +73,10 @@ int main(int argc, char** argv) {
   client::ClientConfig config;
   config.port = static_cast<std::uint16_t>(server->port());
   config.request_timeout = std::chrono::milliseconds(120'000);
-  auto must = [](auto&& result, const char* what) {
-    if (!result) {
-      std::cerr << what << ": " << result.error().message << "\n";
-      std::exit(1);
-    }
-  };
-  const std::string colony_key = crypto.generate_private_key();
-  const std::string user_key = crypto.generate_private_key();
-  auto admin = client::Client::connect(config, server_key);
-  must(admin, "connect");
-  must(admin->add_colony({id_of(colony_key), "bench"}), "add colony");
-  auto owner = client::Client::connect(config, colony_key);
-  must(owner->add_user({"bench", id_of(user_key), "bench-user", "", ""}), "add user");
-  std::vector<std::string> executor_keys;
-  for (int i = 0; i < executors; ++i) {
-    executor_keys.push_back(crypto.generate_private_key());
-    model::Executor e;
-    e.executorid = id_of(executor_keys.back());
-    e.executortype = "bench";
-    e.executorname = "bench-" + std::to_string(i);
-    e.colonyname = "bench";
-    must(owner->add_executor(e), "add executor");
-    must(owner->approve_executor("bench", e.executorname), "approve executor");
-  }
+  using bench::must;
+  const bench::BenchColony colony = bench::setup_colony(config, server_key, executors);
+  const std::string& user_key = colony.user_key;
+  const std::vector<std::string>& executor_keys = colony.executor_keys;
 
   const model::WorkflowSpec spec = fan_out_fan_in(nodes);
   const std::size_t request_bytes = boost::json::serialize(model::to_json(spec)).size();
@@ -152,6 +124,6 @@ int main(int argc, char** argv) {
                               {"executors", executors},         {"request_bytes", request_bytes},
                               {"submit_s", submit_s},           {"total_s", total_s},
                               {"state", static_cast<int>(final_graph->state)}, {"errors", errors.load()}};
-  if (!json_out.empty()) std::ofstream(json_out) << boost::json::serialize(summary) << "\n";
+  bench::write_json(json_out, summary);
   return errors.load() == 0 && final_graph->state == model::ProcessState::Success ? 0 : 1;
 }
