@@ -94,6 +94,17 @@ struct ProcessQuery {
   std::string initiator;  // a user name of the colony
 };
 
+// getprocesshistmsg: one page of a colony's history, newest first (docs/protocol.md). To read
+// all of it, pass the last processid of each page as `before` until a page comes back short.
+struct HistoryQuery {
+  std::string colonyname;
+  std::string executorid;                    // "" = any
+  std::int64_t seconds = 0;                  // submitted within the last `seconds`; must be > 0
+  std::optional<model::ProcessState> state;  // any state when empty
+  int count = 0;                             // 1..10000; 0 = the server's default (10000)
+  std::string before;                        // cursor: only processes listed after this one
+};
+
 // getlogsmsg filter: by process, or by executor when processid is empty.
 struct LogQuery {
   std::string colonyname;
@@ -236,6 +247,12 @@ class Client {
   Result<std::vector<model::Process>> get_process_history(const std::string& colonyname,
                                                           const std::string& executorid, std::int64_t seconds,
                                                           model::ProcessState state);
+  Result<std::vector<model::Process>> get_process_history(const HistoryQuery& query);
+  // Reads the whole history matching `query` (its `before` ignored), page by page, newest first,
+  // handing each page to `page`. Stops at the first failed call or failed `page`. A page cursor
+  // removed meanwhile (retention) is a NotFound error, never a silently short history.
+  Status for_each_history_page(HistoryQuery query,
+                               const std::function<Status(std::vector<model::Process>&)>& page);
   Status remove_process(const std::string& processid, bool all = false);
   // Every process of the colony in `state`, or in any state but RUNNING when nullopt. Colony owner.
   Status remove_all_processes(const std::string& colonyname, std::optional<model::ProcessState> state);

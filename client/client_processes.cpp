@@ -125,6 +125,32 @@ Result<std::vector<model::Process>> Client::get_process_history(const std::strin
   return decode_list(msg::kGetProcessHistory, reply, model::process_from_json, "processes");
 }
 
+Result<std::vector<model::Process>> Client::get_process_history(const HistoryQuery& query) {
+  json::object payload{{"colonyname", query.colonyname},
+                       {"executorid", query.executorid},
+                       {"seconds", query.seconds},
+                       {"state", query.state ? state_number(*query.state) : -1}};
+  if (query.count != 0) payload["count"] = query.count;
+  if (!query.before.empty()) payload["before"] = query.before;
+  COLONIES_TRY(reply, call(msg::kGetProcessHistory, std::move(payload)));
+  return decode_list(msg::kGetProcessHistory, reply, model::process_from_json, "processes");
+}
+
+Status Client::for_each_history_page(HistoryQuery query,
+                                     const std::function<Status(std::vector<model::Process>&)>& page) {
+  constexpr int kServerPage = 10000;
+  const int size = query.count > 0 ? query.count : kServerPage;
+  query.count = size;
+  query.before.clear();
+  for (;;) {
+    COLONIES_TRY(processes, get_process_history(query));
+    const bool last = static_cast<int>(processes.size()) < size;
+    if (!processes.empty()) query.before = processes.back().processid;
+    COLONIES_CHECK(page(processes));
+    if (last) return ok();
+  }
+}
+
 Status Client::remove_process(const std::string& processid, bool all) {
   COLONIES_CHECK(call(msg::kRemoveProcess, {{"processid", processid}, {"all", all}}));
   return ok();

@@ -159,6 +159,13 @@ struct ProcessFilter {
   std::string assignedexecutorid;            // any when empty
   model::TimeNs submitted_after = 0;         // 0 = any
   int count = 100;                           // most recent first (by submission time)
+  // Keyset paging: only processes listed after this one, that is older by (submissiontime,
+  // processid). Empty processid = from the newest. A page's last process is the next cursor.
+  struct Cursor {
+    model::TimeNs submissiontime = 0;
+    std::string processid;
+  };
+  Cursor before;
 };
 
 struct LogQuery {

@@ -20,6 +20,8 @@ namespace msg = protocol::msg;
 namespace {
 constexpr model::TimeNs kSecond = 1'000'000'000LL;
 constexpr int kMaxCount = 100;
+// getprocesshistmsg: the most processes one page of history holds.
+constexpr int kMaxHistoryCount = 10000;
 
 Result<std::optional<ProcessState>> state_filter(const FieldReader& r) {
   const json::value* v = r.find("state");
@@ -270,6 +272,7 @@ void Broker::list_processes(Call& call, const Status& parsed, const ports::Proce
 void Broker::on_process_history(Call& call) {
   auto r = FieldReader::of(call.payload);
   ports::ProcessFilter filter;
+  std::string before;
   auto parsed = [&]() -> Status {
     std::int64_t seconds = 0;
     COLONIES_CHECK(r.str("colonyname", filter.colonyname));
@@ -277,13 +280,29 @@ void Broker::on_process_history(Call& call) {
     COLONIES_CHECK(r.i64("seconds", seconds));
     COLONIES_TRY(state, state_filter(r));
     filter.state = state;
+    COLONIES_CHECK(r.i32("count", filter.count));
+    COLONIES_CHECK(r.str("before", before));
     if (seconds <= 0) return fail(ErrorCode::BadRequest, "seconds must be > 0");
+    if (filter.count > kMaxHistoryCount)
+      return fail(ErrorCode::BadRequest, "count {} is over the limit of {}", filter.count, kMaxHistoryCount);
+    if (filter.count <= 0) filter.count = kMaxHistoryCount;
     filter.submitted_after = now() - seconds * kSecond;
-    filter.count = 10000;
     std::lock_guard lock(mu_);
     return auth::require_member(registry_, call.caller, filter.colonyname);
   }();
-  list_processes(call, parsed, filter);
+  if (!parsed || before.empty()) return list_processes(call, parsed, filter);
+  // Paging: the cursor is the last process of the previous page. It must still exist (retention
+  // or a remove may have deleted it) and be in this colony, or the caller would get a silently
+  // short or foreign listing.
+  read(call, [this, filter, before]() mutable -> Result<json::value> {
+    COLONIES_TRY(cursor, store_.get_process(before));
+    if (!cursor || cursor->spec.conditions.colonyname != filter.colonyname)
+      return fail(ErrorCode::NotFound, "cursor process {} not found in colony {} (removed since the previous page?)",
+                  before, filter.colonyname);
+    filter.before = {.submissiontime = cursor->submissiontime, .processid = cursor->processid};
+    COLONIES_TRY(processes, store_.list_processes(filter));
+    return json_list(processes);
+  });
 }
 
 void Broker::close_process(Call& call, ProcessState state) {

@@ -295,6 +295,9 @@ Result<std::vector<model::Process>> MemoryStore::list_processes(const ports::Pro
     if (!f.initiatorname.empty() && p.initiatorname != f.initiatorname) continue;
     if (!f.assignedexecutorid.empty() && p.assignedexecutorid != f.assignedexecutorid) continue;
     if (f.submitted_after != 0 && p.submissiontime <= f.submitted_after) continue;
+    if (!f.before.processid.empty() &&
+        std::pair(p.submissiontime, p.processid) >= std::pair(f.before.submissiontime, f.before.processid))
+      continue;
     matches.push_back(&p);
   }
   std::sort(matches.begin(), matches.end(), [](const model::Process* a, const model::Process* b) {

@@ -208,6 +208,12 @@ Result<std::vector<model::Process>> read_processes(Connection& c, const ports::P
   if (!f.initiatorname.empty()) filter("initiatorname =", f.initiatorname);
   if (!f.assignedexecutorid.empty()) filter("assignedexecutorid =", f.assignedexecutorid);
   if (f.submitted_after != 0) filter("submissiontime >", std::int64_t{f.submitted_after});
+  if (!f.before.processid.empty()) {
+    sql += fmt::format(" AND (submissiontime, processid) < (${}, ${})", n + 1, n + 2);
+    n += 2;
+    params.add(std::int64_t{f.before.submissiontime});
+    params.add(f.before.processid);
+  }
   sql += fmt::format(" ORDER BY submissiontime DESC, processid DESC LIMIT ${}", ++n);
   params.add(f.count);
   return collect<model::Process>(c, sql, params, "process", kProcess);

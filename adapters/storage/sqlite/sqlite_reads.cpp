@@ -184,6 +184,7 @@ Result<std::vector<model::Process>> SqliteStore::read_processes(Connection& c, c
   if (!f.initiatorname.empty()) sql += " AND initiatorname = ?";
   if (!f.assignedexecutorid.empty()) sql += " AND assignedexecutorid = ?";
   if (f.submitted_after != 0) sql += " AND submissiontime > ?";
+  if (!f.before.processid.empty()) sql += " AND (submissiontime < ? OR (submissiontime = ? AND processid < ?))";
   sql += " ORDER BY submissiontime DESC, processid DESC LIMIT ?";
   COLONIES_TRY(st, c.prepare(sql));
   int i = 0;
@@ -194,6 +195,11 @@ Result<std::vector<model::Process>> SqliteStore::read_processes(Connection& c, c
   if (!f.initiatorname.empty()) st.bind(++i, f.initiatorname);
   if (!f.assignedexecutorid.empty()) st.bind(++i, f.assignedexecutorid);
   if (f.submitted_after != 0) st.bind(++i, std::int64_t{f.submitted_after});
+  if (!f.before.processid.empty()) {
+    st.bind(++i, std::int64_t{f.before.submissiontime});
+    st.bind(++i, std::int64_t{f.before.submissiontime});
+    st.bind(++i, f.before.processid);
+  }
   st.bind(++i, f.count);
   COLONIES_CHECK(collect(c, st, "process", out, [](const json::value& v) { return model::process_from_json(v); }));
   return out;

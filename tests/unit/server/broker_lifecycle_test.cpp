@@ -1,6 +1,8 @@
 // Broker behaviours of the process lifecycle over the harness (MemoryStore, FakeClock): submit,
 // assign (try-once and long-poll), close, cancel, pause/resume, why a process waits, and an
 // executor's removal. Time-based limits are broker_deadlines_test.cpp.
+#include <set>
+
 #include "tests/unit/server/broker_fixture.hpp"
 
 namespace colonies::server::api {
@@ -296,6 +298,33 @@ TEST_F(BrokerTest, GetProcessesListsByState) {
   EXPECT_EQ(run.payload.as_array()[0].at("processid").as_string(), running);
   EXPECT_EQ(h_.call(user_, msg::kGetProcesses, {{"colonyname", colony_.name}, {"count", 101}}).status, 400);
   EXPECT_EQ(h_.call(user_, msg::kGetProcesses, {{"colonyname", colony_.name}, {"state", 7}}).status, 400);
+}
+
+TEST_F(BrokerTest, ProcessHistoryPagesWithTheLastProcessidAsCursor) {
+  std::set<std::string> submitted;
+  for (int i = 0; i < 5; ++i) submitted.insert(submit());
+  auto page = [&](int count, const std::string& before) {
+    json::object q{{"colonyname", colony_.name}, {"seconds", 3600}, {"count", count}};
+    if (!before.empty()) q["before"] = before;
+    return h_.call(user_, msg::kGetProcessHistory, std::move(q));
+  };
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  for (;; ++pages) {
+    auto reply = page(2, cursor);
+    ASSERT_EQ(reply.status, 200) << describe(reply);
+    const auto& list = reply.payload.as_array();
+    for (const auto& p : list) EXPECT_TRUE(seen.insert(std::string(p.at("processid").as_string())).second);
+    if (list.size() < 2) break;
+    cursor = std::string(list.back().at("processid").as_string());
+  }
+  EXPECT_EQ(seen, submitted);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(page(10001, "").status, 400);
+  // A cursor that no longer exists is a 404, not a silently empty page.
+  auto gone = page(2, std::string(64, 'a'));
+  EXPECT_EQ(gone.status, 404) << describe(gone);
 }
 
 }  // namespace

@@ -286,6 +286,27 @@ TEST_P(StoreTest, ListsMostRecentFirstLimitedByCount) {
   EXPECT_TRUE(list_ids({.colonyname = "other"}).empty());
 }
 
+TEST_P(StoreTest, PagesWithACursorWithoutSkippingOrRepeatingProcessesOfTheSameSubmissionTime) {
+  // Five processes, three of them submitted in the same nanosecond: the cursor's processid
+  // breaks the tie, so a page boundary inside the tie loses and repeats nothing.
+  std::vector<ports::Mutation> batch;
+  for (int i = 1; i <= 5; ++i) batch.push_back(m::PutProcess{make_process("c1", hex_id(i), ProcessState::Success, i <= 3 ? kT0 : kT0 + i)});
+  apply(batch);
+  std::vector<std::string> all;
+  ports::ProcessFilter filter{.colonyname = "c1", .count = 2};
+  for (int page = 0; page < 10; ++page) {
+    auto listed = list(filter);
+    if (listed.empty()) break;
+    for (const auto& p : listed) all.push_back(p.processid);
+    filter.before = {.submissiontime = listed.back().submissiontime, .processid = listed.back().processid};
+  }
+  EXPECT_EQ(all, (std::vector<std::string>{hex_id(5), hex_id(4), hex_id(3), hex_id(2), hex_id(1)}));
+  // The cursor combines with the other filters.
+  EXPECT_EQ(list_ids({.colonyname = "c1", .submitted_after = kT0 - 1, .count = 10,
+                      .before = {.submissiontime = kT0, .processid = hex_id(2)}}),
+            (std::vector<std::string>{hex_id(1)}));
+}
+
 TEST_P(StoreTest, ListReturnsFullProcesses) {
   auto p = make_process("c1", hex_id(1));
   apply({m::PutProcess{p}});
