@@ -17,12 +17,13 @@ RULES = [
     ("adapters/storage/", ["core/", "adapters/storage/"]),
     ("adapters/transport/", ["core/", "adapters/transport/"]),
     ("adapters/blob/", ["core/", "adapters/blob/"]),
+    ("adapters/trace/", ["core/", "adapters/trace/"]),
     ("adapters/cluster/", ["core/", "adapters/cluster/", "adapters/transport/"]),  # etcd over HTTP
     ("adapters/", ["core/", "adapters/"]),
     ("server/main/", ["core/", "server/", "adapters/"]),
     ("server/", ["core/", "server/"]),  # server/main is matched above
     ("client/", ["core/", "client/", "adapters/crypto/", "adapters/transport/", "adapters/blob/"]),
-    ("cli/", ["core/", "client/", "cli/", "adapters/crypto/", "adapters/transport/", "adapters/blob/"]),
+    ("cli/", ["core/", "client/", "cli/", "adapters/crypto/", "adapters/transport/", "adapters/blob/", "adapters/trace/"]),
     ("executors/", ["core/", "client/", "executors/", "adapters/crypto/", "adapters/transport/", "adapters/blob/"]),
     ("tests/", None),  # tests may include anything
     ("benchmarks/", None),

@@ -20,6 +20,8 @@ BUILD_PKGS=(
   # gRPC transport (issue 5): the Colonies gRPC service and the SDK's gRPC transport; protoc and
   # grpc_cpp_plugin generate the stubs at build time.
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
+  # HDF5 process traces (issue 6): `colonies export --format hdf5` and the benchmarks' --trace.
+  libhdf5-dev
 )
 # Tools the test tiers use at run time (process inspection in the kill -9 test, python for
 # small test helpers, openssl for the self-signed certificate of the Kubernetes TLS test).
