@@ -150,7 +150,7 @@ Status Broker::load(const std::string& initial_server_id) {
   COLONIES_TRY(snapshot, store_.load());
   std::lock_guard lock(mu_);
   registry_ = registry::Registry{};
-  scheduler_ = scheduler::Scheduler{};
+  scheduler_ = scheduler::Scheduler{options_.waiter_order};
   paused_.clear();
   channels_.clear();
   snapshot_names_.clear();

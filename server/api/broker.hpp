@@ -71,6 +71,8 @@ struct BrokerOptions {
   std::int64_t retention_period_s = 60;
   int cron_checker_period_ms = 1000;       // how often the leader looks for due crons
   int generator_checker_period_ms = 1000;  // how often the leader looks at generator queues
+  // Which parked long-poll gets a new process (coloniesd --long-poll-order).
+  scheduler::WaiterOrder waiter_order = scheduler::WaiterOrder::Fifo;
   // Zone of cron expressions without a CRON_TZ=/TZ= prefix.
   model::CronZone cron_default_zone = model::CronZone::local_or_utc();
 };

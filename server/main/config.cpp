@@ -53,6 +53,14 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--ws-queue-limit", config.ws_queue_limit,
                  "Events queued for one WebSocket subscriber before it is disconnected as too slow")
       ->envname("COLONIES_WS_QUEUE_LIMIT")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--max-connections", config.max_connections,
+                 "Most open HTTP and WebSocket connections; beyond it a new connection is closed at once (raise the "
+                 "open-file limit to match)")
+      ->envname("COLONIES_MAX_CONNECTIONS")->capture_default_str()->check(CLI::Range(1, 10000000));
+  app.add_option("--long-poll-order", config.long_poll_order,
+                 "Which parked assign long-poll a new process goes to: fifo (the longest waiting: fair) or lifo (the "
+                 "latest: keeps fewer executors busy)")
+      ->envname("COLONIES_LONG_POLL_ORDER")->capture_default_str()->check(CLI::IsMember({"fifo", "lifo"}));
   app.add_flag("--retention", config.retention,
                "Delete finished processes, workflows and logs older than --retention-policy (leader only, every minute)")
       ->envname("COLONIES_RETENTION");

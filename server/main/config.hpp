@@ -33,6 +33,8 @@ struct Config {
   std::int64_t stale_executor_s = 600;
   std::size_t batch_limit = 10000;  // items per batched request
   std::size_t ws_queue_limit = 1024;  // events queued per subscriber before it is disconnected
+  int max_connections = 20000;        // open HTTP/WebSocket connections; more are closed at once
+  std::string long_poll_order = "fifo";  // fifo | lifo: which parked assign gets a new process
   bool retention = false;
   std::int64_t retention_policy_s = 7 * 86400;
   int cron_checker_period_ms = 1000;

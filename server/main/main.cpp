@@ -122,6 +122,8 @@ int run(const server::Config& config) {
   broker_options.cron_checker_period_ms = config.cron_checker_period_ms;
   broker_options.retention_s = config.retention ? config.retention_policy_s : 0;
   broker_options.generator_checker_period_ms = config.generator_checker_period_ms;
+  broker_options.waiter_order =
+      config.long_poll_order == "lifo" ? server::scheduler::WaiterOrder::Lifo : server::scheduler::WaiterOrder::Fifo;
   ports::SystemRandom random;
   auto leadership = join_cluster(config);
   if (!leadership) {
@@ -149,6 +151,7 @@ int run(const server::Config& config) {
   http_options.tls_key_file = config.tls_key;
   http_options.websocket.path = "/api/ws";
   http_options.websocket.max_queued = config.ws_queue_limit;
+  http_options.max_connections = config.max_connections;
   http_options.websocket.message_limit = config.body_limit;
   auto http = transport::HttpServer::start(
       io, http_options, [&](transport::HttpRequest request, transport::Responder respond) {

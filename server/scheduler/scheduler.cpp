@@ -190,9 +190,11 @@ std::uint64_t Scheduler::park(Waiter waiter, model::TimeNs deadline) {
   waiter.deadline = add_deadline(DeadlineKind::Poll, std::to_string(id), deadline);
   const std::string key = waiter_key(waiter.query.colony, waiter.query.type);
   WaiterList& list = waiters_[key];
-  list.push_back(std::move(waiter));
-  waiter_index_.emplace(id, std::make_pair(key, std::prev(list.end())));
-  ++parked_by_executor_[list.back().query.executorid];
+  // take_waiter_for scans from the front: the front is the next to be served.
+  const auto at = order_ == WaiterOrder::Fifo ? list.end() : list.begin();
+  const auto inserted = list.insert(at, std::move(waiter));
+  waiter_index_.emplace(id, std::make_pair(key, inserted));
+  ++parked_by_executor_[inserted->query.executorid];
   return id;
 }
 

@@ -107,8 +107,16 @@ struct Waiter {
 // fallbacks. Names and resources are checked elsewhere.
 bool accepts_placement(const ActiveProcess& p, const std::string& type, const std::string& location);
 
+// Which parked long-poll a new process goes to, among those that can take it (coloniesd
+// --long-poll-order). Fifo: the one that has waited longest, so work spreads evenly over the
+// executors. Lifo: the one parked last, so a busy colony keeps a few executors hot and lets the
+// others' polls time out (fewer processes' caches and connections in use; less fair).
+enum class WaiterOrder { Fifo, Lifo };
+
 class Scheduler {
  public:
+  explicit Scheduler(WaiterOrder order = WaiterOrder::Fifo) : order_(order) {}
+
   // Takes a WAITING or RUNNING process. WAITING ones that do not wait for parents are queued.
   ActiveProcess* add(model::Process process, model::Requirements req);
   ActiveProcess* find(const std::string& processid);
@@ -132,7 +140,7 @@ class Scheduler {
   // sets under the executor's keys.
   ActiveProcess* best_for(const ExecutorQuery& query);
 
-  // Long-poll waiters, FIFO per (colony, type).
+  // Long-poll waiters per (colony, type), in the WaiterOrder given at construction.
   std::uint64_t park(Waiter waiter, model::TimeNs deadline);
   // The first parked waiter that can take `p`, removed from the park. nullopt when none.
   std::optional<Waiter> take_waiter_for(const ActiveProcess& p);
@@ -168,6 +176,7 @@ class Scheduler {
   std::size_t queued_ = 0;
   std::uint64_t next_seq_ = 1;
 
+  WaiterOrder order_ = WaiterOrder::Fifo;
   using WaiterList = std::list<Waiter>;
   std::unordered_map<std::string, WaiterList> waiters_;  // by colony + '\0' + type
   std::unordered_map<std::uint64_t, std::pair<std::string, WaiterList::iterator>> waiter_index_;

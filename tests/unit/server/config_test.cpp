@@ -90,6 +90,19 @@ TEST_F(ConfigTest, RejectsAnUnknownSyncLevel) {
   EXPECT_THROW(parse({"--db-sync", "sometimes"}), CLI::ValidationError);
 }
 
+TEST_F(ConfigTest, ConnectionLimitAndLongPollOrderHaveFlagsAndVariables) {
+  Config defaults = parse({});
+  EXPECT_EQ(defaults.max_connections, 20000);
+  EXPECT_EQ(defaults.long_poll_order, "fifo");
+  env("COLONIES_MAX_CONNECTIONS", "500");
+  env("COLONIES_LONG_POLL_ORDER", "lifo");
+  Config c = parse({});
+  EXPECT_EQ(c.max_connections, 500);
+  EXPECT_EQ(c.long_poll_order, "lifo");
+  EXPECT_THROW(parse({"--long-poll-order", "random"}), CLI::ValidationError);
+  EXPECT_THROW(parse({"--max-connections", "0"}), CLI::ValidationError);
+}
+
 TEST_F(ConfigTest, TlsNeedsBothCertificateAndKey) {
   Config c = parse({"--tls-cert", "cert.pem"});
   auto status = finish(c);

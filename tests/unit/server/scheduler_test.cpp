@@ -255,6 +255,39 @@ TEST_F(SchedulerTest, WaitersAreServedFirstInFirstOut) {
   EXPECT_TRUE(woken.empty()) << "taking a waiter does not wake it: the broker does";
 }
 
+TEST_F(SchedulerTest, LifoOrderServesTheLatestWaiterFirstAndStillSkipsOnesThatCannotRunIt) {
+  Scheduler lifo(WaiterOrder::Lifo);
+  std::vector<std::string> woken;
+  auto small = query("worker", "small");
+  model::Capabilities caps;
+  model::Hardware hw;
+  hw.cpu = "1";
+  caps.hardware.push_back(hw);
+  small.profile = make_profile(caps).value();
+  lifo.park(waiter(query("worker", "e1"), &woken), kT0 + 60 * kSecond);
+  lifo.park(waiter(query("worker", "e2"), &woken), kT0 + 60 * kSecond);
+  lifo.park(waiter(small, &woken), kT0 + 60 * kSecond);
+  model::Process process;
+  process.processid = "needs-4";
+  process.spec.funcname = "f";
+  process.spec.conditions.colonyname = "colony";
+  process.spec.conditions.executortype = "worker";
+  process.spec.conditions.cpu = "4";
+  process.submissiontime = kT0;
+  auto req = model::validate(process.spec);
+  ASSERT_TRUE(req.has_value());
+  ActiveProcess* p = lifo.add(std::move(process), *req);
+  auto first = lifo.take_waiter_for(*p);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->query.name, "e2") << "the latest parked waiter that can run it ('small' cannot)";
+  auto second = lifo.take_waiter_for(*p);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->query.name, "e1");
+  EXPECT_EQ(lifo.parked_count(), 1u);
+  // Expiry still follows the deadlines, whatever the order.
+  EXPECT_EQ(lifo.pop_expired(kT0 + 61 * kSecond).waiters.size(), 1u);
+}
+
 TEST_F(SchedulerTest, NewProcessGoesToTheFirstWaiterThatFits) {
   std::vector<std::string> woken;
   auto small = query("worker", "small");
