@@ -19,6 +19,7 @@
 #include "benchmarks/common/host.hpp"
 #include "benchmarks/common/samples.hpp"
 #include "benchmarks/common/spawned_server.hpp"
+#include "benchmarks/common/trace.hpp"
 #include "client/client.hpp"
 
 using namespace colonies;
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
   app.add_option("--coloniesd", coloniesd, "coloniesd binary to start for the run")->capture_default_str();
   app.add_option("--server-arg", server_args, "Extra coloniesd argument (repeatable), e.g. --server-arg=--db-sync=normal");
   app.add_option("--json", json_out, "Write the summary as JSON to this file");
+  std::string trace_out;
+  bench::add_trace_option(app, trace_out);
   CLI11_PARSE(app, argc, argv);
 
   crypto::SodiumCrypto crypto;
@@ -158,5 +161,7 @@ int main(int argc, char** argv) {
   summary["assign"] = summarize("assign batch", assign_lat);
   summary["close"] = summarize("close batch", close_lat);
   bench::write_json(json_out, summary);
+  if (!trace_out.empty() && !bench::write_trace(config, colony, trace_out, summary, static_cast<std::int64_t>(seconds) + 60))
+    return 1;
   return errors.load() == 0 ? 0 : 1;
 }

@@ -1,6 +1,8 @@
 // Percentiles, the printed latency line and the JSON summary file of the load generators.
 #include "benchmarks/common/samples.hpp"
 
+#include "benchmarks/common/trace.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -25,7 +27,10 @@ boost::json::object summarize(const char* name, Samples& s) {
 }
 
 void write_json(const std::string& path, const boost::json::object& summary) {
-  if (!path.empty()) std::ofstream(path) << boost::json::serialize(summary) << "\n";
+  if (path.empty()) return;
+  boost::json::object recorded = summary;
+  if (!recorded.contains("context")) recorded["context"] = run_context();
+  std::ofstream(path) << boost::json::serialize(recorded) << "\n";
 }
 
 }  // namespace colonies::bench

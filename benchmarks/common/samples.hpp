@@ -32,7 +32,8 @@ double percentile(const std::vector<double>& sorted, double p);
 // {n, p50_ms, p90_ms, p99_ms, max_ms}. Call once the threads adding samples have finished.
 boost::json::object summarize(const char* name, Samples& s);
 
-// Writes `summary` as one line of JSON to `path`; does nothing when `path` is empty.
+// Writes `summary` as one line of JSON to `path`, with a "context" object (commit, machine, load:
+// run_context()) unless it has one; does nothing when `path` is empty.
 void write_json(const std::string& path, const boost::json::object& summary);
 
 }  // namespace colonies::bench

@@ -16,6 +16,7 @@
 #include "benchmarks/common/host.hpp"
 #include "benchmarks/common/samples.hpp"
 #include "benchmarks/common/spawned_server.hpp"
+#include "benchmarks/common/trace.hpp"
 #include "client/client.hpp"
 
 using namespace colonies;
@@ -60,6 +61,8 @@ int main(int argc, char** argv) {
   app.add_option("--coloniesd", coloniesd, "coloniesd binary to start for the run")->capture_default_str();
   app.add_option("--server-arg", server_args, "Extra coloniesd argument (repeatable)");
   app.add_option("--json", json_out, "Write the summary as JSON to this file");
+  std::string trace_out;
+  bench::add_trace_option(app, trace_out);
   CLI11_PARSE(app, argc, argv);
 
   crypto::SodiumCrypto crypto;
@@ -125,5 +128,7 @@ int main(int argc, char** argv) {
                               {"submit_s", submit_s},           {"total_s", total_s},
                               {"state", static_cast<int>(final_graph->state)}, {"errors", errors.load()}};
   bench::write_json(json_out, summary);
+  if (!trace_out.empty() && !bench::write_trace(config, colony, trace_out, summary, static_cast<std::int64_t>(total_s) + 60))
+    return 1;
   return errors.load() == 0 && final_graph->state == model::ProcessState::Success ? 0 : 1;
 }
