@@ -1,4 +1,4 @@
-// Hex and standard base64 (with padding) as the wire protocol writes them, via libsodium.
+// Hex and standard base64 (with padding) as the wire protocol writes them.
 #pragma once
 
 #include <optional>
