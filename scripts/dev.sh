@@ -12,7 +12,7 @@ PORT=${COLONIES_SERVER_HTTP_PORT:-50080}
 
 if [[ "${1:-}" != "--no-build" ]]; then
   scripts/install-deps.sh
-  cmake -S . -B build -G Ninja -DCOLONIES_BUILD_TESTS=ON -DCOLONIES_BUILD_BENCHMARKS=ON -DCOLONIES_WITH_K8S=ON -DCOLONIES_WITH_MPI=ON -DCOLONIES_WITH_POSTGRES=ON -DCOLONIES_WITH_SLURM=ON -DCOLONIES_WITH_GRPC=ON -DCOLONIES_WITH_HDF5=ON >/dev/null
+  cmake -S . -B build -G Ninja -DCOLONIES_BUILD_TESTS=ON -DCOLONIES_BUILD_BENCHMARKS=ON -DCOLONIES_WITH_K8S=ON -DCOLONIES_WITH_MPI=ON -DCOLONIES_WITH_POSTGRES=ON -DCOLONIES_WITH_SLURM=ON -DCOLONIES_WITH_GRPC=ON -DCOLONIES_WITH_HDF5=ON -DCOLONIES_ALLOCATOR=jemalloc >/dev/null
   echo "dev: building coloniesd, colonies and colonies-local-executor (first build takes a few minutes)"
   cmake --build build -j "$(nproc)" --target coloniesd colonies colonies-local-executor
 fi

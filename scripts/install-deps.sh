@@ -22,6 +22,8 @@ BUILD_PKGS=(
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   # HDF5 process traces (issue 6): `colonies export --format hdf5` and the benchmarks' --trace.
   libhdf5-dev
+  # coloniesd's allocator (COLONIES_ALLOCATOR=jemalloc; benchmarks/README.md, "Tuning the knobs").
+  libjemalloc-dev
 )
 # Tools the test tiers use at run time (process inspection in the kill -9 test, python for
 # small test helpers, openssl for the self-signed certificate of the Kubernetes TLS test).
