@@ -36,7 +36,8 @@ for run in "${RUNS[@]}"; do
     echo "knobs: $name failed, see $OUT/$name.txt" >&2
 done
 
-python3 - "$OUT" "${RUNS[@]%%|*}" <<'PY'
+PY=python3; [[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3  # Debian's python3-h5py
+"$PY" - "$OUT" "${RUNS[@]%%|*}" <<'PY'
 import json, os, sys
 out, names = sys.argv[1], sys.argv[2:]
 try:

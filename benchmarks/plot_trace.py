@@ -18,7 +18,7 @@ try:
     import h5py
     import numpy as np
 except ImportError as e:  # pragma: no cover - a message instead of a traceback
-    sys.exit(f"plot_trace.py needs h5py and numpy ({e}); on Debian: apt-get install python3-h5py")
+    sys.exit(f"plot_trace.py needs h5py and numpy ({e}): on Debian apt-get install python3-h5py and run it with /usr/bin/python3, or pip install h5py numpy")
 
 SCHEMA = "colonies-process-trace/1"
 BIN_S = 0.1
@@ -78,11 +78,13 @@ set xlabel 'seconds since the first submission'
 set ylabel 'processes/s'
 set key bottom right
 set grid
+set yrange [0:*]
 plot {', '.join(rate_plots)}
 set title 'queue wait: submission to assignment (CDF)'
 set xlabel 'ms'
 set ylabel 'fraction of processes'
 set logscale x
+set yrange [0:1]
 set key bottom right
 plot {', '.join(wait_plots)}
 unset multiplot

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   Samples submit_lat, assign_lat, close_lat;
   std::atomic<int> closed{0}, errors{0}, submit_calls{0}, assign_calls{0}, close_calls{0};
   std::atomic<int> next{0};
+  std::atomic<Clock::rep> end{0};
   const auto start = Clock::now();
   std::vector<std::thread> threads;
   for (int i = 0; i < executors; ++i) {
@@ -92,7 +93,8 @@ int main(int argc, char** argv) {
         for (const auto& p : *taken) closes.push_back({.processid = p.processid});
         const auto t2 = Clock::now();
         auto results = c->close_batch(closes);
-        close_lat.add(Clock::now() - t2);
+        const auto t3 = Clock::now();
+        close_lat.add(t3 - t2);
         ++close_calls;
         if (!results) {
           std::cerr << "close: " << results.error().message << "\n";
@@ -102,7 +104,11 @@ int main(int argc, char** argv) {
             if (!r) ++errors;
           }
         }
-        closed += static_cast<int>(closes.size());
+        // The run ends with the close that reaches N: the other executors' idle long-polls
+        // after it (up to their 2 s timeout) are not part of the rate.
+        const int n = static_cast<int>(closes.size());
+        const int before = closed.fetch_add(n);
+        if (before < processes && before + n >= processes) end = t3.time_since_epoch().count();
       }
     });
   }
@@ -139,7 +145,8 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& t : threads) t.join();
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const auto finished = end.load() != 0 ? Clock::time_point(Clock::duration(end.load())) : Clock::now();
+  const double seconds = std::chrono::duration<double>(finished - start).count();
   const double rate = processes / seconds;
   const int requests = submit_calls.load() + assign_calls.load() + close_calls.load();
   std::printf("batched lifecycle: %d processes, %d submitters x %d specs, %d executors x %d, %d errors\n", processes,
