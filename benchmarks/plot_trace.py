@@ -76,7 +76,7 @@ set multiplot layout 1,2 title '{args.title}'
 set title 'processes finished per second ({int(BIN_S * 1000)} ms bins)'
 set xlabel 'seconds since the first submission'
 set ylabel 'processes/s'
-set key bottom right
+set key top right
 set grid
 set yrange [0:*]
 plot {', '.join(rate_plots)}
@@ -85,7 +85,7 @@ set xlabel 'ms'
 set ylabel 'fraction of processes'
 set logscale x
 set yrange [0:1]
-set key bottom right
+set key top left
 plot {', '.join(wait_plots)}
 unset multiplot
 """
