@@ -66,7 +66,7 @@ boost::json::object run_context() {
 bool traces_supported() { return true; }
 
 bool write_trace(const client::ClientConfig& config, const BenchColony& colony, const std::string& path,
-                 const boost::json::object& summary, std::int64_t since_s) {
+                 const boost::json::object& summary, std::int64_t since_s, std::int64_t submitted_from_ns) {
   auto fail = [&](const std::string& why) {
     std::cerr << "trace " << path << ": " << why << "\n";
     return false;
@@ -85,7 +85,9 @@ bool write_trace(const client::ClientConfig& config, const BenchColony& colony, 
   auto paged = c->for_each_history_page(query, [&](std::vector<model::Process>& page) -> Status {
     std::vector<trace::TraceRow> rows;
     rows.reserve(page.size());
-    for (const auto& p : page) rows.push_back(trace::row_of(p, names));
+    for (const auto& p : page) {
+      if (p.submissiontime >= submitted_from_ns) rows.push_back(trace::row_of(p, names));
+    }
     return out->append(rows);
   });
   if (!paged) return fail(paged.error().message);
@@ -99,7 +101,7 @@ bool write_trace(const client::ClientConfig& config, const BenchColony& colony, 
 bool traces_supported() { return false; }
 
 bool write_trace(const client::ClientConfig&, const BenchColony&, const std::string& path, const boost::json::object&,
-                 std::int64_t) {
+                 std::int64_t, std::int64_t) {
   std::cerr << "trace " << path << ": this build has no HDF5 (configure with -DCOLONIES_WITH_HDF5=ON)\n";
   return false;
 }

@@ -28,10 +28,11 @@ inline CLI::Option* add_trace_option(CLI::App& app, std::string& path) {
           "", "HDF5"));
 }
 
-// Writes the processes of colony "bench" submitted within the last `since_s` seconds to `path`.
-// Prints what it wrote (or why it could not) and returns whether it succeeded.
+// Writes the processes of colony "bench" submitted within the last `since_s` seconds (and, when
+// `submitted_from_ns` is set, not before that Unix time) to `path`. Prints what it wrote (or why
+// it could not) and returns whether it succeeded.
 bool write_trace(const client::ClientConfig& config, const BenchColony& colony, const std::string& path,
-                 const boost::json::object& summary, std::int64_t since_s);
+                 const boost::json::object& summary, std::int64_t since_s, std::int64_t submitted_from_ns = 0);
 
 // What every JSON summary records besides its figures: the commit, the machine and its load.
 boost::json::object run_context();

@@ -22,6 +22,7 @@
 #include "benchmarks/common/lifecycle_load.hpp"
 #include "benchmarks/common/samples.hpp"
 #include "benchmarks/common/spawned_server.hpp"
+#include "benchmarks/common/trace.hpp"
 #include "benchmarks/depth/store_filler.hpp"
 #include "client/client.hpp"
 
@@ -94,6 +95,9 @@ int main(int argc, char** argv) {
   app.add_option("--coloniesd", coloniesd, "coloniesd binary to start for the run")->capture_default_str();
   app.add_option("--server-arg", server_args, "Extra coloniesd argument (repeatable)");
   app.add_option("--json", json_out, "Write the summary as JSON to this file");
+  std::string trace_out;
+  bench::add_trace_option(app, trace_out)->description(
+      "Write the last scenario's lifecycles (not the filled queue) as an HDF5 process trace to this file");
   CLI11_PARSE(app, argc, argv);
 
   std::sort(depths.begin(), depths.end());
@@ -117,6 +121,8 @@ int main(int argc, char** argv) {
   client::ClientConfig config;
   config.request_timeout = std::chrono::milliseconds(120'000);
   double last_start_s = 0;
+  double last_run_s = 0;
+  std::int64_t last_run_from_ns = 0;
   auto start_server = [&] {
     auto spawned = bench::SpawnedServer::start(coloniesd, bench::id_of(server_key), server_args, spawn_options);
     if (!spawned) {
@@ -209,6 +215,8 @@ int main(int argc, char** argv) {
 
     const double load = bench::load_average();
     bench::LifecycleStats stats;
+    last_run_from_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
     bench::run_lifecycles(config, colony, lifecycles, submitters, executors, stats);
     const double rate = lifecycles / stats.seconds;
     if (sc.waiting == 0) empty_rate = rate;
@@ -227,6 +235,13 @@ int main(int argc, char** argv) {
     std::printf("  RSS after the lifecycles %.1f MB\n", mb(at_end.rss_kb));
     std::fflush(stdout);
     results.push_back(std::move(r));
+    last_run_s = stats.seconds;
+  }
+  if (!trace_out.empty()) {
+    // Only what the last scenario's lifecycles submitted: the filled queue was submitted before
+    // coloniesd restarted on it, longer ago than the run took.
+    bench::write_trace(config, colony, trace_out, boost::json::object{{"benchmark", "depth"}, {"scenario", "last"}},
+                       static_cast<std::int64_t>(last_run_s) + 2, last_run_from_ns);
   }
   server.reset();
   std::error_code ec;

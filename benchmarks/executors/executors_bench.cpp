@@ -18,6 +18,7 @@
 #include "benchmarks/common/host.hpp"
 #include "benchmarks/common/samples.hpp"
 #include "benchmarks/common/spawned_server.hpp"
+#include "benchmarks/common/trace.hpp"
 #include "benchmarks/executors/connection_pool.hpp"
 #include "client/client.hpp"
 
@@ -76,6 +77,8 @@ int main(int argc, char** argv) {
   app.add_option("--coloniesd", coloniesd, "coloniesd binary to start for the run")->capture_default_str();
   app.add_option("--server-arg", server_args, "Extra coloniesd argument (repeatable)");
   app.add_option("--json", json_out, "Write the summary as JSON to this file");
+  std::string trace_out;
+  bench::add_trace_option(app, trace_out);
   CLI11_PARSE(app, argc, argv);
   const int idle = std::max(0, connections - parked);
 
@@ -186,5 +189,9 @@ int main(int argc, char** argv) {
   summary["idle_open_at_end"] = pool.idle_open();
   summary["long_poll_ends"] = pool.long_poll_ends();
   bench::write_json(json_out, summary);
+  if (!trace_out.empty() &&
+      !bench::write_trace(config, colony, trace_out, summary,
+                          static_cast<std::int64_t>(std::chrono::duration<double>(Clock::now() - setup_start).count()) + 60))
+    return 1;
   return 0;
 }

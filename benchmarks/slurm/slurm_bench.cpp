@@ -21,7 +21,9 @@
 
 #include "adapters/crypto/sodium_crypto.hpp"
 #include "benchmarks/common/host.hpp"
+#include "benchmarks/common/samples.hpp"
 #include "benchmarks/common/spawned_server.hpp"
+#include "benchmarks/common/trace.hpp"
 #include "client/client.hpp"
 
 using namespace colonies;
@@ -82,6 +84,9 @@ int main(int argc, char** argv) {
   app.add_option("--workdir", workdir, "Shared work directory for the jobs (default: a temporary one)");
   app.add_option("--coloniesd", coloniesd, "coloniesd binary")->capture_default_str();
   app.add_option("--executor", executor, "colonies-slurm-executor binary")->capture_default_str();
+  std::string json_out, trace_out;
+  app.add_option("--json", json_out, "Write the summary as JSON to this file");
+  bench::add_trace_option(app, trace_out);
   CLI11_PARSE(app, argc, argv);
 
   if (!start_slurm.empty()) {
@@ -118,6 +123,8 @@ int main(int argc, char** argv) {
   if (!user) return 1;
 
   std::cout << fmt::format("{} processes per mode, transport {}, poll interval {} ms\n", processes, transport, poll_ms);
+  boost::json::array mode_results;
+  const auto run_start = Clock::now();
   std::cout << "| mode | processes | Slurm jobs | seconds | processes/s |\n|---|---|---|---|---|\n";
   for (const auto& mode : modes) {
     const std::string type = "bench-" + mode;
@@ -196,6 +203,20 @@ int main(int argc, char** argv) {
     std::cout << fmt::format("| {} | {} ({} ok, {} failed) | {} | {:.2f} | {:.1f} |\n", mode, processes,
                              outcome.succeeded, outcome.failed, outcome.slurm_jobs, outcome.seconds,
                              processes / outcome.seconds);
+    mode_results.push_back(boost::json::object{{"mode", mode},
+                                               {"succeeded", outcome.succeeded},
+                                               {"failed", outcome.failed},
+                                               {"slurm_jobs", outcome.slurm_jobs},
+                                               {"seconds", outcome.seconds},
+                                               {"processes_per_s", processes / outcome.seconds}});
+  }
+  boost::json::object summary{{"benchmark", "slurm"}, {"processes_per_mode", processes}, {"transport", transport},
+                              {"poll_interval_ms", poll_ms}, {"modes", std::move(mode_results)}};
+  bench::write_json(json_out, summary);
+  // The executor of each mode is named bench-<mode>, so the trace's executorname tells the modes apart.
+  if (!trace_out.empty()) {
+    const auto since = static_cast<std::int64_t>(std::chrono::duration<double>(Clock::now() - run_start).count()) + 60;
+    bench::write_trace(config, bench::BenchColony{colony_key, user_key, {}}, trace_out, summary, since);
   }
   server.reset();
   if (!start_slurm.empty()) run_script(fmt::format("{}/stop-slurm.sh {}", COLONIES_SLURM_SCRIPTS, start_slurm));
