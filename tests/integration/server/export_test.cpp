@@ -39,12 +39,7 @@ class ExportTest : public ::testing::Test {
                                 std::to_string(server_->port()) + " COLONIES_PRVKEY=" + setup_.user.private_key +
                                 " COLONIES_COLONY_NAME=" + setup_.colony + " '" COLONIES_CLI_BINARY "' " + args +
                                 " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    std::string output;
-    char buffer[4096];
-    while (pipe && std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
-    const int status = pipe ? ::pclose(pipe) : -1;
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+    return run_shell(command);
   }
 
   TempDir dir_;

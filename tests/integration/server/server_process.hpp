@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace colonies::testing {
@@ -30,6 +31,10 @@ class TempDir {
 
 // A port that was free on 127.0.0.1 a moment ago (bound to port 0, then released).
 std::uint16_t free_port();
+
+// Runs `command` through the shell; returns its exit code (-1 if it did not exit normally) and
+// its standard output (add 2>&1 to the command for stderr too).
+std::pair<int, std::string> run_shell(const std::string& command);
 
 class ServerProcess {
  public:

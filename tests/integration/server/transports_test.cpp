@@ -372,12 +372,7 @@ class CliOverGrpcTest : public ::testing::Test {
     const std::string command = "env -u COLONIES_SERVER_HOST -u COLONIES_SERVER_HTTP_PORT -u COLONIES_TRANSPORT "
                                 "-u COLONIES_SERVER_GRPC_PORT COLONIES_SERVER_PRVKEY=" + server_owner_.private_key +
                                 " '" COLONIES_CLI_BINARY "' " + args + " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    std::string output;
-    char buffer[4096];
-    while (pipe && std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
-    const int status = pipe ? ::pclose(pipe) : -1;
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+    return run_shell(command);
   }
 
   TempDir dir_;

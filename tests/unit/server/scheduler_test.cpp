@@ -50,6 +50,17 @@ class SchedulerTest : public ::testing::Test {
     return q;
   }
 
+  // A "worker" executor whose hardware offers one CPU.
+  static ExecutorQuery one_cpu_query(std::string name) {
+    auto q = query("worker", std::move(name));
+    model::Capabilities caps;
+    model::Hardware hw;
+    hw.cpu = "1";
+    caps.hardware.push_back(hw);
+    q.profile = make_profile(caps).value();
+    return q;
+  }
+
   // The id of the process best_for picks, or "" for none.
   std::string pick(const ExecutorQuery& q) {
     ActiveProcess* p = sched_.best_for(q);
@@ -258,12 +269,7 @@ TEST_F(SchedulerTest, WaitersAreServedFirstInFirstOut) {
 TEST_F(SchedulerTest, LifoOrderServesTheLatestWaiterFirstAndStillSkipsOnesThatCannotRunIt) {
   Scheduler lifo(WaiterOrder::Lifo);
   std::vector<std::string> woken;
-  auto small = query("worker", "small");
-  model::Capabilities caps;
-  model::Hardware hw;
-  hw.cpu = "1";
-  caps.hardware.push_back(hw);
-  small.profile = make_profile(caps).value();
+  auto small = one_cpu_query("small");
   lifo.park(waiter(query("worker", "e1"), &woken), kT0 + 60 * kSecond);
   lifo.park(waiter(query("worker", "e2"), &woken), kT0 + 60 * kSecond);
   lifo.park(waiter(small, &woken), kT0 + 60 * kSecond);
@@ -290,12 +296,7 @@ TEST_F(SchedulerTest, LifoOrderServesTheLatestWaiterFirstAndStillSkipsOnesThatCa
 
 TEST_F(SchedulerTest, NewProcessGoesToTheFirstWaiterThatFits) {
   std::vector<std::string> woken;
-  auto small = query("worker", "small");
-  model::Capabilities caps;
-  model::Hardware hw;
-  hw.cpu = "1";
-  caps.hardware.push_back(hw);
-  small.profile = make_profile(caps).value();
+  auto small = one_cpu_query("small");
   sched_.park(waiter(small, &woken), kT0 + 60 * kSecond);
   sched_.park(waiter(query("gpu", "gpu-exec"), &woken), kT0 + 60 * kSecond);
   sched_.park(waiter(query("worker", "large"), &woken), kT0 + 60 * kSecond);
