@@ -83,6 +83,8 @@ struct ProcessClose {
 // The outcome of one item of a batch: the process, or why this item failed (the error code of
 // its status). The other items are not affected by it.
 using BatchResult = Result<model::Process>;
+// The same in the brief form: the processid instead of the whole process.
+using BatchIdResult = Result<std::string>;
 
 // getprocessesmsg filter.
 struct ProcessQuery {
@@ -241,6 +243,10 @@ class Client {
   Result<std::vector<model::Process>> assign_batch(const std::string& colonyname, int count, int timeout_s,
                                                    const AssignOffer& offer = {});
   Result<std::vector<BatchResult>> close_batch(const std::vector<ProcessClose>& closes);  // assigned executor
+  // The brief forms ("brief": true): each item answers with the processid only, so neither side
+  // encodes or decodes whole processes. For large batches whose caller needs only the ids.
+  Result<std::vector<BatchIdResult>> submit_batch_ids(const std::vector<model::FunctionSpec>& specs);
+  Result<std::vector<BatchIdResult>> close_batch_ids(const std::vector<ProcessClose>& closes);
   Result<model::Process> get_process(const std::string& processid);
   Result<std::vector<model::Process>> get_processes(const ProcessQuery& query);
   // Processes submitted within the last `seconds`; executorid "" = any.

@@ -36,13 +36,15 @@ json::object assign_payload(const std::string& colonyname, int timeout_s, const 
           {"availablegpu", offer.availablegpu}};
 }
 
-// {"results": [{"status": 200, "process": ...} | {"status": 4xx, "message": ...}]}
-Result<std::vector<BatchResult>> batch_results(std::string_view msgtype, const json::value& reply) {
+// {"results": [{"status": 200, ...} | {"status": 4xx, "message": ...}]}; `decode_ok` reads the
+// rest of a 200 item (its FieldReader and path) into the item's value.
+template <class T, class DecodeOk>
+Result<std::vector<Result<T>>> batch_results(std::string_view msgtype, const json::value& reply, DecodeOk&& decode_ok) {
   const json::value* results = reply.is_object() ? reply.get_object().if_contains("results") : nullptr;
   if (!results || !results->is_array()) {
     return std::unexpected(Error{ErrorCode::Internal, fmt::format("malformed reply to {}: no results array", msgtype)});
   }
-  std::vector<BatchResult> items;
+  std::vector<Result<T>> items;
   items.reserve(results->get_array().size());
   for (std::size_t i = 0; i < results->get_array().size(); ++i) {
     const json::value& item = results->get_array()[i];
@@ -52,9 +54,7 @@ Result<std::vector<BatchResult>> batch_results(std::string_view msgtype, const j
     int status = 0;
     if (auto s = r->i32("status", status); !s) return std::unexpected(detail::malformed(msgtype, s.error()));
     if (status == 200) {
-      const json::value* process = r->find("process");
-      if (!process) return std::unexpected(detail::malformed(msgtype, Error{ErrorCode::Internal, path + ".process is missing"}));
-      items.push_back(decode_one(msgtype, *process, model::process_from_json, "process"));
+      items.push_back(decode_ok(*r, path));
       if (!items.back()) return std::unexpected(items.back().error());
     } else {
       std::string message;
@@ -64,6 +64,42 @@ Result<std::vector<BatchResult>> batch_results(std::string_view msgtype, const j
   }
   return items;
 }
+
+Result<std::vector<BatchResult>> process_results(std::string_view msgtype, const json::value& reply) {
+  return batch_results<model::Process>(msgtype, reply, [&](const model::FieldReader& r, const std::string& path) -> BatchResult {
+    const json::value* process = r.find("process");
+    if (!process) return std::unexpected(detail::malformed(msgtype, Error{ErrorCode::Internal, path + ".process is missing"}));
+    return decode_one(msgtype, *process, model::process_from_json, "process");
+  });
+}
+
+Result<std::vector<BatchIdResult>> id_results(std::string_view msgtype, const json::value& reply) {
+  return batch_results<std::string>(msgtype, reply, [&](const model::FieldReader& r, const std::string&) -> BatchIdResult {
+    std::string id;
+    if (auto s = r.str("processid", id); !s || id.empty())
+      return std::unexpected(detail::malformed(msgtype, s ? Error{ErrorCode::Internal, "a brief result has no processid"} : s.error()));
+    return id;
+  });
+}
+
+json::array close_items(const std::vector<ProcessClose>& closes) {
+  json::array list;
+  list.reserve(closes.size());
+  for (const auto& c : closes) {
+    json::object item{{"processid", c.processid}, {"successful", c.successful}};
+    if (c.successful) item["out"] = c.out;
+    else item["errors"] = model::to_json_array(c.errors);
+    list.push_back(std::move(item));
+  }
+  return list;
+}
+
+json::array spec_items(const std::vector<model::FunctionSpec>& specs) {
+  json::array list;
+  list.reserve(specs.size());
+  for (const auto& spec : specs) list.push_back(model::to_json(spec));
+  return list;
+}
 }  // namespace
 
 Result<model::Process> Client::assign(const std::string& colonyname, int timeout_s, const AssignOffer& offer) {
@@ -72,11 +108,13 @@ Result<model::Process> Client::assign(const std::string& colonyname, int timeout
 }
 
 Result<std::vector<BatchResult>> Client::submit_batch(const std::vector<model::FunctionSpec>& specs) {
-  json::array list;
-  list.reserve(specs.size());
-  for (const auto& spec : specs) list.push_back(model::to_json(spec));
-  COLONIES_TRY(reply, call(msg::kSubmitFunctionSpecs, {{"specs", std::move(list)}}));
-  return batch_results(msg::kSubmitFunctionSpecs, reply);
+  COLONIES_TRY(reply, call(msg::kSubmitFunctionSpecs, {{"specs", spec_items(specs)}}));
+  return process_results(msg::kSubmitFunctionSpecs, reply);
+}
+
+Result<std::vector<BatchIdResult>> Client::submit_batch_ids(const std::vector<model::FunctionSpec>& specs) {
+  COLONIES_TRY(reply, call(msg::kSubmitFunctionSpecs, {{"specs", spec_items(specs)}, {"brief", true}}));
+  return id_results(msg::kSubmitFunctionSpecs, reply);
 }
 
 Result<std::vector<model::Process>> Client::assign_batch(const std::string& colonyname, int count, int timeout_s,
@@ -88,16 +126,13 @@ Result<std::vector<model::Process>> Client::assign_batch(const std::string& colo
 }
 
 Result<std::vector<BatchResult>> Client::close_batch(const std::vector<ProcessClose>& closes) {
-  json::array list;
-  list.reserve(closes.size());
-  for (const auto& c : closes) {
-    json::object item{{"processid", c.processid}, {"successful", c.successful}};
-    if (c.successful) item["out"] = c.out;
-    else item["errors"] = model::to_json_array(c.errors);
-    list.push_back(std::move(item));
-  }
-  COLONIES_TRY(reply, call(msg::kCloseProcesses, {{"closes", std::move(list)}}));
-  return batch_results(msg::kCloseProcesses, reply);
+  COLONIES_TRY(reply, call(msg::kCloseProcesses, {{"closes", close_items(closes)}}));
+  return process_results(msg::kCloseProcesses, reply);
+}
+
+Result<std::vector<BatchIdResult>> Client::close_batch_ids(const std::vector<ProcessClose>& closes) {
+  COLONIES_TRY(reply, call(msg::kCloseProcesses, {{"closes", close_items(closes)}, {"brief", true}}));
+  return id_results(msg::kCloseProcesses, reply);
 }
 
 Result<model::Process> Client::get_process(const std::string& processid) {

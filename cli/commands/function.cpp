@@ -42,21 +42,32 @@ int submit_batches(CommandContext& ctx, const std::vector<model::FunctionSpec>& 
       const std::size_t end = std::min(specs.size(), start + static_cast<std::size_t>(batch_size));
       std::vector<model::FunctionSpec> batch(specs.begin() + static_cast<std::ptrdiff_t>(start),
                                              specs.begin() + static_cast<std::ptrdiff_t>(end));
-      auto results = c.submit_batch(batch);
-      if (!results) {
-        if (start > 0) ctx.err() << fmt::format("specs [0, {}) were submitted; the rest were not\n", start);
-        return ctx.report(results.error(), c);
-      }
-      for (std::size_t i = 0; i < results->size(); ++i) {
-        const auto& r = (*results)[i];
-        if (!r) {
-          ++refused;
-          ctx.err() << fmt::format("spec [{}] refused: {}\n", start + i, r.error().message);
-          if (ctx.settings.json) ctx.print_json(boost::json::object{{"error", r.error().message}});
-          continue;
+      // Each item: printed by `print_ok`, or reported as refused.
+      auto print_items = [&](const auto& results, auto&& print_ok) {
+        for (std::size_t i = 0; i < results.size(); ++i) {
+          const auto& r = results[i];
+          if (!r) {
+            ++refused;
+            ctx.err() << fmt::format("spec [{}] refused: {}\n", start + i, r.error().message);
+            if (ctx.settings.json) ctx.print_json(boost::json::object{{"error", r.error().message}});
+            continue;
+          }
+          print_ok(*r);
         }
-        if (ctx.settings.json) ctx.print_json(model::to_json(*r));
-        else ctx.out() << r->processid << '\n';
+      };
+      auto failed = [&](const Error& error) {
+        if (start > 0) ctx.err() << fmt::format("specs [0, {}) were submitted; the rest were not\n", start);
+        return ctx.report(error, c);
+      };
+      if (ctx.settings.json) {
+        auto results = c.submit_batch(batch);
+        if (!results) return failed(results.error());
+        print_items(*results, [&](const model::Process& p) { ctx.print_json(model::to_json(p)); });
+      } else {
+        // Only the IDs are printed, so only the IDs are asked for (the brief form).
+        auto results = c.submit_batch_ids(batch);
+        if (!results) return failed(results.error());
+        print_items(*results, [&](const std::string& id) { ctx.out() << id << '\n'; });
       }
       if (specs.size() > static_cast<std::size_t>(batch_size) && !ctx.settings.json) {
         ctx.err() << fmt::format("submitted {}/{}\n", end, specs.size()) << std::flush;

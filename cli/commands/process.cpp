@@ -118,19 +118,29 @@ int close_many(CommandContext& ctx, const ProcessOptions& o, bool successful) {
       for (const auto& value : o.out) item.out.emplace_back(value);
       closes.push_back(std::move(item));
     }
-    auto results = c.close_batch(closes);
-    if (!results) return ctx.report(results.error(), c);
     int refused = 0;
-    for (std::size_t i = 0; i < results->size(); ++i) {
-      const auto& r = (*results)[i];
-      if (!r) {
-        ++refused;
-        ctx.err() << fmt::format("process {} not closed: {}\n", o.processids[i], r.error().message);
-      } else if (ctx.settings.json) {
-        ctx.print_json(model::to_json(*r));
-      } else {
-        ctx.out() << fmt::format("process {} closed as {}\n", r->processid, successful ? "successful" : "failed");
+    auto print_items = [&](const auto& results, auto&& print_ok) {
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        const auto& r = results[i];
+        if (!r) {
+          ++refused;
+          ctx.err() << fmt::format("process {} not closed: {}\n", o.processids[i], r.error().message);
+        } else {
+          print_ok(*r);
+        }
       }
+    };
+    if (ctx.settings.json) {
+      auto results = c.close_batch(closes);
+      if (!results) return ctx.report(results.error(), c);
+      print_items(*results, [&](const model::Process& p) { ctx.print_json(model::to_json(p)); });
+    } else {
+      // Only the IDs are printed: the brief form.
+      auto results = c.close_batch_ids(closes);
+      if (!results) return ctx.report(results.error(), c);
+      print_items(*results, [&](const std::string& id) {
+        ctx.out() << fmt::format("process {} closed as {}\n", id, successful ? "successful" : "failed");
+      });
     }
     return refused > 0 ? kExitFailed : kExitOk;
   });

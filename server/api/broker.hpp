@@ -349,10 +349,11 @@ class Broker {
   // ids. No lock needed.
   Result<NewProcess> prepare_submission(const json::value* spec, const std::string& path);
   // Under the lock: the caller must be a member of the spec's colony; queues the process and
-  // appends its mutations to `out`, its JSON to `reply`. The caller dispatches the returned
-  // process once `out` has been handed to the commit queue, so its assignment commits after it.
+  // appends its mutations to `out`, and its JSON to `reply` unless that is null (a brief batch
+  // item needs only the id). The caller dispatches the returned process once `out` has been
+  // handed to the commit queue, so its assignment commits after it.
   Result<scheduler::ActiveProcess*> admit(NewProcess np, const std::string& caller,
-                                          std::vector<ports::Mutation>& out, json::value& reply);
+                                          std::vector<ports::Mutation>& out, json::value* reply);
   struct AssignRequest {
     std::string colony;
     std::int64_t timeout = 0;
@@ -367,10 +368,10 @@ class Broker {
   json::array assign_up_to(scheduler::ActiveProcess* first, scheduler::ExecutorQuery query, std::size_t count,
                            std::vector<ports::Mutation>& out);
   // Under the lock: closes a RUNNING process the caller holds (403 otherwise) in `state`, with
-  // its output (success) or errors (failure). Returns the final process's JSON.
-  Result<json::value> close_active(scheduler::ActiveProcess* p, const std::string& caller, model::ProcessState state,
-                                   json::array out_values, std::vector<std::string> errors,
-                                   std::vector<ports::Mutation>& out);
+  // its output (success) or errors (failure). Returns the final process.
+  Result<model::Process> close_active(scheduler::ActiveProcess* p, const std::string& caller, model::ProcessState state,
+                                      json::array out_values, std::vector<std::string> errors,
+                                      std::vector<ports::Mutation>& out);
   // Why a process only the store knows (it is final) cannot be closed by `caller`: 403 or 409.
   static Error closed_already(const model::Process& found, const std::string& caller);
   // Shared by the messages about one process (get, close, cancel, remove): see the .cpp.

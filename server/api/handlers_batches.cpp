@@ -30,6 +30,15 @@ json::object item_error(const Error& error, std::string_view item) {
 }
 
 json::object item_ok(json::value process) { return {{"status", 200}, {"process", std::move(process)}}; }
+json::object item_ok_brief(const std::string& processid) { return {{"status", 200}, {"processid", processid}}; }
+
+// The optional "brief" flag of submitfuncspecsmsg and closeprocessesmsg: items answer with the
+// processid only, not the whole process.
+Result<bool> brief_flag(const json::object& payload) {
+  bool brief = false;
+  COLONIES_CHECK(FieldReader::of(payload).boolean("brief", brief));
+  return brief;
+}
 
 // The array field `key`, non-empty and within the limit.
 Result<json::array> batch_items(const json::object& payload, std::string_view key, std::size_t limit) {
@@ -75,6 +84,8 @@ CloseItem decode_close(const json::value& value, std::size_t index) {
 void Broker::on_submit_batch(Call& call) {
   auto specs = batch_items(call.payload, "specs", options_.batch_limit);
   if (!specs) return call.reply(error_reply(specs.error()));
+  auto brief = brief_flag(call.payload);
+  if (!brief) return call.reply(error_reply(brief.error()));
   // Decoding and validation need no lock.
   std::vector<Result<NewProcess>> prepared;
   prepared.reserve(specs->size());
@@ -103,12 +114,12 @@ void Broker::on_submit_batch(Call& call) {
       continue;
     }
     json::value reply;
-    auto p = admit(std::move(*np), call.caller, out, reply);
+    auto p = admit(std::move(*np), call.caller, out, *brief ? nullptr : &reply);
     if (!p) {
       results.push_back(item_error(p.error(), item));
       continue;
     }
-    results.push_back(item_ok(std::move(reply)));
+    results.push_back(*brief ? item_ok_brief((*p)->process.processid) : item_ok(std::move(reply)));
     admitted.push_back(*p);
   }
   reply_after_commit(std::move(call.reply), call.msgtype, Outcome{json::object{{"results", std::move(results)}}, std::move(out)});
@@ -132,6 +143,9 @@ void Broker::on_assign_batch(Call& call) {
 void Broker::on_close_batch(Call& call) {
   auto listed = batch_items(call.payload, "closes", options_.batch_limit);
   if (!listed) return call.reply(error_reply(listed.error()));
+  auto brief_result = brief_flag(call.payload);
+  if (!brief_result) return call.reply(error_reply(brief_result.error()));
+  const bool brief = *brief_result;
   auto items = std::make_shared<std::vector<CloseItem>>();
   items->reserve(listed->size());
   std::set<std::string> seen;
@@ -146,7 +160,7 @@ void Broker::on_close_batch(Call& call) {
   // Closes every item under the lock; `stored` answers the ids that were not active when looked
   // up (final or unknown processes, read from the store off the lock).
   using Stored = std::unordered_map<std::string, Result<std::optional<model::Process>>>;
-  auto close_all = [this, items, caller = call.caller](const Stored& stored) -> Result<Outcome> {
+  auto close_all = [this, items, brief, caller = call.caller](const Stored& stored) -> Result<Outcome> {
     // Each item's process as memory or the store knows it; the role rule (member of the
     // process's colony) is the request's, checked for every item before anything changes.
     std::vector<std::optional<Error>> refused;  // per item; none: active, to be closed below
@@ -179,14 +193,15 @@ void Broker::on_close_batch(Call& call) {
     results.reserve(items->size());
     for (std::size_t i = 0; i < items->size(); ++i) {
       CloseItem& item = (*items)[i];
-      auto result = [&]() -> Result<json::value> {
+      auto result = [&]() -> Result<model::Process> {
         if (refused[i]) return std::unexpected(*refused[i]);
         // Looked up again: closing an earlier item may have ended this one (its workflow failed).
         scheduler::ActiveProcess* p = scheduler_.find(item.processid);
         if (!p) return fail(ErrorCode::Conflict, "process {} ended while this batch was applied", item.processid);
         return close_active(p, caller, item.state, std::move(item.out), std::move(item.errors), out);
       }();
-      results.push_back(result ? item_ok(std::move(*result)) : item_error(result.error()));
+      if (!result) results.push_back(item_error(result.error()));
+      else results.push_back(brief ? item_ok_brief(result->processid) : item_ok(model::to_json(*result)));
     }
     return Outcome{json::object{{"results", std::move(results)}}, std::move(out)};
   };

@@ -60,7 +60,7 @@ Result<Broker::NewProcess> Broker::prepare_submission(const json::value* spec_js
 }
 
 Result<scheduler::ActiveProcess*> Broker::admit(NewProcess np, const std::string& caller, std::vector<Mutation>& out,
-                                                json::value& reply) {
+                                                json::value* reply) {
   model::Process& proc = np.process;
   const std::string colony = proc.spec.conditions.colonyname;
   COLONIES_CHECK(auth::require_member(registry_, caller, colony));
@@ -71,7 +71,7 @@ Result<scheduler::ActiveProcess*> Broker::admit(NewProcess np, const std::string
   proc.submissiontime = t;
   proc.prioritytime = model::priority_time(proc.spec.priority, t);
   if (proc.spec.maxwaittime > 0) proc.waitdeadline = t + proc.spec.maxwaittime * kSecond;
-  reply = model::to_json(proc);
+  if (reply) *reply = model::to_json(proc);
   out.push_back(mutation::PutProcess{proc});
   scheduler::ActiveProcess* p = scheduler_.add(std::move(proc), std::move(np.req));
   if (p->process.waitdeadline > 0) scheduler_.set_deadline(p, scheduler::DeadlineKind::Wait, p->process.waitdeadline);
@@ -85,7 +85,7 @@ void Broker::on_submit(Call& call) {
   std::lock_guard lock(mu_);
   std::vector<Mutation> out;
   json::value reply;
-  auto p = admit(std::move(*prepared), call.caller, out, reply);
+  auto p = admit(std::move(*prepared), call.caller, out, &reply);
   if (!p) return reply_after_commit(std::move(call.reply), call.msgtype, std::unexpected(p.error()));
   // The submitter's reply is queued first, then a waiting executor's assignment.
   reply_after_commit(std::move(call.reply), call.msgtype, Outcome{std::move(reply), std::move(out)});
@@ -322,14 +322,14 @@ void Broker::close_process(Call& call, ProcessState state) {
       [&](scheduler::ActiveProcess* p) -> Result<Outcome> {
         std::vector<Mutation> out;
         COLONIES_TRY(done, close_active(p, call.caller, state, std::move(out_values), std::move(errors), out));
-        return Outcome{std::move(done), std::move(out)};
+        return Outcome{model::to_json(done), std::move(out)};
       },
       [](const model::Process& found, const std::string& caller) -> Result<Outcome> {
         return std::unexpected(closed_already(found, caller));
       });
 }
 
-Result<json::value> Broker::close_active(scheduler::ActiveProcess* p, const std::string& caller, ProcessState state,
+Result<model::Process> Broker::close_active(scheduler::ActiveProcess* p, const std::string& caller, ProcessState state,
                                          json::array out_values, std::vector<std::string> errors,
                                          std::vector<Mutation>& out) {
   const std::string& id = p->process.processid;
@@ -345,7 +345,7 @@ Result<json::value> Broker::close_active(scheduler::ActiveProcess* p, const std:
   }
   model::Process done = finish(p, state, out);
   if (state == ProcessState::Success) record_function_stats(done, out);
-  return model::to_json(done);
+  return done;
 }
 
 Error Broker::closed_already(const model::Process& found, const std::string& caller) {

@@ -118,5 +118,37 @@ TEST_F(CliWaitTest, SubmitReadsTheSpecFileAndFillsTheColony) {
   std::remove(path.c_str());
 }
 
+TEST_F(CliWaitTest, SubmittingAnArrayOfSpecsAsksForTheBriefFormAndPrintsTheIds) {
+  member_env();
+  std::string path = colonies::testing::unique_temp_path("cli_wait_specs.json");
+  {
+    std::ofstream file(path);
+    file << R"([{"funcname": "a", "conditions": {"executortype": "cli"}},
+                {"funcname": "b", "conditions": {"executortype": "cli"}}])";
+  }
+  script_ok(boost::json::object{
+      {"results", boost::json::array{boost::json::object{{"status", 200}, {"processid", "p-a"}},
+                                     boost::json::object{{"status", 400}, {"message", "specs[1]: bad"}}}}});
+  EXPECT_EQ(run({"function", "submit", "--spec", path}), 1) << "one spec was refused";
+  EXPECT_EQ(type_of_last(), "submitfuncspecsmsg");
+  EXPECT_EQ(payload_of_last().at("brief"), true);
+  EXPECT_EQ(out_.str(), "p-a\n");
+  EXPECT_NE(err_.str().find("spec [1] refused: specs[1]: bad"), std::string::npos) << err_.str();
+  std::remove(path.c_str());
+}
+
+TEST_F(CliWaitTest, ClosingSeveralProcessesSendsOneBriefBatchAndSaysWhichFailed) {
+  member_env();
+  script_ok(boost::json::object{
+      {"results", boost::json::array{boost::json::object{{"status", 200}, {"processid", "p1"}},
+                                     boost::json::object{{"status", 403}, {"message", "not yours"}}}}});
+  EXPECT_EQ(run({"process", "close", "-p", "p1", "-p", "p2", "--out", "done"}), 1);
+  EXPECT_EQ(type_of_last(), "closeprocessesmsg");
+  EXPECT_EQ(payload_of_last().at("brief"), true);
+  EXPECT_EQ(payload_of_last().at("closes").as_array().size(), 2u);
+  EXPECT_EQ(out_.str(), "process p1 closed as successful\n");
+  EXPECT_NE(err_.str().find("process p2 not closed: not yours"), std::string::npos) << err_.str();
+}
+
 }  // namespace
 }  // namespace colonies::cli

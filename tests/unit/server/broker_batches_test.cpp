@@ -177,6 +177,39 @@ TEST_F(BrokerBatchTest, CloseClosesEachItemAndReportsWhatCouldNotBeClosed) {
   EXPECT_EQ(status_of(results(again)[0]), 409);
 }
 
+TEST_F(BrokerBatchTest, BriefBatchesAnswerEachItemWithItsProcessidOnly) {
+  json::object bad = spec();
+  bad["priority"] = 1'000'000;
+  auto submitted = h_.call(user_, msg::kSubmitFunctionSpecs,
+                           {{"specs", json::array{spec("a"), bad, spec("c")}}, {"brief", true}});
+  ASSERT_EQ(submitted.status, 200) << describe(submitted);
+  const auto& items = results(submitted);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(status_of(items[0]), 200);
+  EXPECT_FALSE(items[0].as_object().contains("process"));
+  const std::string a(items[0].at("processid").as_string());
+  EXPECT_EQ(process(a).at("spec").at("funcname").as_string(), "a");
+  EXPECT_EQ(status_of(items[1]), 400) << "errors are the same in the brief form";
+  EXPECT_NE(std::string(items[1].at("message").as_string()).find("specs[1]"), std::string::npos);
+  const std::string c(items[2].at("processid").as_string());
+
+  ASSERT_EQ(assign_batch(executor_, 2).status, 200);
+  auto closed = h_.call(executor_, msg::kCloseProcesses,
+                        {{"closes", json::array{json::object{{"processid", a}, {"successful", true}},
+                                                json::object{{"processid", c}, {"successful", false}},
+                                                json::object{{"processid", std::string(64, 'f')}, {"successful", true}}}},
+                         {"brief", true}});
+  ASSERT_EQ(closed.status, 200) << describe(closed);
+  EXPECT_EQ(results(closed)[0].at("processid").as_string(), a);
+  EXPECT_FALSE(results(closed)[0].as_object().contains("process"));
+  EXPECT_EQ(results(closed)[1].at("processid").as_string(), c);
+  EXPECT_EQ(status_of(results(closed)[2]), 404);
+  EXPECT_EQ(state_of(a), 2);
+  EXPECT_EQ(state_of(c), 3);
+  // "brief" must be a boolean.
+  EXPECT_EQ(h_.call(user_, msg::kSubmitFunctionSpecs, {{"specs", json::array{spec()}}, {"brief", "yes"}}).status, 400);
+}
+
 TEST_F(BrokerBatchTest, CloseByAnotherExecutorIsRefusedPerItemAndByAStrangerAsAWhole) {
   auto ids = submit_many(1);
   ASSERT_EQ(assign_batch(executor_, 1).status, 200);
