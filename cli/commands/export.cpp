@@ -158,7 +158,8 @@ int run_export(CommandContext& ctx, const ExportOptions& o) {
     }
     if (ctx.settings.json)
       return ctx.print_json(boost::json::object{{"file", o.out}, {"format", o.format}, {"processes", exported}});
-    return ctx.print(fmt::format("exported {} processes of colony {} to {} ({})\n", exported, colony, o.out, o.format));
+    return ctx.print(fmt::format("exported {} process{} of colony {} to {} ({})\n", exported, exported == 1 ? "" : "es",
+                                  colony, o.out, o.format));
   });
 }
 
