@@ -20,6 +20,14 @@ constexpr bool is_base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
+// The 6-bit value of a base64 character (is_base64_char holds).
+constexpr int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  return c == '+' ? 62 : 63;
+}
+
 }  // namespace
 
 std::string base64_encode(std::string_view bytes) {
@@ -43,6 +51,12 @@ std::optional<std::string> base64_decode(std::string_view text) {
   if (!text.empty() && text.back() == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
   for (std::size_t i = 0; i < text.size() - padding; ++i) {
     if (!is_base64_char(text[i])) return std::nullopt;
+  }
+  // Canonical form only: the bits the padding leaves over must be zero ("QQ==", not "QR=="), as
+  // libsodium's strict decoder requires (found by tests/fuzz/base64_fuzzer.cpp).
+  if (padding > 0) {
+    const int unused_mask = padding == 2 ? 0x0f : 0x03;
+    if ((base64_value(text[text.size() - padding - 1]) & unused_mask) != 0) return std::nullopt;
   }
   std::string out(text.size() / 4 * 3 + 1, '\0');
   std::size_t written = 0;
