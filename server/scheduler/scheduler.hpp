@@ -155,7 +155,7 @@ class Scheduler {
   void clear_deadline(ActiveProcess* p, DeadlineKind kind);
 
   struct Expired {
-    std::vector<Deadline> process_deadlines;  // Wait or Exec, in time order
+    std::vector<Deadline> process_deadlines;  // Wait, Exec or Fallback, in time order
     std::vector<Waiter> waiters;              // long-polls that ran out
   };
   // Removes and returns everything due at or before `now`. Cost O(expired log n).

@@ -137,9 +137,19 @@ class Listener : public std::enable_shared_from_this<Listener> {
       // under overload the cheapest answer is the right one, and clients see "connection lost".
       if (shared_->add(session)) {
         session->start();
+      } else if (shared_->stopping()) {
+        spdlog::debug("http: dropping a new connection while stopping");
       } else {
-        spdlog::debug("http: dropping a new connection ({} open, stopping={})", shared_->count(),
-                      shared_->stopping());
+        // An operator must learn that clients are being turned away, but a flood of them must
+        // not flood the log: one warning per interval, with the count since the last one.
+        ++dropped_since_warning_;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_drop_warning_ >= kDropWarningInterval) {
+          spdlog::warn("http: {} new connection(s) closed at once: {} open, the --max-connections limit",
+                       dropped_since_warning_, shared_->count());
+          dropped_since_warning_ = 0;
+          last_drop_warning_ = now;
+        }
       }
     } catch (const std::exception& e) {
       spdlog::debug("http: cannot start a session: {}", e.what());
@@ -153,6 +163,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
   net::steady_timer backoff_;
   std::shared_ptr<detail::ServerShared> shared_;
   std::uint16_t port_ = 0;
+  // Connections refused over max_connections (touched only by the accept loop, on strand_).
+  static constexpr std::chrono::seconds kDropWarningInterval{10};
+  std::uint64_t dropped_since_warning_ = 0;
+  std::chrono::steady_clock::time_point last_drop_warning_{};
 };
 
 class BeastHttpServer final : public HttpServer {

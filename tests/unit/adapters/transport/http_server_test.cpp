@@ -10,6 +10,8 @@
 #include <thread>
 
 #include <gmock/gmock.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 #include <gtest/gtest.h>
 
 #include "core/protocol/envelope.hpp"
@@ -275,15 +277,29 @@ TEST(HttpServerTest, ClosesIdleKeptAliveConnection) {
   EXPECT_TRUE(eventually([&] { return harness.server().connection_count() == 0; }, 3s));
 }
 
-TEST(HttpServerTest, DropsConnectionsBeyondMaxConnections) {
+TEST(HttpServerTest, DropsConnectionsBeyondMaxConnectionsAndWarnsOnceForABurst) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(100);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
   auto options = short_timeouts();
   options.max_connections = 1;
-  ServerHarness harness(testing::echo_handler(), options);
-  HttpClient first(harness.client_options());
-  ASSERT_TRUE(first.get("/", 2s));
-  RawConnection second(harness.port());
-  EXPECT_TRUE(second.closed_by_peer());
-  EXPECT_EQ(harness.server().connection_count(), 1u);
+  {
+    ServerHarness harness(testing::echo_handler(), options);
+    HttpClient first(harness.client_options());
+    ASSERT_TRUE(first.get("/", 2s));
+    RawConnection second(harness.port());
+    EXPECT_TRUE(second.closed_by_peer());
+    RawConnection third(harness.port());
+    EXPECT_TRUE(third.closed_by_peer());
+    EXPECT_EQ(harness.server().connection_count(), 1u);
+  }
+  spdlog::set_default_logger(previous);
+  int warnings = 0;
+  for (const auto& line : sink->last_formatted()) {
+    if (line.find("--max-connections") != std::string::npos) ++warnings;
+  }
+  EXPECT_EQ(warnings, 1) << "two refused connections within the interval make one warning; log:\n"
+                         << ::testing::PrintToString(sink->last_formatted());
 }
 
 TEST(HttpServerTest, FinishesInFlightRequestOnStopAndClosesIdleConnections) {
