@@ -130,10 +130,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < submitters; ++i) {
     threads.emplace_back([&] {
       auto c = client::Client::connect(config, colony.user_key);
-      model::FunctionSpec spec;
-      spec.funcname = "noop";
-      spec.conditions.colonyname = "bench";
-      spec.conditions.executortype = "bench";
+      const model::FunctionSpec spec = bench::noop_spec();
       for (;;) {
         const int first = next.fetch_add(submit_batch);
         if (first >= processes) break;

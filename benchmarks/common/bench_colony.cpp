@@ -42,4 +42,12 @@ BenchColony setup_colony(const client::ClientConfig& config, const std::string& 
   return colony;
 }
 
+model::FunctionSpec noop_spec() {
+  model::FunctionSpec spec;
+  spec.funcname = "noop";
+  spec.conditions.colonyname = "bench";
+  spec.conditions.executortype = "bench";
+  return spec;
+}
+
 }  // namespace colonies::bench

@@ -25,6 +25,10 @@ BenchColony setup_colony(const client::ClientConfig& config, const std::string& 
 std::vector<std::string> add_executors(const client::ClientConfig& config, const std::string& colony_key, int first,
                                        int count);
 
+// What every load generator submits: funcname "noop" for executors of type "bench" in colony
+// "bench" (nothing runs it; the bench executors close it as it comes).
+model::FunctionSpec noop_spec();
+
 // The hex ID of a private key.
 std::string id_of(const std::string& private_key);
 

@@ -39,10 +39,7 @@ void run_lifecycles(const client::ClientConfig& config, const BenchColony& colon
   for (int i = 0; i < submitters; ++i) {
     threads.emplace_back([&] {
       auto c = client::Client::connect(config, colony.user_key);
-      model::FunctionSpec spec;
-      spec.funcname = "noop";
-      spec.conditions.colonyname = "bench";
-      spec.conditions.executortype = "bench";
+      const model::FunctionSpec spec = bench::noop_spec();
       while (next.fetch_add(1) < processes) {
         const auto t0 = Clock::now();
         auto p = c->submit(spec);

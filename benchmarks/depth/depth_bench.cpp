@@ -49,10 +49,7 @@ double submit_over_http(const client::ClientConfig& config, const std::string& u
   for (int i = 0; i < threads; ++i) {
     pool.emplace_back([&] {
       auto c = client::Client::connect(config, user_key);
-      model::FunctionSpec spec;
-      spec.funcname = "noop";
-      spec.conditions.colonyname = "bench";
-      spec.conditions.executortype = "bench";
+      const model::FunctionSpec spec = bench::noop_spec();
       while (next.fetch_add(1) < count) {
         if (!c->submit(spec)) ++errors;
       }

@@ -152,10 +152,7 @@ int main(int argc, char** argv) {
   {
     auto user = client::Client::connect(config, colony.user_key);
     bench::must(user, "connect user");
-    model::FunctionSpec spec;
-    spec.funcname = "noop";
-    spec.conditions.colonyname = "bench";
-    spec.conditions.executortype = "bench";
+    const model::FunctionSpec spec = bench::noop_spec();
     for (int i = 0; i < wakeups; ++i) {
       const auto s0 = Clock::now();
       auto p = user->submit(spec);

@@ -125,10 +125,7 @@ int main(int argc, char** argv) {
   std::atomic<int> next{0};
   auto run_submitter = [&] {
     auto c = client::Client::connect(config, user_key);
-    model::FunctionSpec spec;
-    spec.funcname = "noop";
-    spec.conditions.colonyname = "bench";
-    spec.conditions.executortype = "bench";
+    const model::FunctionSpec spec = bench::noop_spec();
     while (next.fetch_add(1) < processes) {
       const auto t0 = Clock::now();
       auto p = c->submit(spec);
