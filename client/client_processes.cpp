@@ -153,11 +153,8 @@ Result<std::vector<model::Process>> Client::get_processes(const ProcessQuery& qu
 Result<std::vector<model::Process>> Client::get_process_history(const std::string& colonyname,
                                                                 const std::string& executorid,
                                                                 std::int64_t seconds, model::ProcessState state) {
-  COLONIES_TRY(reply, call(msg::kGetProcessHistory, {{"colonyname", colonyname},
-                                                     {"executorid", executorid},
-                                                     {"seconds", seconds},
-                                                     {"state", state_number(state)}}));
-  return decode_list(msg::kGetProcessHistory, reply, model::process_from_json, "processes");
+  return get_process_history(
+      HistoryQuery{.colonyname = colonyname, .executorid = executorid, .seconds = seconds, .state = state});
 }
 
 Result<std::vector<model::Process>> Client::get_process_history(const HistoryQuery& query) {

@@ -153,6 +153,12 @@ bool write_string_attribute(hid_t file, const std::string& name, const std::stri
 
 }  // namespace
 
+ExecutorNames executor_names(const std::vector<model::Executor>& executors) {
+  ExecutorNames names;
+  for (const auto& e : executors) names[e.executorid] = e.executorname;
+  return names;
+}
+
 TraceRow row_of(const model::Process& p, const ExecutorNames& names) {
   TraceRow row;
   row.processid = p.processid;
@@ -238,6 +244,13 @@ Status Hdf5ProcessTrace::append(std::span<const TraceRow> rows) {
     return hdf5_fail(ErrorCode::Internal, "cannot write rows to", path_);
   rows_ = total;
   return ok();
+}
+
+Status Hdf5ProcessTrace::append(std::span<const model::Process> processes, const ExecutorNames& names) {
+  std::vector<TraceRow> rows;
+  rows.reserve(processes.size());
+  for (const auto& p : processes) rows.push_back(row_of(p, names));
+  return append(rows);
 }
 
 Status Hdf5ProcessTrace::set_attribute(const std::string& name, const std::string& value) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error/error.hpp"
+#include "core/model/executor.hpp"
 #include "core/model/process.hpp"
 
 namespace colonies::trace {
@@ -43,6 +44,7 @@ struct TraceRow {
 
 // Executor names by executorid, to fill TraceRow::executorname.
 using ExecutorNames = std::map<std::string, std::string>;
+ExecutorNames executor_names(const std::vector<model::Executor>& executors);
 TraceRow row_of(const model::Process& p, const ExecutorNames& names);
 
 // File attributes (name, value), e.g. {"colonyname", "dev"}, {"summary", "<JSON>"}.
@@ -61,6 +63,8 @@ class Hdf5ProcessTrace {
   Hdf5ProcessTrace& operator=(const Hdf5ProcessTrace&) = delete;
 
   Status append(std::span<const TraceRow> rows);
+  // The rows of `processes` (row_of each), as a page of history arrives.
+  Status append(std::span<const model::Process> processes, const ExecutorNames& names);
   // Sets (or replaces) a file attribute after creation, e.g. a summary known only at the end.
   Status set_attribute(const std::string& name, const std::string& value);
   std::size_t rows() const { return rows_; }

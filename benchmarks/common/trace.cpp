@@ -75,20 +75,15 @@ bool write_trace(const client::ClientConfig& config, const BenchColony& colony, 
   if (!c) return fail(c.error().message);
   auto executors = c->get_executors("bench");
   if (!executors) return fail(executors.error().message);
-  trace::ExecutorNames names;
-  for (const auto& e : *executors) names[e.executorid] = e.executorname;
+  const trace::ExecutorNames names = trace::executor_names(*executors);
   auto created = trace::Hdf5ProcessTrace::create(
       path, {{"colonyname", "bench"}, {"summary", boost::json::serialize(summary)}});
   if (!created) return fail(created.error().message);
   auto& out = *created;
   client::HistoryQuery query{.colonyname = "bench", .seconds = std::max<std::int64_t>(since_s, 1)};
   auto paged = c->for_each_history_page(query, [&](std::vector<model::Process>& page) -> Status {
-    std::vector<trace::TraceRow> rows;
-    rows.reserve(page.size());
-    for (const auto& p : page) {
-      if (p.submissiontime >= submitted_from_ns) rows.push_back(trace::row_of(p, names));
-    }
-    return out->append(rows);
+    std::erase_if(page, [&](const model::Process& p) { return p.submissiontime < submitted_from_ns; });
+    return out->append(page, names);
   });
   if (!paged) return fail(paged.error().message);
   if (auto closed = out->close(); !closed) return fail(closed.error().message);

@@ -62,6 +62,21 @@ int with_colony_client(CommandContext& ctx, KeyRole role, Fn&& fn) {
   return fn(*client, *colony);
 }
 
+// A --state word (waiting, running, successful, failed, cancelled) as a process state; "" is no
+// filter. BadRequest names the word and the choices.
+inline Result<std::optional<model::ProcessState>> parse_state(const std::string& word) {
+  if (word.empty()) return std::optional<model::ProcessState>{};
+  const std::pair<const char*, model::ProcessState> words[] = {
+      {"waiting", model::ProcessState::Waiting}, {"running", model::ProcessState::Running},
+      {"successful", model::ProcessState::Success}, {"failed", model::ProcessState::Failed},
+      {"cancelled", model::ProcessState::Cancelled}};
+  for (const auto& [name, state] : words) {
+    if (word == name) return std::optional<model::ProcessState>{state};
+  }
+  return fail(ErrorCode::BadRequest, "--state '{}' is not one of waiting, running, successful, failed, cancelled",
+              word);
+}
+
 // Prints a list as a JSON array of to_json(item).
 template <class T>
 int print_json_list(CommandContext& ctx, const std::vector<T>& items) {

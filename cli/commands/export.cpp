@@ -30,15 +30,6 @@ struct ExportOptions {
 // 100 years: "all of it", for a history kept by a server with retention off.
 constexpr std::int64_t kAllHistory = 100LL * 366 * 24 * 3600;
 
-std::optional<model::ProcessState> state_named(const std::string& name) {
-  if (name == "waiting") return model::ProcessState::Waiting;
-  if (name == "running") return model::ProcessState::Running;
-  if (name == "successful") return model::ProcessState::Success;
-  if (name == "failed") return model::ProcessState::Failed;
-  if (name == "cancelled") return model::ProcessState::Cancelled;
-  return std::nullopt;
-}
-
 // Where the rows go: an HDF5 table or JSON lines.
 class Sink {
  public:
@@ -72,12 +63,7 @@ class Hdf5Sink : public Sink {
  public:
   Hdf5Sink(std::unique_ptr<trace::Hdf5ProcessTrace> trace, trace::ExecutorNames names)
       : trace_(std::move(trace)), names_(std::move(names)) {}
-  Status write(const std::vector<model::Process>& page) override {
-    std::vector<trace::TraceRow> rows;
-    rows.reserve(page.size());
-    for (const auto& p : page) rows.push_back(trace::row_of(p, names_));
-    return trace_->append(rows);
-  }
+  Status write(const std::vector<model::Process>& page) override { return trace_->append(page, names_); }
   Status finish() override { return trace_->close(); }
 
  private:
@@ -87,18 +73,14 @@ class Hdf5Sink : public Sink {
 #endif
 
 int run_export(CommandContext& ctx, const ExportOptions& o) {
-  if (o.format != "hdf5" && o.format != "jsonl") return ctx.usage("--format must be hdf5 or jsonl");
 #ifndef COLONIES_HAVE_HDF5
   if (o.format == "hdf5")
     return ctx.usage(
         "this colonies was built without HDF5 (configure with -DCOLONIES_WITH_HDF5=ON and install libhdf5-dev); "
         "--format jsonl works without it");
 #endif
-  std::optional<model::ProcessState> state;
-  if (!o.state.empty()) {
-    state = state_named(o.state);
-    if (!state) return ctx.usage(fmt::format("unknown --state {}: use waiting, running, successful, failed or cancelled", o.state));
-  }
+  auto state = parse_state(o.state);
+  if (!state) return ctx.usage(state.error());
   if (o.since_s < 0) return ctx.usage("--since must be > 0 seconds (or left out for the whole history)");
   if (o.page_size < 1 || o.page_size > 10000) return ctx.usage("--page-size must be 1..10000");
   return with_colony_client(ctx, KeyRole::Member, [&](client::Client& c, const std::string& colony) {
@@ -115,8 +97,6 @@ int run_export(CommandContext& ctx, const ExportOptions& o) {
       // processes keep its id and an empty name.
       auto executors = c.get_executors(colony);
       if (!executors) return ctx.report(executors.error(), c);
-      trace::ExecutorNames names;
-      for (const auto& e : *executors) names[e.executorid] = e.executorname;
       trace::TraceAttributes attrs{{"colonyname", colony},
                                    {"server", ctx.settings.endpoint()},
                                    {"exported_at_ns", std::to_string(ctx.wall_now())},
@@ -124,13 +104,13 @@ int run_export(CommandContext& ctx, const ExportOptions& o) {
                                    {"state", o.state.empty() ? "any" : o.state}};
       auto created = trace::Hdf5ProcessTrace::create(partial, attrs);
       if (!created) return ctx.usage(created.error());
-      sink = std::make_unique<Hdf5Sink>(std::move(*created), std::move(names));
+      sink = std::make_unique<Hdf5Sink>(std::move(*created), trace::executor_names(*executors));
     }
 #endif
     client::HistoryQuery query{.colonyname = colony,
                                .executorid = o.executorid,
                                .seconds = o.since_s > 0 ? o.since_s : kAllHistory,
-                               .state = state,
+                               .state = *state,
                                .count = o.page_size};
     std::size_t exported = 0;
     auto paged = c.for_each_history_page(query, [&](std::vector<model::Process>& page) -> Status {

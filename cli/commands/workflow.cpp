@@ -45,19 +45,6 @@ std::string render_graph(const model::ProcessGraph& g) {
   return kv.render();
 }
 
-Result<std::optional<model::ProcessState>> parse_state(const std::string& word) {
-  if (word.empty()) return std::optional<model::ProcessState>{};
-  const std::pair<const char*, model::ProcessState> words[] = {
-      {"waiting", model::ProcessState::Waiting}, {"running", model::ProcessState::Running},
-      {"successful", model::ProcessState::Success}, {"failed", model::ProcessState::Failed},
-      {"cancelled", model::ProcessState::Cancelled}};
-  for (const auto& [name, state] : words) {
-    if (word == name) return std::optional<model::ProcessState>{state};
-  }
-  return fail(ErrorCode::BadRequest, "--state '{}' is not one of waiting, running, successful, failed, cancelled",
-              word);
-}
-
 // Waits until the graph's state is final, drawing the progress on a terminal (or printing a
 // line whenever it changes otherwise, so logs of batch jobs show it too). The graph is fetched
 // again when a subscription (WebSocket) reports a change of one of its nodes, and at least every

@@ -84,8 +84,9 @@ CloseItem decode_close(const json::value& value, std::size_t index) {
 void Broker::on_submit_batch(Call& call) {
   auto specs = batch_items(call.payload, "specs", options_.batch_limit);
   if (!specs) return call.reply(error_reply(specs.error()));
-  auto brief = brief_flag(call.payload);
-  if (!brief) return call.reply(error_reply(brief.error()));
+  auto brief_result = brief_flag(call.payload);
+  if (!brief_result) return call.reply(error_reply(brief_result.error()));
+  const bool brief = *brief_result;
   // Decoding and validation need no lock.
   std::vector<Result<NewProcess>> prepared;
   prepared.reserve(specs->size());
@@ -114,12 +115,12 @@ void Broker::on_submit_batch(Call& call) {
       continue;
     }
     json::value reply;
-    auto p = admit(std::move(*np), call.caller, out, *brief ? nullptr : &reply);
+    auto p = admit(std::move(*np), call.caller, out, brief ? nullptr : &reply);
     if (!p) {
       results.push_back(item_error(p.error(), item));
       continue;
     }
-    results.push_back(*brief ? item_ok_brief((*p)->process.processid) : item_ok(std::move(reply)));
+    results.push_back(brief ? item_ok_brief((*p)->process.processid) : item_ok(std::move(reply)));
     admitted.push_back(*p);
   }
   reply_after_commit(std::move(call.reply), call.msgtype, Outcome{json::object{{"results", std::move(results)}}, std::move(out)});
