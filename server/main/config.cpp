@@ -58,15 +58,16 @@ void add_options(CLI::App& app, Config& config) {
                  "open-file limit to match)")
       ->envname("COLONIES_MAX_CONNECTIONS")->capture_default_str()->check(CLI::Range(1, 10000000));
   app.add_option("--header-timeout", config.header_timeout_s,
-                 "Seconds a client has to send a complete request header (and finish a TLS handshake); slower "
-                 "clients are disconnected")
+                 "Seconds a client has to send a complete request header (and to finish a TLS or gRPC handshake, "
+                 "and to send a WebSocket's subscribe message); slower clients are disconnected")
       ->envname("COLONIES_HEADER_TIMEOUT")->capture_default_str()->check(CLI::Range(1, 3600));
   app.add_option("--body-timeout", config.body_timeout_s,
                  "Seconds a client has to send a request body after its header, and to read a reply; slower clients "
                  "are disconnected")
       ->envname("COLONIES_BODY_TIMEOUT")->capture_default_str()->check(CLI::Range(1, 3600));
   app.add_option("--idle-timeout", config.idle_timeout_s,
-                 "Seconds a kept-alive HTTP connection may stay idle between requests")
+                 "Seconds a kept-alive HTTP connection may stay idle between requests (a gRPC connection: without "
+                 "a call in progress)")
       ->envname("COLONIES_IDLE_TIMEOUT")->capture_default_str()->check(CLI::Range(1, 86400));
   app.add_option("--rate-limit", config.rate_limit,
                  "Signed requests per second one identity (signer) may make; more get 429 (0 = no limit)")

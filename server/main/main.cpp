@@ -157,6 +157,9 @@ int run(const server::Config& config) {
   http_options.body_timeout_s = config.body_timeout_s;
   http_options.idle_timeout_s = config.idle_timeout_s;
   http_options.websocket.message_limit = config.body_limit;
+  // A subscriber sends its subscribe message right after the upgrade; a connection that sends
+  // nothing gets no longer than a slow request header would.
+  http_options.websocket.first_message_timeout_s = config.header_timeout_s;
   auto http = transport::HttpServer::start(
       io, http_options, [&](transport::HttpRequest request, transport::Responder respond) {
         if (request.target == "/api" && request.method == "POST") {
@@ -197,6 +200,7 @@ int run(const server::Config& config) {
     grpc_options.message_limit = config.body_limit;
     grpc_options.max_queued = config.ws_queue_limit;
     grpc_options.handshake_timeout_s = config.header_timeout_s;
+    grpc_options.idle_timeout_s = config.idle_timeout_s;
     auto started = transport::GrpcServer::start(grpc_options, server::make_grpc_call_handler(node, io),
                                                 server::make_grpc_subscribe_handler(node, io));
     if (!started) {

@@ -351,6 +351,9 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(GrpcServerOptions options,
   if (options.handshake_timeout_s > 0) {
     builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, options.handshake_timeout_s * 1000);
   }
+  if (options.idle_timeout_s > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, options.idle_timeout_s * 1000);
+  }
   state->server = builder.BuildAndStart();
   if (!state->server || selected_port == 0) {
     return fail(ErrorCode::Unavailable, "cannot listen for gRPC on {} (address in use or not local?)", address);

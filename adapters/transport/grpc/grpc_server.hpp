@@ -28,6 +28,10 @@ struct GrpcServerOptions {
   // settings) before it is closed: slow or silent clients cannot hold connections for long.
   // 0 keeps gRPC's own default (120 s).
   int handshake_timeout_s = 0;
+  // Seconds a connection may stay open with no call in progress (a long-poll or a subscription is
+  // a call) before the server ends it with a GOAWAY; clients reconnect when they next call.
+  // 0 = no limit (gRPC's default).
+  int idle_timeout_s = 0;
 };
 
 // The server side of one Subscribe stream. Thread-safe; every method may be called after the

@@ -1,7 +1,7 @@
 // Slow and oversized clients against the real coloniesd (short --header-timeout/--body-timeout,
-// a 64 KiB --body-limit): connections that trickle a header a byte at a time (plain and as a
-// WebSocket upgrade), that trickle a body, that announce or stream a body over the limit, and that
-// trickle the HTTP/2 preface to the gRPC port. Meanwhile a normal client keeps completing signed
+// a 64 KiB --body-limit): connections that send nothing, that trickle a header a byte at a time
+// (plain and as a WebSocket upgrade), that trickle a body, that announce or stream a body over the
+// limit, that trickle the HTTP/2 preface to the gRPC port, and WebSockets that never subscribe. Meanwhile a normal client keeps completing signed
 // requests, on its kept-alive connection and on new ones. Asserts that every attacker is cut off
 // the documented way (413 for oversized bodies, closed without a reply after a timeout otherwise)
 // and that the normal client's calls all succeed; prints the latencies, asserts no speed.
@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "adapters/transport/http/ws_client.hpp"
 #include "tests/integration/server/colony_setup.hpp"
 #include "tests/integration/server/server_process.hpp"
 
@@ -36,6 +37,7 @@ constexpr int kBodyTimeoutS = 3;
 constexpr std::size_t kBodyLimit = 64 * 1024;
 
 enum class Kind {
+  Silent,         // connects and sends nothing
   SlowHeader,     // "POST /api ..." a byte at a time, never finished
   SlowUpgrade,    // a WebSocket upgrade request a byte at a time
   SlowBody,       // a complete header announcing 60,000 bytes, then the body a byte at a time
@@ -46,6 +48,7 @@ enum class Kind {
 
 const char* kind_name(Kind k) {
   switch (k) {
+    case Kind::Silent: return "silent";
     case Kind::SlowHeader: return "slow header";
     case Kind::SlowUpgrade: return "slow WebSocket upgrade";
     case Kind::SlowBody: return "slow body";
@@ -110,6 +113,7 @@ class SlowClientsTest : public ::testing::Test {
       a->socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
       a->socket.non_blocking(true);
       switch (kind) {
+        case Kind::Silent: break;
         case Kind::SlowHeader: a->trickle = header_trickle(); break;
         case Kind::SlowUpgrade: a->trickle = upgrade_trickle(); break;
         case Kind::SlowBody:
@@ -141,7 +145,7 @@ class SlowClientsTest : public ::testing::Test {
       // The flood cycles through its chunk (the rest of it per round, so that a partial write
       // never breaks the chunked framing); the others send their text once, a byte per round.
       const bool flood = a->kind == Kind::ChunkedFlood;
-      if (flood || a->next < a->trickle.size()) {
+      if (!a->trickle.empty() && (flood || a->next < a->trickle.size())) {
         const std::size_t at = a->next % a->trickle.size();
         const std::size_t n = flood ? a->trickle.size() - at : 1;
         a->next += a->socket.write_some(net::buffer(a->trickle.data() + at, n), ec);
@@ -183,6 +187,7 @@ struct Latencies {
 
 TEST_F(SlowClientsTest, AttackersAreCutOffWhileANormalClientKeepsBeingServed) {
   std::vector<std::unique_ptr<Attacker>> attackers;
+  open(Kind::Silent, 50, attackers);
   open(Kind::SlowHeader, 200, attackers);
   open(Kind::SlowUpgrade, 20, attackers);
   open(Kind::SlowBody, 50, attackers);
@@ -263,6 +268,75 @@ TEST_F(SlowClientsTest, AttackersAreCutOffWhileANormalClientKeepsBeingServed) {
   }
   EXPECT_EQ(latencies.failures, 0) << latencies.first_failure;
   EXPECT_GT(latencies.ms.size(), 10u);
+}
+
+TEST_F(SlowClientsTest, WebSocketsThatNeverSubscribeAreClosedAfterTheHeaderTimeout) {
+  transport::HttpClientOptions options;
+  options.port = server_->port();
+  std::vector<std::unique_ptr<transport::WsClient>> silent;
+  for (int i = 0; i < 20; ++i) {
+    auto ws = transport::WsClient::connect(options, "/api/ws", 5s);
+    ASSERT_TRUE(ws.has_value()) << ws.error().message;
+    silent.push_back(std::move(*ws));
+  }
+  const auto t0 = Clock::now();
+  for (auto& ws : silent) {
+    for (;;) {
+      auto frame = ws->read(30s);
+      ASSERT_TRUE(frame.has_value()) << frame.error().message;
+      if (!frame->has_value()) break;  // closed
+    }
+    EXPECT_EQ(ws->closed().code, 1008);
+    EXPECT_EQ(ws->closed().reason, fmt::format("no message within {} s of the upgrade", kHeaderTimeoutS));
+  }
+  std::printf("20 silent WebSockets closed by the server within %.1f s\n",
+              std::chrono::duration<double>(Clock::now() - t0).count());
+  // A subscriber that subscribes at once is not affected: its subscription outlives the limit.
+  auto user = connect(server_at(server_->port()), setup_.user);
+  auto subscription = user.open_processes_subscription(setup_.colony, "worker", model::ProcessState::Waiting, 30);
+  ASSERT_TRUE(subscription.has_value()) << subscription.error().message;
+  std::this_thread::sleep_for(std::chrono::seconds(kHeaderTimeoutS + 1));
+  auto submitted = user.submit(make_spec(setup_.colony, "worker", "work"));
+  ASSERT_TRUE(submitted.has_value()) << submitted.error().message;
+  auto event = (*subscription)->next(10s);
+  ASSERT_TRUE(event.has_value()) << event.error().message;
+  ASSERT_TRUE(event->has_value()) << "the subscription ended instead of delivering the event";
+  EXPECT_EQ((*event)->processid, submitted->processid);
+}
+
+// --idle-timeout also ends gRPC connections without a call in progress (GOAWAY); the SDK's next
+// call reconnects, and a long-poll in progress is a call, so it is not cut.
+TEST(GrpcIdleTest, ClientsCallAgainAfterTheServerEndedTheirIdleConnection) {
+  TempDir dir;
+  Key owner = new_key();
+  ServerProcess::Options options;
+  options.binary = COLONIESD_BINARY;
+  options.data_dir = dir.path() / "data";
+  options.server_id = owner.id;
+  options.grpc = true;
+  options.extra_args = {"--idle-timeout", "1"};
+  ServerProcess server(options);
+  ASSERT_TRUE(server.start()) << server.error();
+  ColonySetup setup;
+  create_colony(server.port(), owner, setup);
+  Key executor_key = add_executor(server.port(), setup, "exec", "worker");
+  auto config = server_at(server.grpc_port(), client::TransportKind::Grpc);
+  auto user = connect(config, setup.user);
+  auto executor = connect(config, executor_key);
+  ASSERT_TRUE(user.get_colony(setup.colony).has_value());
+  std::this_thread::sleep_for(2500ms);  // past the idle timeout: the server ended the connections
+  auto again = user.get_colony(setup.colony);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  // A long-poll longer than the idle timeout is a call in progress: it gets its process.
+  std::thread submitter([&] {
+    std::this_thread::sleep_for(2500ms);
+    auto submitted = connect(config, setup.user).submit(make_spec(setup.colony, "worker", "late"));
+    EXPECT_TRUE(submitted.has_value()) << submitted.error().message;
+  });
+  auto assigned = executor.assign(setup.colony, 10);
+  submitter.join();
+  ASSERT_TRUE(assigned.has_value()) << assigned.error().message;
+  EXPECT_EQ(assigned->spec.funcname, "late");
 }
 
 }  // namespace
