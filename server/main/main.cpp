@@ -122,6 +122,7 @@ int run(const server::Config& config) {
   broker_options.cron_checker_period_ms = config.cron_checker_period_ms;
   broker_options.retention_s = config.retention ? config.retention_policy_s : 0;
   broker_options.generator_checker_period_ms = config.generator_checker_period_ms;
+  broker_options.request_rate = {config.rate_limit, config.rate_burst};
   broker_options.waiter_order =
       config.long_poll_order == "lifo" ? server::scheduler::WaiterOrder::Lifo : server::scheduler::WaiterOrder::Fifo;
   ports::SystemRandom random;
@@ -152,7 +153,13 @@ int run(const server::Config& config) {
   http_options.websocket.path = "/api/ws";
   http_options.websocket.max_queued = config.ws_queue_limit;
   http_options.max_connections = config.max_connections;
+  http_options.header_timeout_s = config.header_timeout_s;
+  http_options.body_timeout_s = config.body_timeout_s;
+  http_options.idle_timeout_s = config.idle_timeout_s;
   http_options.websocket.message_limit = config.body_limit;
+  // A subscriber sends its subscribe message right after the upgrade; a connection that sends
+  // nothing gets no longer than a slow request header would.
+  http_options.websocket.first_message_timeout_s = config.header_timeout_s;
   auto http = transport::HttpServer::start(
       io, http_options, [&](transport::HttpRequest request, transport::Responder respond) {
         if (request.target == "/api" && request.method == "POST") {
@@ -192,6 +199,8 @@ int run(const server::Config& config) {
     grpc_options.tls_key_file = config.tls_key;
     grpc_options.message_limit = config.body_limit;
     grpc_options.max_queued = config.ws_queue_limit;
+    grpc_options.handshake_timeout_s = config.header_timeout_s;
+    grpc_options.idle_timeout_s = config.idle_timeout_s;
     auto started = transport::GrpcServer::start(grpc_options, server::make_grpc_call_handler(node, io),
                                                 server::make_grpc_subscribe_handler(node, io));
     if (!started) {

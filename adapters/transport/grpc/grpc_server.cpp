@@ -348,6 +348,12 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(GrpcServerOptions options,
   builder.RegisterService(state->service.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<std::size_t>(
       options.message_limit + kFramingSlack, static_cast<std::size_t>(std::numeric_limits<int>::max()))));
+  if (options.handshake_timeout_s > 0) {
+    builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, options.handshake_timeout_s * 1000);
+  }
+  if (options.idle_timeout_s > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, options.idle_timeout_s * 1000);
+  }
   state->server = builder.BuildAndStart();
   if (!state->server || selected_port == 0) {
     return fail(ErrorCode::Unavailable, "cannot listen for gRPC on {} (address in use or not local?)", address);

@@ -24,6 +24,14 @@ struct GrpcServerOptions {
   std::string tls_key_file;
   std::size_t message_limit = 16 * 1024 * 1024;  // larger envelopes get 413 (TooLarge)
   std::size_t max_queued = 1024;  // events queued per subscriber (see GrpcSubscription::Full)
+  // Seconds a new connection has to complete its handshake (TLS, and the HTTP/2 preface and
+  // settings) before it is closed: slow or silent clients cannot hold connections for long.
+  // 0 keeps gRPC's own default (120 s).
+  int handshake_timeout_s = 0;
+  // Seconds a connection may stay open with no call in progress (a long-poll or a subscription is
+  // a call) before the server ends it with a GOAWAY; clients reconnect when they next call.
+  // 0 = no limit (gRPC's default).
+  int idle_timeout_s = 0;
 };
 
 // The server side of one Subscribe stream. Thread-safe; every method may be called after the

@@ -97,6 +97,10 @@ struct WsOptions {
   // closes the connection. Keeps dead peers (and NAT mappings) from lingering.
   int idle_timeout_s = 60;
   int close_timeout_s = 10;            // to finish the queued frames and the close handshake
+  // The peer's first message must arrive within this many seconds of the handshake, or the
+  // connection is closed with 1008: an upgraded connection that never says what it wants cannot
+  // hold a connection slot for long (keep-alive pings alone would keep it open). 0 = no limit.
+  int first_message_timeout_s = 0;
 };
 
 struct HttpServerOptions {

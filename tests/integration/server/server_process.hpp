@@ -68,6 +68,8 @@ class ServerProcess {
   std::optional<int> exit_code();
 
   std::uint16_t port() const { return port_; }
+  // The child's process id while it runs (e.g. to read /proc/<pid>/status), else -1.
+  pid_t pid() const { return pid_; }
   // The gRPC port with Options::grpc, else 0.
   std::uint16_t grpc_port() const { return grpc_port_; }
   const std::string& error() const { return error_; }

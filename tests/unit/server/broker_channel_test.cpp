@@ -117,8 +117,7 @@ TEST_F(BrokerChannelTest, OversizedMessageIs413) {
 
 TEST_F(BrokerChannelTest, RateLimitIs429AndRefillsWithTheClock) {
   BrokerHarness::Options options;
-  options.broker.channel_rate = 2;
-  options.broker.channel_burst = 3;
+  options.broker.channel_rate = {2, 3};
   BrokerHarness h(options);
   auto colony = h.add_colony("alpha");
   Identity user = h.add_user(colony, "user");
