@@ -4,6 +4,7 @@
 // so Shutdown never waits for a reply that cannot come.
 #include "adapters/transport/grpc/grpc_server.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -315,7 +316,7 @@ class Service final : public v1::Colonies::CallbackService {
 // refresh interval, takes whatever it finds and checks nothing. So it watches a file of ours, not
 // the operator's: an anonymous in-memory file (memfd, the key never touches a disk) holding the
 // key and the chain of checked material, reached as /proc/self/fd/N for both paths. A reload
-// writes a new memfd and dup2()s it onto N, which swaps the whole pair in one step; the watcher
+// writes a new memfd and dup3()s it onto N, which swaps the whole pair in one step; the watcher
 // compares modification times (whole seconds) before and after its two reads, so every new
 // memfd gets a later one than the last, and a read across a swap is retried.
 class IdentityFile {
@@ -340,7 +341,9 @@ class IdentityFile {
   Status replace(const TlsMaterial& material) {
     std::lock_guard lock(mutex_);
     COLONIES_TRY(fd, write(material));
-    const bool swapped = ::dup2(fd, fd_) == fd_;
+    // dup3 keeps close-on-exec on the swapped descriptor (dup2 would clear it): the key must not
+    // leak into a child process.
+    const bool swapped = ::dup3(fd, fd_, O_CLOEXEC) == fd_;
     const int error = errno;
     ::close(fd);
     if (!swapped) return fail(ErrorCode::Unavailable, "cannot swap the in-memory TLS identity: {}", std::strerror(error));
