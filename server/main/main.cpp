@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -108,6 +109,9 @@ void reload_tls(const server::Config& config, transport::HttpServer& http, std::
     spdlog::info("SIGHUP: no --tls-cert configured, nothing to reload");
     return;
   }
+  // Two quick SIGHUPs run one after the other, so HTTP and gRPC always end on the same pair.
+  static std::mutex reloading;
+  std::lock_guard lock(reloading);
   auto material = load_tls_files(config);
   if (!material) {
     spdlog::error("TLS reload refused, still serving the previous certificate: {}", material.error().message);
@@ -265,7 +269,9 @@ int run(const server::Config& config) {
   std::function<void()> wait_for_reload = [&] {
     reload_signals.async_wait([&](const boost::system::error_code& error, int) {
       if (error) return;
-      reload_tls(config, **http, grpc_use_tls);
+      // Reading and checking the files is file I/O: off the io threads. The pool is joined
+      // before the servers are destroyed.
+      asio::post(blocking, [&] { reload_tls(config, **http, grpc_use_tls); });
       wait_for_reload();
     });
   };
