@@ -32,8 +32,14 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--db-sync", config.db_sync,
                  "full: every commit survives power loss; normal: survives a crash of coloniesd, not of the machine")
       ->envname("COLONIES_DB_SYNC")->capture_default_str()->check(CLI::IsMember({"full", "normal"}));
-  app.add_option("--tls-cert", config.tls_cert, "PEM certificate; enables TLS with --tls-key")->envname("COLONIES_SERVER_HTTP_TLS_CERT");
-  app.add_option("--tls-key", config.tls_key, "PEM private key of the certificate")->envname("COLONIES_SERVER_HTTP_TLS_KEY");
+  app.add_option("--tls-cert", config.tls_cert,
+                 "PEM certificate chain; enables TLS for HTTP, WebSocket and gRPC with --tls-key; SIGHUP reloads "
+                 "both files (docs/security.md)")
+      ->envname("COLONIES_SERVER_HTTP_TLS_CERT");
+  app.add_option("--tls-key", config.tls_key,
+                 "PEM private key of the certificate, unencrypted; the file must be readable by its owner only "
+                 "(chmod 600)")
+      ->envname("COLONIES_SERVER_HTTP_TLS_KEY");
   app.add_option("--threads", config.threads, "I/O threads (default: number of cores)")->envname("COLONIES_SERVER_THREADS")->check(CLI::Range(1, 256));
   app.add_option("--replay-window", config.replay_window_s, "Seconds a signed request's timestamp may differ from the server clock")
       ->envname("COLONIES_REPLAY_WINDOW")->capture_default_str()->check(CLI::Range(1, 86400));

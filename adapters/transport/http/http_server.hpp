@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "adapters/transport/tls/tls_material.hpp"
 #include "core/error/error.hpp"
 
 namespace colonies::transport {
@@ -134,6 +135,11 @@ class HttpServer {
   virtual void stop() = 0;
   // Number of open connections (for stats and tests).
   virtual std::size_t connection_count() const = 0;
+  // Certificate reload: connections accepted from now on (HTTPS and WebSocket) handshake with
+  // `material`; open ones keep the certificate they started with. BadRequest, with the context
+  // in use unchanged, when the server was started without TLS or OpenSSL refuses the material.
+  // Thread-safe, non-blocking (no file I/O: the caller loaded `material`).
+  virtual Status use_tls(const TlsMaterial& material) = 0;
 };
 
 }  // namespace colonies::transport

@@ -707,5 +707,23 @@ TEST(LocalExecutorConfigTest, AMisspeltConfigKeyStopsTheExecutorAtStart) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "wait status " << status;
 }
 
+TEST(LocalExecutorConfigTest, AKeyFileOthersCanReadStopsTheExecutorAtStart) {
+  const fs::path key = fs::temp_directory_path() / ("colonies-open-key-" + std::to_string(::getpid()) + ".key");
+  std::ofstream(key) << std::string(64, 'b') << "\n";
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+  const int status = run_binary_for({"--prvkey-file", key.string(), "--colony", "lab", "--port", "1"}, 20s);
+  ASSERT_NE(status, -1) << "the executor started with a key file others can read";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << "wait status " << status;
+  // The same file made private: the executor starts (and keeps retrying the closed port).
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write);
+  const fs::path work = fs::temp_directory_path() / ("colonies-key-it-" + std::to_string(::getpid()));
+  EXPECT_EQ(run_binary_for({"--prvkey-file", key.string(), "--colony", "lab", "--host", "127.0.0.1", "--port", "1",
+                            "--workdir", work.string(), "--spool-dir", (work / "spool").string()},
+                           2s),
+            -1);
+  fs::remove(key);
+  fs::remove_all(work);
+}
+
 }  // namespace
 }  // namespace colonies::executors
