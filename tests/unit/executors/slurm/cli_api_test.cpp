@@ -57,6 +57,16 @@ TEST(SlurmCliTest, ParsesSqueueLinesAsPrintedBySlurm2205) {
   EXPECT_EQ(jobs[2].nodes, "");
 }
 
+// Found by the slurm fuzzer: an exit_code above INT_MAX became a negative wait status.
+TEST(SlurmCliTest, SqueueExitCodeThatIsNoWaitStatusIsUnknown) {
+  auto jobs = parse_squeue("1|1|N/A|FAILED|None|3583048484|vm|c\n2|2|N/A|FAILED|None|65536|vm|c\n"
+                           "3|3|N/A|FAILED|None|65535|vm|c\n");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_FALSE(jobs[0].wait_status);
+  EXPECT_FALSE(jobs[1].wait_status);
+  EXPECT_EQ(jobs[2].wait_status, 0xffff);
+}
+
 TEST(SlurmCliTest, ParsesSqueueArrayRecords) {
   auto jobs = parse_squeue(
       "1|1|3-4|PENDING|Resources|0||colonies:x:array:a,b\n"
