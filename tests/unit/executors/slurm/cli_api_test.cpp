@@ -88,6 +88,17 @@ TEST(SlurmCliTest, ParsesTaskSetsInEveryNotation) {
   EXPECT_TRUE(parse_task_set("x").empty());
 }
 
+// Seen in the slurm fuzz target's memory use: repeated ranges expanded without bound.
+TEST(SlurmCliTest, RefusesTaskSetsLargerThanAnyJobArray) {
+  EXPECT_EQ(parse_task_set("0-3999999%10").size(), 4'000'000u);
+  EXPECT_EQ(parse_task_set("0-4000000").size(), 4'000'001u);
+  EXPECT_TRUE(parse_task_set("0-4000000,0").empty());
+  EXPECT_TRUE(parse_task_set("0-3999999,0-3999999").empty());
+  const std::string zeros(1'000'000, '0');  // bit 0 of the top digit is task 4000000
+  EXPECT_EQ(parse_task_set("0x1" + zeros), (std::vector<std::uint32_t>{4'000'000}));
+  EXPECT_TRUE(parse_task_set("0x2" + zeros).empty());
+}
+
 TEST(SlurmCliTest, ParsesSacctExitCodesIntoWaitStatuses) {
   auto jobs = parse_sacct("22|22|COMPLETED|0:0|vm|None\n23|23|FAILED|7:0|vm|None\n24|24|CANCELLED by 0|0:15|vm|None\n"
                           "25|25|OUT_OF_MEMORY|0:125|None assigned|None\n27|26_1|COMPLETED|0:0|vm|None\n");
