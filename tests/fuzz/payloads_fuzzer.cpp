@@ -15,9 +15,10 @@
 // keep meeting real objects; requests in sequence reach states one request cannot.
 //
 // Checks: exactly one reply per request, from the statuses PROTOCOL.md allows, never 500; an
-// error reply's payload carries its status and a message; a parked long-poll ends when its time
-// is up; and afterwards the store still loads into a new broker (restart) with the same process
-// counts, so nothing was acknowledged that a restart cannot read back.
+// error reply's payload carries its status and a message; a stranger's key gets nothing but the
+// version and the server's info; a parked long-poll ends when its time is up; and afterwards the
+// store still loads into a new broker (restart) with the same process counts, so nothing was
+// acknowledged that a restart cannot read back.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -187,6 +188,17 @@ void check_reply(const ApiReply& r, const std::string& type) {
   require(message && message->is_string() && !message->as_string().empty(), "an error without a message for", type);
 }
 
+// A batch reply (submitfuncspecsmsg, closeprocessesmsg) whose items all failed.
+bool every_item_refused(const ApiReply& r) {
+  const auto* results = r.payload.is_object() ? r.payload.as_object().if_contains("results") : nullptr;
+  if (results == nullptr || !results->is_array()) return false;
+  for (const auto& item : results->as_array()) {
+    const auto* status = item.is_object() ? item.as_object().if_contains("status") : nullptr;
+    if (status == nullptr || !status->is_int64() || status->as_int64() == 200) return false;
+  }
+  return true;
+}
+
 // One request: sends it, ends a long-poll it parked, and checks the one reply.
 void exchange(BrokerHarness& h, std::string_view header, std::string_view json_text) {
   World& w = world();
@@ -222,6 +234,14 @@ void exchange(BrokerHarness& h, std::string_view header, std::string_view json_t
   static const bool verbose = std::getenv("COLONIES_FUZZ_VERBOSE") != nullptr;
   if (verbose) std::fprintf(stderr, "%s %c -> %s\n", type.c_str(), who, colonies::testing::describe(reply).c_str());
   check_reply(reply, type);
+  // Fails closed: a key nobody registered may only ask for the version and the server's info
+  // (the role matrix of tests/unit/server/role_matrix_test.cpp), or get a batch answered with
+  // every item refused (items are validated before the role rule, as the single forms are). The
+  // input cannot name the stranger's ID, so no request can make the stranger a member first.
+  if (w.signer(who) == &w.stranger) {
+    require(reply.status != 200 || type == msg::kVersion || type == msg::kGetServerInfo || every_item_refused(reply),
+            "a request signed by an unknown key was accepted:", type);
+  }
 }
 
 }  // namespace
