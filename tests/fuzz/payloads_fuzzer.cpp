@@ -16,9 +16,11 @@
 //
 // Checks: exactly one reply per request, from the statuses PROTOCOL.md allows, never 500; an
 // error reply's payload carries its status and a message; a stranger's key gets nothing but the
-// version and the server's info; a parked long-poll ends when its time is up; and afterwards the
+// version and the server's info; a parked long-poll ends when its time is up; afterwards the
 // store still loads into a new broker (restart) with the same process counts, so nothing was
-// acknowledged that a restart cannot read back.
+// acknowledged that a restart cannot read back. Subscribe messages go to Broker::subscribe as a
+// WebSocket's first frame: every frame sent must be a reply envelope, and shutting the broker
+// down must end every subscription.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -37,6 +39,7 @@
 #include "core/protocol/envelope.hpp"
 #include "core/protocol/messages.hpp"
 #include "tests/support/broker_harness.hpp"
+#include "tests/support/recording_stream.hpp"
 
 namespace {
 
@@ -45,6 +48,8 @@ namespace msg = colonies::protocol::msg;
 using colonies::server::api::ApiReply;
 using colonies::testing::BrokerHarness;
 using colonies::testing::Identity;
+using colonies::testing::RecordingStream;
+using Streams = std::vector<std::shared_ptr<RecordingStream>>;
 
 constexpr std::size_t kMaxRequests = 8;
 
@@ -200,7 +205,7 @@ bool every_item_refused(const ApiReply& r) {
 }
 
 // One request: sends it, ends a long-poll it parked, and checks the one reply.
-void exchange(BrokerHarness& h, std::string_view header, std::string_view json_text) {
+void exchange(BrokerHarness& h, std::string_view header, std::string_view json_text, Streams& streams) {
   World& w = world();
   const auto space = header.rfind(' ');
   const std::string_view name = header.substr(0, space);
@@ -214,6 +219,13 @@ void exchange(BrokerHarness& h, std::string_view header, std::string_view json_t
   }
   auto payload = colonies::model::parse_json(substitute(std::string(json_text)));
   if (!payload || !payload->is_object()) return;
+  if (std::find(stream_types.begin(), stream_types.end(), type) != stream_types.end()) {
+    // A subscription: the first frame of a WebSocket. Its frames are checked when it has ended.
+    auto stream = std::make_shared<RecordingStream>();
+    h.broker().subscribe(h.signed_request(*w.signer(who), type, std::move(payload->as_object())), stream);
+    streams.push_back(std::move(stream));
+    return;
+  }
 
   auto promise = std::make_shared<std::promise<ApiReply>>();
   auto replies = std::make_shared<std::atomic<int>>(0);
@@ -269,16 +281,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.store = w.harness->store().clone();
   options.clock = std::make_shared<colonies::testing::FakeClock>(w.harness->clock().now());
   options.server_owner = w.harness->server_owner();
-  BrokerHarness h(options);
-  for (std::size_t i = 0; i + 1 < lines.size(); i += 2) exchange(h, lines[i], lines[i + 1]);
+  auto h = std::make_unique<BrokerHarness>(options);
+  Streams streams;
+  for (std::size_t i = 0; i + 1 < lines.size(); i += 2) exchange(*h, lines[i], lines[i + 1], streams);
 
   // Whatever was acknowledged must load back: a restarted broker sees the same processes.
-  h.flush();
-  const auto before = h.broker().counters();
-  auto restarted = h.restart();
+  h->flush();
+  const auto before = h->broker().counters();
+  auto restarted = h->restart();
   const auto after = restarted->broker().counters();
   require(before.active_processes == after.active_processes && before.queued_processes == after.queued_processes,
           "a restart does not see the same processes");
+  // Shutting the broker down ends every subscription (503); every frame sent was a reply
+  // envelope, and a refused subscription got its error frame before the end.
+  restarted.reset();
+  h.reset();
+  for (const auto& stream : streams) {
+    require(stream->wait_ended(std::chrono::seconds(10)), "a subscription outlived its broker");
+    for (const auto& frame : stream->frames()) {
+      require(frame.payloadtype != "undecodable", "a subscription frame that is not a reply envelope");
+    }
+    if (std::getenv("COLONIES_FUZZ_VERBOSE") != nullptr) {
+      std::fprintf(stderr, "subscription: %zu frames, ended: %s\n", stream->frames().size(), stream->end_reason().c_str());
+    }
+  }
   // The harness reports a broker that cannot load its store, or a commit queue that does not
   // drain, as a test failure; outside a test that is an ad hoc failure.
   require(!::testing::UnitTest::GetInstance()->ad_hoc_test_result().Failed(), "the harness reported a failure");
