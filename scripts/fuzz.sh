@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz) with clang in build-fuzz/ and runs each one for a
 # bounded time; exits non-zero when any target finds a crash, a sanitizer error, a hang or a
-# broken invariant. Only the libraries the targets link are compiled, so it is quick.
-# Usage: scripts/fuzz.sh [seconds-per-target, default 30] [target ...]   (targets: cron, ...)
+# broken invariant. Only the libraries the targets link are compiled (the Slurm and Kubernetes
+# executors included, so it needs libslurm and yaml-cpp like the main build).
+# Usage: scripts/fuzz.sh [seconds-per-target, default 30] [target ...]
+#   targets: cron base64 envelope funcspec workflowspec slurm k8s payloads (docs/fuzzing.md, section 5)
 # Environment: FUZZ_BUILD_DIR (build-fuzz), FUZZ_JOBS (build parallelism, default nproc),
 # CXX_FUZZ (clang++-16). New corpus entries stay in $FUZZ_BUILD_DIR/corpus/<target>/, crash
 # reproducers land in $FUZZ_BUILD_DIR/artifacts/<target>/. See docs/fuzzing.md.
@@ -21,7 +23,8 @@ if ! command -v "$CXX_FUZZ" >/dev/null; then
 fi
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$CXX_FUZZ" \
-  -DCOLONIES_BUILD_FUZZERS=ON -DCOLONIES_BUILD_TESTS=OFF -DCOLONIES_BUILD_BENCHMARKS=OFF >/dev/null
+  -DCOLONIES_BUILD_FUZZERS=ON -DCOLONIES_BUILD_TESTS=OFF -DCOLONIES_BUILD_BENCHMARKS=OFF \
+  -DCOLONIES_WITH_K8S=ON -DCOLONIES_WITH_SLURM=ON >/dev/null
 cmake --build "$BUILD_DIR" --target fuzzers -j "$JOBS"
 
 targets=("$@")

@@ -86,6 +86,12 @@ Result<TimeNs> parse_time(std::string_view text) {
   if (!ymd.ok()) return fail(ErrorCode::BadRequest, "time '{}' is not a valid date", text);
   auto secs = sys_days{ymd}.time_since_epoch() + hours{hour} + minutes{minute} + seconds{second} -
               seconds{offset};
+  // TimeNs counts nanoseconds in an int64, from 1677-09-21 to 2262-04-11; a four-digit year can
+  // lie beyond, where the conversion would overflow (found by the k8s fuzz target, in a pod log).
+  constexpr std::int64_t kLimitS = std::numeric_limits<TimeNs>::max() / 1'000'000'000 - 1;
+  if (secs.count() > kLimitS || secs.count() < -kLimitS) {
+    return fail(ErrorCode::BadRequest, "time '{}' is outside the years 1678 to 2261", text);
+  }
   return duration_cast<nanoseconds>(secs).count() + nanos;
 }
 

@@ -148,12 +148,18 @@ Result<json::object> KubeApi::get_job(const std::string& name) {
   return std::move(job.get_object());
 }
 
-Result<json::array> KubeApi::list(const std::string& path, const std::string& label_selector) {
-  COLONIES_TRY(reply, call_json("GET", with_query(path, {{"labelSelector", label_selector}}), ""));
-  auto* items = reply.is_object() ? reply.get_object().if_contains("items") : nullptr;
+Result<json::array> parse_list_reply(std::string_view body, std::string_view what) {
+  auto parsed = model::parse_json(body);
+  if (!parsed) return fail(ErrorCode::Internal, "Kubernetes API: list of {}: reply is not JSON: {}", what, parsed.error().message);
+  auto* items = parsed->is_object() ? parsed->get_object().if_contains("items") : nullptr;
   if (items == nullptr || items->is_null()) return json::array{};  // an empty list may omit items
-  if (!items->is_array()) return fail(ErrorCode::Internal, "Kubernetes API: list of {} has no items array", path);
+  if (!items->is_array()) return fail(ErrorCode::Internal, "Kubernetes API: list of {} has no items array", what);
   return std::move(items->get_array());
+}
+
+Result<json::array> KubeApi::list(const std::string& path, const std::string& label_selector) {
+  COLONIES_TRY(reply, call("GET", with_query(path, {{"labelSelector", label_selector}}), ""));
+  return parse_list_reply(reply.body, path);
 }
 
 Result<json::array> KubeApi::list_jobs(const std::string& label_selector) {

@@ -39,12 +39,19 @@ struct KubeApiCounters {
   std::int64_t token_reloads = 0;
 };
 
+// The `items` of a list reply body (JobList, PodList); an empty list may omit them. Internal when
+// the body is not JSON or its items are not an array. `what` names the list in messages.
+Result<json::array> parse_list_reply(std::string_view body, std::string_view what);
+
+// The calls are virtual so that the fuzz target (tests/fuzz/k8s_fuzzer.cpp) can answer them in
+// process and drive K8sBackend's reading of Jobs, pods and logs without an API server; everything
+// else talks to a real (or the scripted fake) server.
 class KubeApi {
  public:
   // `ns` is the namespace every call works in.
   KubeApi(KubeConnection connection, std::string ns, RetryPolicy retry = {},
           std::chrono::milliseconds request_timeout = std::chrono::seconds(30));
-  ~KubeApi();
+  virtual ~KubeApi();
   KubeApi(const KubeApi&) = delete;
   KubeApi& operator=(const KubeApi&) = delete;
 
@@ -53,20 +60,20 @@ class KubeApi {
   // API's own message), Unavailable (retries exhausted, or not reachable), Timeout.
 
   // POST a Job; returns the created object.
-  Result<json::object> create_job(const json::object& job);
+  virtual Result<json::object> create_job(const json::object& job);
   // One Job by name (NotFound when there is none).
-  Result<json::object> get_job(const std::string& name);
+  virtual Result<json::object> get_job(const std::string& name);
   // The Jobs (items) matching `label_selector` ("k=v,k2=v2").
-  Result<json::array> list_jobs(const std::string& label_selector);
+  virtual Result<json::array> list_jobs(const std::string& label_selector);
   // The pods (items) matching `label_selector`.
-  Result<json::array> list_pods(const std::string& label_selector);
+  virtual Result<json::array> list_pods(const std::string& label_selector);
   // The log of `container` in `pod` with an RFC 3339 timestamp before each line
   // (timestamps=true), from `since_time` (RFC 3339, whole seconds) on when given.
-  Result<std::string> pod_log(const std::string& pod, const std::string& container,
-                              const std::optional<std::string>& since_time);
+  virtual Result<std::string> pod_log(const std::string& pod, const std::string& container,
+                                      const std::optional<std::string>& since_time);
   // DELETE with propagationPolicy=Background, so the Job's pods go too (the API's default for
   // Jobs orphans them). NotFound when already gone.
-  Status delete_job(const std::string& name);
+  virtual Status delete_job(const std::string& name);
 
   const std::string& ns() const { return ns_; }
   const KubeApiCounters& counters() const { return counters_; }

@@ -65,13 +65,22 @@ fs::path resolve(const fs::path& kubeconfig, const std::string& path) {
 
 // "data" inline (base64) or a file next to the kubeconfig; "" when neither is set.
 Result<std::string> data_or_file(const YAML::Node& node, const char* data_key, const char* file_key,
-                                 const fs::path& kubeconfig) {
+                                 const fs::path& kubeconfig, const KubeFileReader& read) {
   if (auto data = text_of(node, data_key); !data.empty()) return decode_data(data, data_key);
-  if (auto file = text_of(node, file_key); !file.empty()) return read_file(resolve(kubeconfig, file), file_key);
+  if (auto file = text_of(node, file_key); !file.empty()) return read(resolve(kubeconfig, file), file_key);
   return std::string();
 }
 
-Result<KubeConnection> read_kubeconfig(const YAML::Node& root, const fs::path& file, const std::string& wanted) {
+// A token file's text, trimmed of surrounding whitespace; BadRequest when there is none.
+Result<std::string> token_of(Result<std::string> text, const fs::path& file) {
+  if (!text) return std::unexpected(text.error());
+  std::string token = trim(std::move(*text));
+  if (token.empty()) return fail(ErrorCode::BadRequest, "token file {} is empty", file.string());
+  return token;
+}
+
+Result<KubeConnection> read_kubeconfig(const YAML::Node& root, const fs::path& file, const std::string& wanted,
+                                       const KubeFileReader& read) {
   std::string context_name = wanted.empty() ? text_of(root, "current-context") : wanted;
   if (context_name.empty()) {
     return fail(ErrorCode::BadRequest, "kubeconfig {} has no current-context; pass --kube-context", file.string());
@@ -95,7 +104,7 @@ Result<KubeConnection> read_kubeconfig(const YAML::Node& root, const fs::path& f
   if (server.empty()) return fail(ErrorCode::BadRequest, "kubeconfig {}: cluster '{}' has no server", file.string(), cluster_name);
   COLONIES_CHECK(parse_server_url(server, conn));
   if (cluster["insecure-skip-tls-verify"] && cluster["insecure-skip-tls-verify"].as<bool>(false)) conn.tls_verify = false;
-  COLONIES_TRY(ca, data_or_file(cluster, "certificate-authority-data", "certificate-authority", file));
+  COLONIES_TRY(ca, data_or_file(cluster, "certificate-authority-data", "certificate-authority", file, read));
   conn.ca_pem = std::move(ca);
 
   if (user_name.empty()) return conn;  // anonymous
@@ -114,11 +123,11 @@ Result<KubeConnection> read_kubeconfig(const YAML::Node& root, const fs::path& f
   conn.token = text_of(user, "token");
   if (auto token_file = text_of(user, "tokenFile"); !token_file.empty()) {
     conn.token_file = resolve(file, token_file);
-    COLONIES_TRY(token, read_token_file(conn.token_file));
+    COLONIES_TRY(token, token_of(read(conn.token_file, "token file"), conn.token_file));
     conn.token = std::move(token);
   }
-  COLONIES_TRY(cert, data_or_file(user, "client-certificate-data", "client-certificate", file));
-  COLONIES_TRY(key, data_or_file(user, "client-key-data", "client-key", file));
+  COLONIES_TRY(cert, data_or_file(user, "client-certificate-data", "client-certificate", file, read));
+  COLONIES_TRY(key, data_or_file(user, "client-key-data", "client-key", file, read));
   if (cert.empty() != key.empty()) {
     return fail(ErrorCode::BadRequest, "kubeconfig {}: user '{}' has a client certificate without its key or the other way round",
                 file.string(), user_name);
@@ -158,19 +167,24 @@ Status parse_server_url(const std::string& url, KubeConnection& into) {
   return ok();
 }
 
-Result<std::string> read_token_file(const fs::path& file) {
-  COLONIES_TRY(text, read_file(file, "token file"));
-  std::string token = trim(std::move(text));
-  if (token.empty()) return fail(ErrorCode::BadRequest, "token file {} is empty", file.string());
-  return token;
-}
+Result<std::string> read_token_file(const fs::path& file) { return token_of(read_file(file, "token file"), file); }
 
 Result<KubeConnection> load_kubeconfig(const fs::path& file, const std::string& context) {
   std::error_code ec;
   if (!fs::exists(file, ec)) return fail(ErrorCode::NotFound, "kubeconfig {} does not exist", file.string());
   try {
     YAML::Node root = YAML::LoadFile(file.string());
-    return read_kubeconfig(root, file, context);
+    return read_kubeconfig(root, file, context, read_file);
+  } catch (const YAML::Exception& e) {
+    return fail(ErrorCode::BadRequest, "kubeconfig {}: {}", file.string(), e.what());
+  }
+}
+
+Result<KubeConnection> parse_kubeconfig(std::string_view yaml, const fs::path& file, const std::string& context,
+                                        const KubeFileReader& read) {
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml));
+    return read_kubeconfig(root, file, context, read);
   } catch (const YAML::Exception& e) {
     return fail(ErrorCode::BadRequest, "kubeconfig {}: {}", file.string(), e.what());
   }

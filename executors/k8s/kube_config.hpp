@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "core/error/error.hpp"
 
@@ -31,6 +33,15 @@ struct KubeConnection {
 // Reads `file` (YAML kubeconfig). `context` "" = current-context. BadRequest saying what is
 // missing or unsupported; NotFound when the file does not exist.
 Result<KubeConnection> load_kubeconfig(const std::filesystem::path& file, const std::string& context = "");
+
+// Reads a file a kubeconfig names (certificate-authority, client-certificate, client-key,
+// tokenFile); `what` is the key, for messages. BadRequest when it cannot.
+using KubeFileReader = std::function<Result<std::string>(const std::filesystem::path& file, std::string_view what)>;
+// load_kubeconfig on kubeconfig text already read from `file` (relative paths in it are relative
+// to its directory), with the files it names read by `read`: the seam of the fuzz target, which
+// must not read the machine's files. Same errors as load_kubeconfig.
+Result<KubeConnection> parse_kubeconfig(std::string_view yaml, const std::filesystem::path& file,
+                                        const std::string& context, const KubeFileReader& read);
 
 // The in-cluster service account: token, ca.crt and namespace files in `dir`, the API address
 // from `host` and `port` (KUBERNETES_SERVICE_HOST / _PORT). BadRequest when one is missing.

@@ -142,7 +142,8 @@ std::vector<JobStatus> parse_squeue(std::string_view text) {
     s.state_name = std::string(trim(f[3]));
     s.state = job_state_from_name(s.state_name);
     s.reason = std::string(trim(f[4]));
-    if (auto code = number(f[5])) s.wait_status = static_cast<int>(*code);
+    // A wait status has 16 bits; anything larger is not one (and would turn negative as an int).
+    if (auto code = number(f[5]); code && *code <= 0xffff) s.wait_status = static_cast<int>(*code);
     s.nodes = std::string(trim(f[6]));
     if (s.nodes == "(null)") s.nodes.clear();
     s.comment = std::string(trim(f[7]));
@@ -150,6 +151,12 @@ std::vector<JobStatus> parse_squeue(std::string_view text) {
     jobs.push_back(std::move(s));
   });
   return jobs;
+}
+
+Result<SlurmJobId> parse_sbatch(const std::string& out) {
+  auto id = number(split(first_line(out), ';', 2)[0]);
+  if (!id) return fail(ErrorCode::Internal, "sbatch --parsable printed '{}', not a job id", first_line(out));
+  return *id;
 }
 
 std::vector<JobStatus> parse_sacct(std::string_view text) {
@@ -218,9 +225,7 @@ Result<SlurmJobId> CliSlurmApi::submit(const SlurmJobRequest& request) {
   env.insert(env.end(), request.environment.begin(), request.environment.end());
   COLONIES_TRY(r, run_command(argv, env, request.script, config_.timeout));
   if (r.exit_code != 0) return std::unexpected(tool_error("sbatch", r));
-  auto id = number(split(first_line(r.out), ';', 2)[0]);
-  if (!id) return fail(ErrorCode::Internal, "sbatch --parsable printed '{}', not a job id", first_line(r.out));
-  return *id;
+  return parse_sbatch(r.out);
 }
 
 Result<std::vector<JobStatus>> CliSlurmApi::squeue(const std::vector<std::string>& selection) {

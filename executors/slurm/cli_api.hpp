@@ -50,5 +50,8 @@ std::vector<std::string> sbatch_arguments(const SlurmJobRequest& request);
 // Parsers of the tools' output; pure, for tests. Lines that do not parse are skipped.
 std::vector<JobStatus> parse_squeue(std::string_view text);
 std::vector<JobStatus> parse_sacct(std::string_view text);
+// The job id on the first line of sbatch --parsable's output ("42", or "42;cluster"); Internal
+// when it is not one.
+Result<SlurmJobId> parse_sbatch(const std::string& out);
 
 }  // namespace colonies::executors::slurm

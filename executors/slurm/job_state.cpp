@@ -69,14 +69,20 @@ std::vector<std::uint32_t> parse_task_set(std::string_view text) {
     }
     return v;
   };
-  constexpr std::uint64_t kMaxTask = 4'000'000;  // Slurm's MaxArraySize is at most 4000001
+  // Slurm's MaxArraySize is at most 4000001, so no array has a task above 4000000 or more tasks
+  // than that: a set claiming so is refused rather than expanded (repeated ranges could otherwise
+  // make one line of squeue output cost gigabytes).
+  constexpr std::uint64_t kMaxTask = 4'000'000;
   if (text.starts_with("0x") || text.starts_with("0X")) {
     std::string_view hex = text.substr(2);
     for (std::size_t i = 0; i < hex.size(); ++i) {
       auto digit = number(hex.substr(hex.size() - 1 - i, 1), 16);
       if (!digit) return {};
       for (int bit = 0; bit < 4; ++bit) {
-        if (*digit & (1u << bit)) tasks.push_back(static_cast<std::uint32_t>(i * 4 + static_cast<std::size_t>(bit)));
+        const std::size_t task = i * 4 + static_cast<std::size_t>(bit);
+        if (!(*digit & (1u << bit))) continue;
+        if (task > kMaxTask) return {};
+        tasks.push_back(static_cast<std::uint32_t>(task));
       }
     }
     return tasks;
@@ -89,6 +95,7 @@ std::vector<std::uint32_t> parse_task_set(std::string_view text) {
     auto first = number(part.substr(0, dash), 10);
     auto last = dash == std::string_view::npos ? first : number(part.substr(dash + 1), 10);
     if (!first || !last || *last < *first || *last > kMaxTask) return {};
+    if (tasks.size() + (*last - *first + 1) > kMaxTask + 1) return {};
     for (auto t = *first; t <= *last; ++t) tasks.push_back(static_cast<std::uint32_t>(t));
   }
   return tasks;

@@ -15,8 +15,16 @@ std::uint64_t hex64(std::string_view hex) {
 
 Status ReplayGuard::check(std::string_view signer, std::string_view nonce, std::int64_t timestamp_s,
                           std::int64_t now_s) {
-  const std::int64_t skew = timestamp_s - now_s;
-  if (skew > window_s_ || skew < -window_s_) {
+  // The timestamp is whatever the signer wrote, anywhere in int64, so `timestamp_s - now_s` may
+  // overflow: the window is checked as bounds around the server's clock (now and the window are
+  // small), and the skew in the message is computed only when it fits.
+  if (timestamp_s > now_s + window_s_ || timestamp_s < now_s - window_s_) {
+    std::int64_t skew = 0;
+    if (__builtin_sub_overflow(timestamp_s, now_s, &skew)) {
+      return fail(ErrorCode::Unauthenticated,
+                  "request timestamp {} is nowhere near the server clock ({}; allowed: {} s); check the client's clock",
+                  timestamp_s, now_s, window_s_);
+    }
     return fail(ErrorCode::Unauthenticated,
                 "request timestamp {} is {} s away from the server clock (allowed: {} s); check the client's clock",
                 timestamp_s, skew, window_s_);

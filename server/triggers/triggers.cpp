@@ -45,11 +45,17 @@ std::vector<const model::Cron*> Triggers::crons(const std::string& colony) const
 }
 
 void Triggers::put_cron(model::Cron cron) {
-  remove_cron(cron.cronid);
+  // An existing entry is updated in place, not erased and inserted again: callers hold pointers
+  // to it across this call (runcronmsg's handler reschedules the cron it looked up), and erasing
+  // freed the entry under them (found by the payloads fuzz target).
+  if (const auto it = crons_.find(cron.cronid); it != crons_.end()) {
+    cron_names_.erase({it->second.colonyname, it->second.name});
+    cron_due_.erase({it->second.nextrun, cron.cronid});
+  }
   cron_names_[{cron.colonyname, cron.name}] = cron.cronid;
   if (cron.nextrun > 0) cron_due_.emplace(cron.nextrun, cron.cronid);
   std::string id = cron.cronid;
-  crons_.emplace(std::move(id), std::move(cron));
+  crons_.insert_or_assign(std::move(id), std::move(cron));
 }
 
 void Triggers::remove_cron(const std::string& cronid) {

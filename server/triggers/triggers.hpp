@@ -30,7 +30,8 @@ class Triggers {
   model::Cron* cron(const std::string& cronid);
   const model::Cron* cron_by_name(const std::string& colony, const std::string& name) const;
   std::vector<const model::Cron*> crons(const std::string& colony) const;  // by name
-  // Inserts or replaces; keeps the due index in step with `nextrun`.
+  // Inserts or replaces in place (pointers to the entry stay valid); keeps the due index in step
+  // with `nextrun`.
   void put_cron(model::Cron cron);
   void remove_cron(const std::string& cronid);
   // Crons whose nextrun is set and <= now, earliest first.

@@ -228,6 +228,29 @@ Result<std::vector<model::ChannelEntry>> MemoryStore::list_channel_entries(const
   return out;
 }
 
+std::shared_ptr<MemoryStore> MemoryStore::clone() {
+  auto copy = std::make_shared<MemoryStore>();
+  std::lock_guard lock(mutex_);
+  copy->server_id_ = server_id_;
+  copy->colonies_ = colonies_;
+  copy->users_ = users_;
+  copy->executors_ = executors_;
+  copy->locations_ = locations_;
+  copy->functions_ = functions_;
+  copy->processes_ = processes_;
+  copy->attributes_ = attributes_;
+  copy->logs_ = logs_;
+  copy->paused_ = paused_;
+  copy->channels_ = channels_;
+  copy->files_ = files_;
+  copy->snapshots_ = snapshots_;
+  copy->crons_ = crons_;
+  copy->generators_ = generators_;
+  copy->generator_args_ = generator_args_;
+  copy->graphs_ = graphs_;
+  return copy;
+}
+
 Result<ports::Snapshot> MemoryStore::load() {
   std::lock_guard lock(mutex_);
   ports::Snapshot s;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -48,6 +49,9 @@ class MemoryStore final : public ports::Store {
   void fail_next_apply();
   // Test hook: while set, every apply() fails with Unavailable, as a database that is down.
   void set_unavailable(bool unavailable);
+  // A new store holding a copy of everything stored here (not the failure hooks), so that many
+  // brokers can each start from one prepared state (the payloads fuzz target does, per input).
+  std::shared_ptr<MemoryStore> clone();
 
  private:
   using Key = std::pair<std::string, std::string>;  // (colonyname, name)

@@ -2,6 +2,8 @@
 // (no clock, no sleeps). Envelope-level checks are authenticator_test.cpp.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "server/auth/replay_guard.hpp"
 
 namespace colonies::server::auth {
@@ -50,6 +52,20 @@ TEST(ReplayGuardTest, RefusesStaleTimestamps) {
   auto stale = guard.check(kSigner, kOtherNonce, kNow - 301, kNow);
   ASSERT_FALSE(stale.has_value());
   EXPECT_EQ(stale.error().code, ErrorCode::Unauthenticated);
+}
+
+// Found by the envelope fuzzer: timestamp - now overflowed (undefined behaviour) for timestamps
+// near the int64 limits, which any signer may write.
+TEST(ReplayGuardTest, RefusesTimestampsAtTheInt64LimitsWithoutOverflow) {
+  ReplayGuard guard(300);
+  for (std::int64_t t : {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+                         std::numeric_limits<std::int64_t>::min() + kNow}) {
+    auto refused = guard.check(kSigner, kNonce, t, kNow);
+    ASSERT_FALSE(refused.has_value()) << t;
+    EXPECT_EQ(refused.error().code, ErrorCode::Unauthenticated);
+    EXPECT_NE(refused.error().message.find("check the client's clock"), std::string::npos) << refused.error().message;
+  }
+  EXPECT_TRUE(guard.check(kSigner, kNonce, kNow, kNow).has_value()) << "refusals record no nonce";
 }
 
 TEST(ReplayGuardTest, RefusesFutureTimestamps) {

@@ -138,5 +138,32 @@ TEST(TriggersTest, RemovingAColonyForgetsItsCronsGeneratorsAndQueues) {
   EXPECT_EQ(t.due_crons(kT0), std::vector<std::string>{"c2"});
 }
 
+// runcronmsg's handler holds the cron it looked up while start_cron reschedules it (put_cron).
+// put_cron used to erase the entry and insert a new one, which freed what the handler then read:
+// a use after free that AddressSanitizer reports in the fuzz build (the payloads target, seed
+// tests/fuzz/corpus/payloads/run-cron). Replacing keeps the entry where it is.
+TEST(TriggersTest, PutCronReplacesTheEntryInPlace) {
+  Triggers t;
+  model::Cron c;
+  c.cronid = "c1";
+  c.colonyname = "lab";
+  c.name = "nightly";
+  c.nextrun = kT0;
+  t.put_cron(c);
+  const model::Cron* held = t.cron("c1");
+  ASSERT_NE(held, nullptr);
+  const std::string& held_id = held->cronid;
+  c.nextrun = kT0 + 60 * kS;
+  c.name = "renamed";
+  t.put_cron(c);
+  EXPECT_EQ(t.cron("c1"), held);
+  EXPECT_EQ(held_id, "c1");
+  EXPECT_EQ(held->nextrun, kT0 + 60 * kS);
+  EXPECT_EQ(t.cron_by_name("lab", "renamed"), held);
+  EXPECT_EQ(t.cron_by_name("lab", "nightly"), nullptr);
+  EXPECT_EQ(t.due_crons(kT0), std::vector<std::string>{});
+  EXPECT_EQ(t.due_crons(kT0 + 60 * kS), std::vector<std::string>{"c1"});
+}
+
 }  // namespace
 }  // namespace colonies::server::triggers

@@ -57,6 +57,16 @@ TEST(SlurmCliTest, ParsesSqueueLinesAsPrintedBySlurm2205) {
   EXPECT_EQ(jobs[2].nodes, "");
 }
 
+// Found by the slurm fuzzer: an exit_code above INT_MAX became a negative wait status.
+TEST(SlurmCliTest, SqueueExitCodeThatIsNoWaitStatusIsUnknown) {
+  auto jobs = parse_squeue("1|1|N/A|FAILED|None|3583048484|vm|c\n2|2|N/A|FAILED|None|65536|vm|c\n"
+                           "3|3|N/A|FAILED|None|65535|vm|c\n");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_FALSE(jobs[0].wait_status);
+  EXPECT_FALSE(jobs[1].wait_status);
+  EXPECT_EQ(jobs[2].wait_status, 0xffff);
+}
+
 TEST(SlurmCliTest, ParsesSqueueArrayRecords) {
   auto jobs = parse_squeue(
       "1|1|3-4|PENDING|Resources|0||colonies:x:array:a,b\n"
@@ -76,6 +86,17 @@ TEST(SlurmCliTest, ParsesTaskSetsInEveryNotation) {
   EXPECT_EQ(parse_task_set("0x13"), (std::vector<std::uint32_t>{0, 1, 4}));
   EXPECT_TRUE(parse_task_set("5-2").empty());
   EXPECT_TRUE(parse_task_set("x").empty());
+}
+
+// Seen in the slurm fuzz target's memory use: repeated ranges expanded without bound.
+TEST(SlurmCliTest, RefusesTaskSetsLargerThanAnyJobArray) {
+  EXPECT_EQ(parse_task_set("0-3999999%10").size(), 4'000'000u);
+  EXPECT_EQ(parse_task_set("0-4000000").size(), 4'000'001u);
+  EXPECT_TRUE(parse_task_set("0-4000000,0").empty());
+  EXPECT_TRUE(parse_task_set("0-3999999,0-3999999").empty());
+  const std::string zeros(1'000'000, '0');  // bit 0 of the top digit is task 4000000
+  EXPECT_EQ(parse_task_set("0x1" + zeros), (std::vector<std::uint32_t>{4'000'000}));
+  EXPECT_TRUE(parse_task_set("0x2" + zeros).empty());
 }
 
 TEST(SlurmCliTest, ParsesSacctExitCodesIntoWaitStatuses) {
