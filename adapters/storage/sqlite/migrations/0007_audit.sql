@@ -1,0 +1,28 @@
+-- 0007: the audit ledger (docs/audit.md). One row per signed state-changing request, numbered
+-- by the server (seq: 1, 2, 3, ... without gaps) and hash-chained; written in the same
+-- transaction as the request's changes. Rows are never updated; retention deletes the oldest
+-- ones and records the last deleted as a checkpoint the chain is verified from afterwards.
+-- Not touched by RemoveColony: the ledger outlives what it describes.
+CREATE TABLE audit_log (
+  seq           INTEGER PRIMARY KEY,
+  time          INTEGER NOT NULL,  -- Unix ns, never decreasing along seq
+  colonyname    TEXT    NOT NULL,
+  msgtype       TEXT    NOT NULL,
+  signer        TEXT    NOT NULL,
+  processid     TEXT    NOT NULL,
+  payloaddigest TEXT    NOT NULL,
+  signature     TEXT    NOT NULL,
+  payload       TEXT    NOT NULL,  -- the envelope's base64 payload, exactly as signed
+  status        INTEGER NOT NULL,
+  prevhash      TEXT    NOT NULL,
+  hash          TEXT    NOT NULL
+);
+-- `colonies audit ls --colony/--process` (and a colony owner's view, always by colony).
+CREATE INDEX audit_by_colony ON audit_log (colonyname, seq);
+CREATE INDEX audit_by_process ON audit_log (processid, seq) WHERE processid <> '';
+CREATE TABLE audit_checkpoints (
+  seq        INTEGER PRIMARY KEY,  -- the last pruned entry
+  hash       TEXT    NOT NULL,
+  time       INTEGER NOT NULL,
+  prunedtime INTEGER NOT NULL
+);
