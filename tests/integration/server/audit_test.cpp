@@ -89,7 +89,7 @@ TEST_F(AuditTest, ListsTheRequestsAndVerifyNamesTheEntryChangedInTheDatabase) {
   auto mine = model::parse_json(by_colony);
   ASSERT_TRUE(mine && mine->is_array()) << by_colony;
   EXPECT_GE(mine->as_array().size(), 7u);
-  for (const auto& e : mine->as_array()) EXPECT_EQ(e.at("colonyname"), setup_.colony);
+  for (const auto& e : mine->as_array()) EXPECT_EQ(std::string(e.at("colonyname").as_string()), setup_.colony);
 
   auto [ok_code, intact] = colonies("audit verify");
   ASSERT_EQ(ok_code, 0) << intact;
