@@ -445,6 +445,8 @@ class Client {
 
  private:
   Result<json::value> exchange(std::string_view msgtype, const std::string& body, std::chrono::milliseconds timeout);
+  // One pass of verify_audit, from the checkpoint the server reports now.
+  Result<AuditVerification> verify_audit_once(const AuditVerifyOptions& options);
   // A signed long-poll (assign): the transport deadline outlasts the server's `timeout_s`.
   Result<json::value> call_assign(std::string_view msgtype, json::object payload, int timeout_s);
   // Opens a stream and sends the signed subscribe message.
