@@ -16,9 +16,11 @@ constexpr const char* kFooter = R"(Environment (flags win over variables):
   COLONIES_SERVER_HOST       server host (default 127.0.0.1)
   COLONIES_SERVER_HTTP_PORT  server port (default 50080; legacy COLONIES_SERVER_PORT)
   COLONIES_TLS               true to use HTTPS
+  COLONIES_TLS_CA_FILE       CA certificate (PEM) to trust for TLS (--tls-ca-file)
   COLONIES_PRVKEY            your private key (executor or user)
   COLONIES_COLONY_PRVKEY     the colony owner's key, for owner commands
   COLONIES_SERVER_PRVKEY     the server owner's key, for server-owner commands
+  COLONIES_*_PRVKEY_FILE     each of the three keys read from a file instead (mode 0600)
   COLONIES_COLONY_NAME       the colony to work in
   COLONIES_EXECUTOR_TYPE     default --targettype of `function exec`
   COLONIES_FS_DIR            file storage directory of `fs` and `snapshot` (docs/files.md)

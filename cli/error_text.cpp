@@ -34,8 +34,9 @@ std::string describe_error(const Error& error, const ErrorOrigin& origin) {
   if (origin.reply_status == 0 && error.code == ErrorCode::Unavailable &&
       contains_nocase(error.message, "certificate")) {
     return fmt::format(
-        "coloniesd at {} answered, but its TLS certificate is not trusted ({}). Install its CA in the system "
-        "store, or for a test server pass --insecure",
+        "coloniesd at {} answered, but its TLS certificate was refused ({}). Pass its CA certificate with "
+        "--tls-ca-file (COLONIES_TLS_CA_FILE) or install it in the system store; for a test server only, "
+        "--insecure skips the check",
         origin.endpoint, error.message);
   }
   if (origin.reply_status == 0 && error.code == ErrorCode::Unavailable) {

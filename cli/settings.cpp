@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "adapters/crypto/key_file.hpp"
+
 namespace colonies::cli {
 
 namespace {
@@ -41,11 +43,20 @@ void Settings::add_options(CLI::App& app) {
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
   app.add_flag("--tls,!--no-tls", tls, "use TLS (HTTPS, or gRPC over TLS)")->envname("COLONIES_TLS");
-  app.add_flag("--insecure", insecure, "with --tls: do not verify the server certificate");
+  app.add_option("--tls-ca-file", tls_ca_file,
+                 "with --tls: a CA certificate (PEM) to trust besides the system store (over gRPC: instead of "
+                 "it), e.g. the server's own self-signed certificate")
+      ->envname("COLONIES_TLS_CA_FILE");
+  app.add_flag("--insecure", insecure,
+               "with --tls: do not verify the server certificate or its host name (testing only: anyone can be "
+               "at the other end)");
   app.add_flag("--json", json, "print the server's JSON instead of tables");
   app.add_option("--prvkey", prvkey,
                  "private key to sign with (default: COLONIES_PRVKEY; owner commands: COLONIES_COLONY_PRVKEY "
-                 "or COLONIES_SERVER_PRVKEY)");
+                 "or COLONIES_SERVER_PRVKEY; each also as a file: COLONIES_PRVKEY_FILE, ...)");
+  app.add_option("--prvkey-file", prvkey_file,
+                 "file holding the private key to sign with (mode 0600; made by `colonies security generate --out`); "
+                 "keeps the key out of `ps` and the environment");
   app.add_option("--colonyname", colonyname, "colony to work in")->envname("COLONIES_COLONY_NAME");
 }
 
@@ -55,6 +66,7 @@ Result<client::ClientConfig> Settings::client_config() const {
   config.transport = transport == "grpc" ? client::TransportKind::Grpc : client::TransportKind::Http;
   config.tls = tls;
   config.tls_verify = !insecure;
+  config.ca_file = tls_ca_file;
   config.port = 0;
   // A URL in --host says everything it names (scheme: transport and TLS; port if given).
   if (host.find("://") != std::string::npos) COLONIES_CHECK(client::apply_server_url(config, host));
@@ -74,22 +86,26 @@ std::string Settings::endpoint() const {
 Result<std::string> resolve_key(const Settings& settings, KeyRole role) {
   if (role == KeyRole::Unsigned) return std::string();
   if (!settings.prvkey.empty()) return settings.prvkey;
+  if (!settings.prvkey_file.empty()) return crypto::read_private_key_file(settings.prvkey_file, "--prvkey-file");
   const char* role_var = role == KeyRole::ColonyOwner   ? "COLONIES_COLONY_PRVKEY"
                          : role == KeyRole::ServerOwner ? "COLONIES_SERVER_PRVKEY"
                                                         : nullptr;
-  if (role_var) {
-    if (auto key = env_or_empty(role_var); !key.empty()) return key;
+  // The role's key before the member key, and each variable before its _FILE twin.
+  for (const char* var : {role_var, "COLONIES_PRVKEY"}) {
+    if (!var) continue;
+    if (auto key = env_or_empty(var); !key.empty()) return key;
+    const std::string file_var = std::string(var) + "_FILE";
+    if (auto file = env_or_empty(file_var.c_str()); !file.empty()) return crypto::read_private_key_file(file, file_var);
   }
-  if (auto key = env_or_empty("COLONIES_PRVKEY"); !key.empty()) return key;
   if (role == KeyRole::ColonyOwner) {
     return fail(ErrorCode::BadRequest,
                 "no colony owner key: this command must be signed by the colony owner; set COLONIES_COLONY_PRVKEY "
-                "or pass --prvkey");
+                "(or COLONIES_COLONY_PRVKEY_FILE) or pass --prvkey");
   }
   if (role == KeyRole::ServerOwner) {
     return fail(ErrorCode::BadRequest,
                 "no server owner key: this command must be signed by the server owner; set COLONIES_SERVER_PRVKEY "
-                "or pass --prvkey");
+                "(or COLONIES_SERVER_PRVKEY_FILE) or pass --prvkey");
   }
   return fail(ErrorCode::BadRequest, "no private key: set COLONIES_PRVKEY or pass --prvkey {}", kGenerateHint);
 }

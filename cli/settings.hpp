@@ -28,12 +28,14 @@ struct Settings {
   int grpc_port = 50081;
   bool tls = false;
   bool insecure = false;  // skip TLS certificate verification
+  std::string tls_ca_file;  // extra trusted CA (PEM)
   bool json = false;
   std::string prvkey;  // only from --prvkey; env keys are looked up per role
+  std::string prvkey_file;  // only from --prvkey-file; COLONIES_*_PRVKEY_FILE are looked up per role
   std::string colonyname;
   std::string executortype;
 
-  // Adds --host --port --transport --grpc-port --tls --insecure --json --prvkey --colonyname to
+  // Adds --host --port --transport --grpc-port --tls --tls-ca-file --insecure --json --prvkey --prvkey-file --colonyname to
   // `app`, bound to this.
   void add_options(CLI::App& app);
   // The SDK configuration; BadRequest when --host is a URL that cannot be used.

@@ -41,7 +41,9 @@ struct ClientConfig {
   TransportKind transport = TransportKind::Http;
   bool tls = false;
   bool tls_verify = true;  // only with tls: check the certificate and the host name
-  std::string ca_file;     // extra trusted CA (PEM); the system store otherwise
+  // Extra trusted CA (PEM) next to the system store over HTTP; over gRPC the only one when set.
+  // The CLI and the executors take it from --tls-ca-file or COLONIES_TLS_CA_FILE.
+  std::string ca_file;
   std::chrono::milliseconds request_timeout{30'000};
   // Added to a long-poll's own timeout (assign) so that the server answers before we give up.
   std::chrono::milliseconds long_poll_margin{10'000};
@@ -50,6 +52,11 @@ struct ClientConfig {
   // trying for this long before they report Unavailable. 0 turns it off.
   std::chrono::milliseconds resubscribe_patience{30'000};
 };
+
+// Appended to "certificate verify failed (...)" when the server's certificate is not trusted.
+inline constexpr std::string_view kTlsTrustHint =
+    "the server's certificate is not signed by a CA this client trusts; give its CA certificate (PEM) with "
+    "--tls-ca-file or COLONIES_TLS_CA_FILE (ClientConfig::ca_file in the SDK)";
 
 // Sets transport, TLS, host and (when the URL has one) port from a server URL: http://, https://,
 // grpc:// or grpcs:// (gRPC with TLS), e.g. "grpcs://colonies.example.org:50081". BadRequest for

@@ -41,6 +41,7 @@ std::unique_ptr<Transport> make_http_transport(const ClientConfig& config) {
   options.tls = config.tls;
   options.tls_verify = config.tls_verify;
   options.ca_file = config.ca_file;
+  options.tls_trust_hint = std::string(kTlsTrustHint);
   return std::make_unique<HttpTransport>(std::move(options));
 }
 

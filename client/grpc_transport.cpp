@@ -3,6 +3,8 @@
 // read does. A channel per transport (gRPC multiplexes calls on it).
 #include "client/grpc_transport.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -62,6 +64,26 @@ Result<std::shared_ptr<grpc::ChannelCredentials>> credentials(const ClientConfig
 
 Clock::time_point deadline_after(std::chrono::milliseconds timeout) { return Clock::now() + timeout; }
 
+bool contains_nocase(std::string_view haystack, std::string_view needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         }) != haystack.end();
+}
+
+// gRPC reports a refused certificate inside a generic "failed to connect" text; say what it
+// means and what to do, in the words the HTTP transport uses.
+std::string unavailable_reason(const std::string& message) {
+  if (contains_nocase(message, "certificate verify failed")) {
+    return fmt::format("{} — certificate verify failed: {}", message, kTlsTrustHint);
+  }
+  if (contains_nocase(message, "not in peer certificate")) {
+    return fmt::format("{} — certificate verify failed (hostname mismatch): the server's certificate is not issued "
+                       "for the host name or address connected to",
+                       message);
+  }
+  return message;
+}
+
 // A failed Call: the server's error reply from the details, else an error of our own.
 Result<std::string> failed_call(const grpc::Status& status, const std::string& endpoint,
                                 std::chrono::milliseconds timeout) {
@@ -70,7 +92,8 @@ Result<std::string> failed_call(const grpc::Status& status, const std::string& e
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return fail(ErrorCode::Timeout, "no reply from {} within {} ms", endpoint, timeout.count());
     case grpc::StatusCode::UNAVAILABLE:
-      return fail(ErrorCode::Unavailable, "cannot reach {} over gRPC: {}", endpoint, status.error_message());
+      return fail(ErrorCode::Unavailable, "cannot reach {} over gRPC: {}", endpoint,
+                  unavailable_reason(status.error_message()));
     default: {
       // The gRPC layer refused the call (too large, unimplemented, ...): an error reply with the
       // status the table gives its code, so the caller sees the right ErrorCode.

@@ -42,6 +42,9 @@ export PATH="$BIN:\$PATH"
 ENV
   echo "dev: created keys in $DEV/dev.env"
 fi
+# Private keys: readable by you only (docs/security.md), also for a dev.env made by an older
+# dev.sh or copied in with a looser mode.
+chmod 0600 "$DEV/dev.env"
 # shellcheck disable=SC1091
 source "$DEV/dev.env"
 # File storage of `colonies fs` and the executor (docs/files.md); older dev.env files lack it.

@@ -1,7 +1,8 @@
 // Envelope verification: libsodium Ed25519 sign and verify of typical payloads (a small assign,
 // a submit carrying a realistic spec), the replay cache's check with 10^3..10^6 nonces remembered,
 // and the server's whole check of a signed request (Authenticator: envelope, signature, payload,
-// nonce and timestamp, replay). Measures and prints; never asserts.
+// nonce and timestamp, replay), and the per-identity rate limit's take() that follows it.
+// Measures and prints; never asserts.
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -16,6 +17,7 @@
 #include "core/protocol/messages.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/auth/replay_guard.hpp"
+#include "server/limits/rate_limiter.hpp"
 
 namespace {
 
@@ -184,5 +186,25 @@ void BM_Authenticate(benchmark::State& state) {
 BENCHMARK(BM_Authenticate)->ArgName("submit")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
+
+// The per-identity rate limit charged after authentication: one admitted take() per request,
+// cycling over `identities` signers (a limit no run reaches, so every take is admitted; the
+// amortised sweep of idle buckets is not in it).
+void BM_RateLimiterTake(benchmark::State& state) {
+  static SetClock clock;
+  static std::unique_ptr<server::limits::RateLimiter> limiter;
+  static std::vector<std::string> ids;
+  if (state.thread_index() == 0) {
+    limiter = std::make_unique<server::limits::RateLimiter>(server::limits::RateLimit{1e12, 1e12}, clock);
+    ids.clear();
+    for (std::int64_t i = 0; i < state.range(0); ++i) ids.push_back(sodium().random_hex(32));
+  }
+  std::size_t i = static_cast<std::size_t>(state.thread_index());
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(limiter->take(ids[i++ % ids.size()]));
+  }
+}
+BENCHMARK(BM_RateLimiterTake)->ArgName("identities")->Arg(1)->Arg(1'000)->Arg(100'000)->Threads(1)->Threads(2)
+    ->Unit(benchmark::kNanosecond);
 
 BENCHMARK_MAIN();

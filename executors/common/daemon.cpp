@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/crypto/key_file.hpp"
 #include "executors/common/runtime.hpp"
 
 namespace colonies::executors {
@@ -43,6 +44,13 @@ void add_daemon_options(CLI::App& app, RuntimeConfig& rc, DaemonOptions& options
   app.add_option("--colony-prvkey", rc.colony_prvkey,
                  "Colony owner's private key: register and approve this executor at start (optional)")
       ->envname("COLONIES_COLONY_PRVKEY");
+  app.add_option("--prvkey-file", options.prvkey_file,
+                 "File holding the executor's private key, 64 hex (mode 0600, else the executor refuses to start; "
+                 "COLONIES_PRVKEY_FILE also works); keeps the key out of `ps` and /proc/PID/environ")
+      ->envname("COLONIES_EXECUTOR_PRVKEY_FILE");
+  app.add_option("--colony-prvkey-file", options.colony_prvkey_file,
+                 "File holding the colony owner's private key (mode 0600), instead of --colony-prvkey")
+      ->envname("COLONIES_COLONY_PRVKEY_FILE");
   app.add_option("--max-jobs", rc.max_jobs, "Processes in flight at once")->envname("COLONIES_EXECUTOR_MAX_JOBS")
       ->capture_default_str()->check(CLI::Range(1, 100000));
   app.add_option("--poll-timeout", rc.poll_timeout_s, "Seconds of each assign long-poll (also the idle heartbeat)")
@@ -55,10 +63,33 @@ void add_daemon_options(CLI::App& app, RuntimeConfig& rc, DaemonOptions& options
       ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 }
 
-void apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options) {
+Status apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options) {
   spdlog::set_level(spdlog::level::from_str(options.log_level));
+  // A key given twice is a configuration mistake, not a precedence question: which one signs
+  // would decide which executor this is.
+  if (!rc.executor_prvkey.empty() && !options.prvkey_file.empty()) {
+    return fail(ErrorCode::BadRequest, "both --prvkey (COLONIES_EXECUTOR_PRVKEY) and --prvkey-file "
+                                       "(COLONIES_EXECUTOR_PRVKEY_FILE) are set; give the key once");
+  }
+  if (!rc.colony_prvkey.empty() && !options.colony_prvkey_file.empty()) {
+    return fail(ErrorCode::BadRequest, "both --colony-prvkey (COLONIES_COLONY_PRVKEY) and --colony-prvkey-file "
+                                       "(COLONIES_COLONY_PRVKEY_FILE) are set; give the key once");
+  }
+  if (!options.prvkey_file.empty()) {
+    COLONIES_TRY(key, crypto::read_private_key_file(options.prvkey_file, "--prvkey-file"));
+    rc.executor_prvkey = std::move(key);
+  }
+  if (!options.colony_prvkey_file.empty()) {
+    COLONIES_TRY(key, crypto::read_private_key_file(options.colony_prvkey_file, "--colony-prvkey-file"));
+    rc.colony_prvkey = std::move(key);
+  }
   if (rc.executor_prvkey.empty()) {
-    if (const char* key = std::getenv("COLONIES_PRVKEY")) rc.executor_prvkey = key;
+    if (const char* key = std::getenv("COLONIES_PRVKEY"); key && *key) {
+      rc.executor_prvkey = key;
+    } else if (const char* file = std::getenv("COLONIES_PRVKEY_FILE"); file && *file) {
+      COLONIES_TRY(read, crypto::read_private_key_file(file, "COLONIES_PRVKEY_FILE"));
+      rc.executor_prvkey = std::move(read);
+    }
   }
   if (options.transport == "grpc") {
     rc.server.transport = client::TransportKind::Grpc;
@@ -66,6 +97,7 @@ void apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options) {
   }
   rc.server.tls_verify = !options.tls_insecure;
   rc.server.ca_file = options.tls_ca;
+  return ok();
 }
 
 int run_until_stopped(const RuntimeConfig& rc, std::unique_ptr<Backend> backend, std::string_view on_first_signal) {

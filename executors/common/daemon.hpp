@@ -23,19 +23,25 @@ struct DaemonOptions {
   int grpc_port = 50081;
   std::string tls_ca;
   bool tls_insecure = false;
+  std::string prvkey_file;         // the executor's key, from a file (mode 0600)
+  std::string colony_prvkey_file;  // the colony owner's key, from a file (mode 0600)
   std::string log_level = "info";
 };
 
 // Adds --config (TOML, unknown keys are an error), --host, --port, --transport, --grpc-port, --tls, --tls-ca-file,
-// --tls-insecure, --colony, --name, --type, --location, --prvkey, --colony-prvkey, --max-jobs,
+// --tls-insecure, --colony, --name, --type, --location, --prvkey, --colony-prvkey, --prvkey-file,
+// --colony-prvkey-file, --max-jobs,
 // --poll-timeout, --spool-dir and --log-level, each with its environment variable. `rc` must hold
 // the daemon's defaults (they are shown by --help). A daemon may adjust a description afterwards
 // (app.get_option("--max-jobs")->description(...)).
 void add_daemon_options(CLI::App& app, RuntimeConfig& rc, DaemonOptions& options);
 
-// After parsing: sets the log level, the transport (and its port), the TLS settings, and the key from COLONIES_PRVKEY when
-// --prvkey / COLONIES_EXECUTOR_PRVKEY were not given.
-void apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options);
+// After parsing: sets the log level, the transport (and its port), the TLS settings, and the keys:
+// from --prvkey-file / --colony-prvkey-file, else the executor's from COLONIES_PRVKEY or
+// COLONIES_PRVKEY_FILE when neither --prvkey nor --prvkey-file was given. BadRequest (the daemon
+// exits with it) when a key file is missing, readable by group or others, or malformed, or a key
+// is given both inline and as a file.
+Status apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options);
 
 // Runs `backend` in a Runtime until it ends or a signal stops it; returns the process exit code
 // (0, or 1 with the error logged). `on_first_signal` is logged after the first SIGTERM/SIGINT

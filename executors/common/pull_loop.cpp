@@ -58,6 +58,11 @@ void PullLoop::on_failure(const Error& error, std::chrono::milliseconds delay) {
                    "carry a timestamp) and that COLONIES_EXECUTOR_PRVKEY is the executor's key. Retrying in {}.",
                    error.message, retry);
       break;
+    case ErrorCode::RateLimited:
+      spdlog::warn("assign refused: rate limited by server {} ({}); retrying in {}. Other programs using this "
+                   "executor's key count against the same limit (coloniesd --rate-limit).",
+                   client_.endpoint(), error.message, retry);
+      break;
     case ErrorCode::Unavailable:
       spdlog::warn("server {} unreachable ({}); retrying in {}. Check that coloniesd runs there and the colony is "
                    "not paused.",

@@ -107,7 +107,10 @@ int main(int argc, char** argv) {
   app.add_flag("--keep-jobs", kc.keep_jobs, "Leave finished Jobs to their TTL instead of deleting them (debugging)");
   CLI11_PARSE(app, argc, argv);
 
-  apply_daemon_options(rc, daemon);
+  if (auto applied = apply_daemon_options(rc, daemon); !applied) {
+    spdlog::error("{}", applied.error().message);
+    return 2;
+  }
   kc.poll_interval = std::chrono::milliseconds(static_cast<std::int64_t>(poll_interval_s * 1000));
   kc.image_pull_timeout = std::chrono::seconds(image_pull_timeout_s);
   kc.site.executor_name = rc.executor_name;

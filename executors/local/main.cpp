@@ -78,7 +78,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(0, 3600));
   CLI11_PARSE(app, argc, argv);
 
-  apply_daemon_options(rc, daemon);
+  if (auto applied = apply_daemon_options(rc, daemon); !applied) {
+    spdlog::error("{}", applied.error().message);
+    return 2;
+  }
   spdlog::info("host: {} package(s), {} NUMA node(s), {} cores, {} PUs, {} GPU(s), memory {} MiB (from {})",
                host.packages, host.numa_nodes, host.cores, host.pus, host.gpus.size(), host.mem_bytes >> 20, host.source);
   rc.shutdown_grace = std::chrono::seconds(grace_s);

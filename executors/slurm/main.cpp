@@ -137,7 +137,10 @@ int main(int argc, char** argv) {
               << slurm::built_libslurm_version() << "\n";
     return 0;
   }
-  apply_daemon_options(rc, daemon);
+  if (auto applied = apply_daemon_options(rc, daemon); !applied) {
+    spdlog::error("{}", applied.error().message);
+    return 2;
+  }
   if (bc.site.workdir.empty()) return usage_error("no --workdir: give a directory on a file system the Slurm nodes share");
   if (bc.site.output_dir.empty()) bc.site.output_dir = bc.site.workdir + "/output";
   bc.site.executor_name = rc.executor_name;

@@ -27,6 +27,7 @@ Broker::Broker(BrokerDeps deps, BrokerOptions options)
       leadership_(deps.leadership),
       random_(deps.random),
       options_(std::move(options)),
+      request_limiter_(options_.request_rate, clock_),
       audit_chain_(clock_) {
   register_handlers();
   std::unordered_set<std::string> known(message_types_.begin(), message_types_.end());
@@ -253,10 +254,34 @@ ApiReply Broker::ok_reply(std::string payloadtype, json::value payload) {
   return ApiReply{200, std::move(payloadtype), std::move(payload)};
 }
 
+Status Broker::admit_rate(const std::string& caller, std::string_view msgtype) {
+  // Unsigned requests (versionmsg, getserverinfomsg) have no identity to charge; they are cheap
+  // and change nothing.
+  if (caller.empty()) return ok();
+  const auto decision = request_limiter_.take(caller);
+  if (decision.admitted) return ok();
+  const auto retry_ms = std::max<model::TimeNs>(1, (decision.retry_after + 999'999) / 1'000'000);
+  const auto& limit = request_limiter_.limit();
+  if (decision.first_refusal) {
+    spdlog::warn("rate limit: refusing requests of {} ({} first) past {} requests/s with bursts of {}", caller,
+                 msgtype, limit.rate, limit.capacity());
+  }
+  return fail(ErrorCode::RateLimited,
+              "rate limit exceeded: at most {} requests/s with bursts of {} per identity (coloniesd --rate-limit, "
+              "--rate-burst); retry in {} ms",
+              limit.rate, limit.capacity(), retry_ms);
+}
+
 void Broker::handle(std::string body, ReplyFn reply, std::function<bool()> alive) {
   auto request = auth_->authenticate(body);
   if (!request) {
     reply(error_reply(request.error()));
+    return;
+  }
+  // Charged after authentication, so that nobody can spend another identity's budget; before
+  // anything else, so that a refused request changes no state (not even executor liveness).
+  if (auto admitted = admit_rate(request->caller, request->msgtype); !admitted) {
+    reply(error_reply(admitted.error()));
     return;
   }
   // While the store cannot commit (database down), new requests are refused at once rather than
@@ -389,7 +414,7 @@ void Broker::read(Call& call, std::function<Result<json::value>()> query) {
 
 Broker::Counters Broker::counters() {
   std::lock_guard lock(mu_);
-  return {scheduler_.all().size(), scheduler_.queued_count(), scheduler_.parked_count()};
+  return {scheduler_.all().size(), scheduler_.queued_count(), scheduler_.parked_count(), request_limiter_.refused()};
 }
 
 void Broker::touch(const std::string& colony, const std::string& caller, std::vector<Mutation>& out) {

@@ -26,6 +26,7 @@
 #include "server/audit/audit_chain.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/commit/commit_queue.hpp"
+#include "server/limits/rate_limiter.hpp"
 #include "server/realtime/event_hub.hpp"
 #include "server/realtime/stream.hpp"
 #include "server/registry/registry.hpp"
@@ -63,8 +64,7 @@ struct BrokerOptions {
   // Channels (handlers_channels.cpp): bytes per message, messages per second per process with
   // bursts, entries per channel.
   std::size_t channel_message_limit = 1024 * 1024;
-  double channel_rate = 100;
-  double channel_burst = 500;
+  limits::RateLimit channel_rate{100, 500};
   std::int64_t channel_max_entries = 10000;
   // Retention (leader only): finished processes, graphs and logs older than this many seconds
   // are deleted every `retention_period_s`; 0 keeps everything.
@@ -75,6 +75,9 @@ struct BrokerOptions {
   std::int64_t audit_retention_s = 0;
   int cron_checker_period_ms = 1000;       // how often the leader looks for due crons
   int generator_checker_period_ms = 1000;  // how often the leader looks at generator queues
+  // Signed requests per second of one identity (the signer), with bursts: refused with 429 past
+  // it (coloniesd --rate-limit, --rate-burst). Off (rate 0) unless set: coloniesd sets its default.
+  limits::RateLimit request_rate{};
   // Which parked long-poll gets a new process (coloniesd --long-poll-order).
   scheduler::WaiterOrder waiter_order = scheduler::WaiterOrder::Fifo;
   // Zone of cron expressions without a CRON_TZ=/TZ= prefix.
@@ -135,6 +138,7 @@ class Broker {
     std::size_t active_processes = 0;
     std::size_t queued_processes = 0;
     std::size_t parked_assigns = 0;
+    std::uint64_t rate_limited = 0;  // requests refused by the per-identity rate limit since start
   };
   Counters counters();
 
@@ -165,6 +169,9 @@ class Broker {
   using Handler = void (Broker::*)(Call&);
   void register_handlers();
 
+  // Charges one request of `caller` to the per-identity rate limit: RateLimited (429) when its
+  // bucket is empty. Thread-safe; takes no broker lock.
+  Status admit_rate(const std::string& caller, std::string_view msgtype);
   // Runs `body` under the lock; its mutations are committed and the reply sent once durable.
   void write(Call& call, const std::function<Result<Outcome>()>& body);
   // Runs `query` on the blocking pool and replies with its result.
@@ -412,19 +419,13 @@ class Broker {
     std::int64_t entries = 0;
     std::unordered_map<std::string, std::int64_t> last_sequence;  // by sender ID
   };
-  struct ChannelBudget {
-    double tokens = 0;
-    model::TimeNs refilled = 0;  // 0: never used (a full bucket)
-  };
   struct ProcessChannels {
     std::unordered_map<std::string, ChannelHead> heads;  // by channel name
-    ChannelBudget budget;
+    limits::TokenBucket budget;
   };
   // 403 unless the caller is the process's submitter or assigned executor; 404 for a channel
   // the spec does not declare.
   Status may_use_channel(const model::Process& p, const std::string& caller, const std::string& name) const;
-  // Token bucket on the injected clock: false when the process's channels are over their rate.
-  bool take_channel_token(ChannelBudget& budget);
 
   // Shared by statistics handlers.
   void statistics(Call& call, const std::string& colony);
@@ -461,6 +462,7 @@ class Broker {
   ports::Random& random_;
   BrokerOptions options_;
   std::unique_ptr<auth::Authenticator> auth_;
+  limits::RateLimiter request_limiter_;
   audit::AuditChain audit_chain_;  // the commit queue's sealer while this broker lives
   std::unordered_map<std::string, Handler> handlers_;
   std::vector<std::string> message_types_;

@@ -18,7 +18,6 @@ using model::FieldReader;
 namespace mutation = ports::mutation;
 
 namespace {
-constexpr model::TimeNs kSecond = 1'000'000'000LL;
 constexpr int kDefaultReadLimit = 100;
 constexpr int kMaxReadLimit = 1000;
 
@@ -39,21 +38,6 @@ Status Broker::may_use_channel(const model::Process& p, const std::string& calle
     return fail(ErrorCode::NotFound, "process {} declares no channel named '{}' (spec.channels)", p.processid, name);
   }
   return ok();
-}
-
-bool Broker::take_channel_token(ChannelBudget& budget) {
-  const model::TimeNs t = now();
-  const double rate = options_.channel_rate;
-  const double burst = options_.channel_burst;
-  if (budget.refilled == 0) {
-    budget.tokens = burst;
-  } else if (t > budget.refilled) {
-    budget.tokens = std::min(burst, budget.tokens + rate * static_cast<double>(t - budget.refilled) / kSecond);
-  }
-  budget.refilled = t;
-  if (budget.tokens < 1.0) return false;
-  budget.tokens -= 1.0;
-  return true;
 }
 
 void Broker::on_channel_append(Call& call) {
@@ -109,10 +93,10 @@ void Broker::on_channel_append(Call& call) {
       return fail(ErrorCode::BadRequest, "inreplyto {} is not a position of channel '{}' (last is {})", entry.inreplyto,
                   entry.name, head.last_position);
     }
-    if (!take_channel_token(channels.budget)) {
+    if (!channels.budget.take(now(), options_.channel_rate)) {
       return fail(ErrorCode::RateLimited,
                   "too many channel messages for process {}: at most {}/s (bursts of {}); retry later",
-                  entry.processid, options_.channel_rate, options_.channel_burst);
+                  entry.processid, options_.channel_rate.rate, options_.channel_rate.burst);
     }
     last = entry.sequence;
     entry.position = ++head.last_position;

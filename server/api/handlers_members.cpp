@@ -92,9 +92,31 @@ void Broker::on_change_user_id(Call& call) {
     COLONIES_CHECK(valid_id("userid", id));
     if (registry_.user_by_id(colony, id)) return fail(ErrorCode::Conflict, "that userid is already in use in colony '{}'", colony);
     model::User user = *u;
+    const std::string old_id = user.userid;
     user.userid = id;
     registry_.put_user(user);
-    return Outcome{model::to_json(user), {mutation::PutUser{user}}};
+    std::vector<Mutation> out{mutation::PutUser{user}};
+    // Keep ownership across the key rotation: crons and generators act for their initiator (and
+    // stop once it is not a member), and the submitter of an active process may use its channels.
+    for (const model::Cron* c : triggers_.crons(colony)) {
+      if (c->initiatorid != old_id) continue;
+      model::Cron* cron = triggers_.cron(c->cronid);
+      cron->initiatorid = id;
+      out.emplace_back(mutation::PutCron{*cron});
+    }
+    for (const model::Generator* g : triggers_.generators(colony)) {
+      if (g->initiatorid != old_id) continue;
+      model::Generator* generator = triggers_.generator(g->generatorid);
+      generator->initiatorid = id;
+      out.emplace_back(mutation::PutGenerator{*generator});
+    }
+    for (const auto& [_, p] : scheduler_.all()) {
+      if (p->process.initiatorid == old_id && p->process.spec.conditions.colonyname == colony) {
+        p->process.initiatorid = id;
+        persist(*p, out);
+      }
+    }
+    return Outcome{model::to_json(user), std::move(out)};
   });
 }
 

@@ -60,6 +60,7 @@ Result<model::TimeNs> Broker::subscription_deadline(const json::object& payload)
 void Broker::subscribe(std::string frame, std::shared_ptr<realtime::Stream> stream) {
   auto request = auth_->authenticate(frame);
   if (!request) return refuse(*stream, request.error());
+  if (auto admitted = admit_rate(request->caller, request->msgtype); !admitted) return refuse(*stream, admitted.error());
   auto it = stream_handlers_.find(request->msgtype);
   if (it == stream_handlers_.end()) {
     return refuse(*stream, Error{ErrorCode::BadRequest,

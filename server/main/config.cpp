@@ -32,8 +32,14 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--db-sync", config.db_sync,
                  "full: every commit survives power loss; normal: survives a crash of coloniesd, not of the machine")
       ->envname("COLONIES_DB_SYNC")->capture_default_str()->check(CLI::IsMember({"full", "normal"}));
-  app.add_option("--tls-cert", config.tls_cert, "PEM certificate; enables TLS with --tls-key")->envname("COLONIES_SERVER_HTTP_TLS_CERT");
-  app.add_option("--tls-key", config.tls_key, "PEM private key of the certificate")->envname("COLONIES_SERVER_HTTP_TLS_KEY");
+  app.add_option("--tls-cert", config.tls_cert,
+                 "PEM certificate chain; enables TLS for HTTP, WebSocket and gRPC with --tls-key; SIGHUP reloads "
+                 "both files (docs/security.md)")
+      ->envname("COLONIES_SERVER_HTTP_TLS_CERT");
+  app.add_option("--tls-key", config.tls_key,
+                 "PEM private key of the certificate, unencrypted; the file must be readable by its owner only "
+                 "(chmod 600)")
+      ->envname("COLONIES_SERVER_HTTP_TLS_KEY");
   app.add_option("--threads", config.threads, "I/O threads (default: number of cores)")->envname("COLONIES_SERVER_THREADS")->check(CLI::Range(1, 256));
   app.add_option("--replay-window", config.replay_window_s, "Seconds a signed request's timestamp may differ from the server clock")
       ->envname("COLONIES_REPLAY_WINDOW")->capture_default_str()->check(CLI::Range(1, 86400));
@@ -57,6 +63,24 @@ void add_options(CLI::App& app, Config& config) {
                  "Most open HTTP and WebSocket connections; beyond it a new connection is closed at once (raise the "
                  "open-file limit to match)")
       ->envname("COLONIES_MAX_CONNECTIONS")->capture_default_str()->check(CLI::Range(1, 10000000));
+  app.add_option("--header-timeout", config.header_timeout_s,
+                 "Seconds a client has to send a complete request header (and to finish a TLS or gRPC handshake, "
+                 "and to send a WebSocket's subscribe message); slower clients are disconnected")
+      ->envname("COLONIES_HEADER_TIMEOUT")->capture_default_str()->check(CLI::Range(1, 3600));
+  app.add_option("--body-timeout", config.body_timeout_s,
+                 "Seconds a client has to send a request body after its header, and to read a reply; slower clients "
+                 "are disconnected")
+      ->envname("COLONIES_BODY_TIMEOUT")->capture_default_str()->check(CLI::Range(1, 3600));
+  app.add_option("--idle-timeout", config.idle_timeout_s,
+                 "Seconds a kept-alive HTTP connection may stay idle between requests (a gRPC connection: without "
+                 "a call in progress)")
+      ->envname("COLONIES_IDLE_TIMEOUT")->capture_default_str()->check(CLI::Range(1, 86400));
+  app.add_option("--rate-limit", config.rate_limit,
+                 "Signed requests per second one identity (signer) may make; more get 429 (0 = no limit)")
+      ->envname("COLONIES_RATE_LIMIT")->capture_default_str()->check(CLI::Range(0.0, 1e9));
+  app.add_option("--rate-burst", config.rate_burst,
+                 "Requests one identity may make at once above --rate-limit (default: 2 x --rate-limit)")
+      ->envname("COLONIES_RATE_BURST")->check(CLI::Range(0.0, 1e9));
   app.add_option("--long-poll-order", config.long_poll_order,
                  "Which parked assign long-poll a new process goes to: fifo (the longest waiting: fair) or lifo (the "
                  "latest: keeps fewer executors busy)")
@@ -141,6 +165,10 @@ Status finish_cluster(Config& config) {
 }  // namespace
 
 Status finish(Config& config) {
+  if (config.rate_burst == 0) config.rate_burst = 2 * config.rate_limit;
+  if (config.rate_limit > 0 && config.rate_burst < 1) {
+    return fail(ErrorCode::BadRequest, "--rate-burst {} must be at least 1 (one request)", config.rate_burst);
+  }
   if (config.data_dir.empty()) {
     const char* home = std::getenv("HOME");
     config.data_dir = home && *home ? std::string(home) + "/.local/share/colonies" : std::string("colonies-data");

@@ -34,6 +34,14 @@ struct Config {
   std::size_t batch_limit = 10000;  // items per batched request
   std::size_t ws_queue_limit = 1024;  // events queued per subscriber before it is disconnected
   int max_connections = 20000;        // open HTTP/WebSocket connections; more are closed at once
+  // Seconds to receive a request header (and a TLS handshake), its body, and the first byte of
+  // the next request on a kept-alive connection: what cuts slow clients off.
+  int header_timeout_s = 10;
+  int body_timeout_s = 60;
+  int idle_timeout_s = 120;
+  // Signed requests per second per identity (0 = no limit) and the burst; burst 0 = 2 x rate.
+  double rate_limit = 5000;
+  double rate_burst = 0;
   std::string long_poll_order = "fifo";  // fifo | lifo: which parked assign gets a new process
   bool retention = false;
   std::int64_t retention_policy_s = 7 * 86400;

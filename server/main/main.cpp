@@ -1,12 +1,14 @@
 // coloniesd: the composition root. Reads configuration (flags > environment > config file >
 // defaults), picks the adapters (SQLite or PostgreSQL store, libsodium crypto, Beast HTTP, gRPC), wires them
-// into the broker and runs until SIGINT/SIGTERM. No logic of its own beyond wiring and shutdown order.
+// into the broker and runs until SIGINT/SIGTERM; SIGHUP reloads the TLS certificate and key. No logic
+// of its own beyond wiring, reloading and shutdown order.
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +17,7 @@
 
 #include "adapters/cluster/etcd_cluster.hpp"
 #include "adapters/cluster/single_server.hpp"
+#include "adapters/crypto/key_file.hpp"
 #include "adapters/crypto/sodium_crypto.hpp"
 #include "adapters/storage/sqlite/sqlite_store.hpp"
 #ifdef COLONIES_WITH_POSTGRES
@@ -91,6 +94,44 @@ Result<std::unique_ptr<ports::LeaderElection>> join_cluster(const server::Config
   return std::unique_ptr<ports::LeaderElection>(std::move(member));
 }
 
+// The key file's mode, then the pair itself (load_tls_material): what start-up refuses, a reload
+// refuses too.
+Result<transport::TlsMaterial> load_tls_files(const server::Config& config) {
+  COLONIES_CHECK(crypto::check_private_file(config.tls_key, "--tls-key"));
+  return transport::load_tls_material(config.tls_cert, config.tls_key);
+}
+
+// SIGHUP: new connections (HTTPS, WebSocket, gRPC) get the certificate and key now in the files;
+// open connections keep theirs. A pair that does not load is refused and the one in use stays
+// (fails closed: never plain text, never a half-swapped pair).
+void reload_tls(const server::Config& config, transport::HttpServer& http, std::function<Status(const transport::TlsMaterial&)> grpc) {
+  if (config.tls_cert.empty()) {
+    spdlog::info("SIGHUP: no --tls-cert configured, nothing to reload");
+    return;
+  }
+  // Two quick SIGHUPs run one after the other, so HTTP and gRPC always end on the same pair.
+  static std::mutex reloading;
+  std::lock_guard lock(reloading);
+  auto material = load_tls_files(config);
+  if (!material) {
+    spdlog::error("TLS reload refused, still serving the previous certificate: {}", material.error().message);
+    return;
+  }
+  if (auto used = http.use_tls(*material); !used) {
+    spdlog::error("TLS reload refused by HTTP, still serving the previous certificate: {}", used.error().message);
+    return;
+  }
+  if (grpc) {
+    if (auto used = grpc(*material); !used) {
+      spdlog::error("TLS reload: HTTP serves the new certificate but gRPC keeps the previous one: {}",
+                    used.error().message);
+      return;
+    }
+  }
+  spdlog::info("TLS certificate reloaded: {} (subject {}, expires {}, sha256 {}); open connections keep theirs",
+               config.tls_cert, material->subject, material->not_after, material->sha256);
+}
+
 int run(const server::Config& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   crypto::SodiumCrypto crypto;
@@ -123,6 +164,7 @@ int run(const server::Config& config) {
   broker_options.retention_s = config.retention ? config.retention_policy_s : 0;
   broker_options.audit_retention_s = config.audit_retention_s;
   broker_options.generator_checker_period_ms = config.generator_checker_period_ms;
+  broker_options.request_rate = {config.rate_limit, config.rate_burst};
   broker_options.waiter_order =
       config.long_poll_order == "lifo" ? server::scheduler::WaiterOrder::Lifo : server::scheduler::WaiterOrder::Fifo;
   ports::SystemRandom random;
@@ -144,6 +186,15 @@ int run(const server::Config& config) {
     return 1;
   }
 
+  if (!config.tls_cert.empty()) {
+    auto material = load_tls_files(config);
+    if (!material) {
+      spdlog::error("cannot serve TLS: {}", material.error().message);
+      return 1;
+    }
+    spdlog::info("TLS certificate {} (subject {}, expires {}, sha256 {}); SIGHUP reloads it", config.tls_cert,
+                 material->subject, material->not_after, material->sha256);
+  }
   transport::HttpServerOptions http_options;
   http_options.host = config.host;
   http_options.port = static_cast<std::uint16_t>(config.port);
@@ -153,7 +204,13 @@ int run(const server::Config& config) {
   http_options.websocket.path = "/api/ws";
   http_options.websocket.max_queued = config.ws_queue_limit;
   http_options.max_connections = config.max_connections;
+  http_options.header_timeout_s = config.header_timeout_s;
+  http_options.body_timeout_s = config.body_timeout_s;
+  http_options.idle_timeout_s = config.idle_timeout_s;
   http_options.websocket.message_limit = config.body_limit;
+  // A subscriber sends its subscribe message right after the upgrade; a connection that sends
+  // nothing gets no longer than a slow request header would.
+  http_options.websocket.first_message_timeout_s = config.header_timeout_s;
   auto http = transport::HttpServer::start(
       io, http_options, [&](transport::HttpRequest request, transport::Responder respond) {
         if (request.target == "/api" && request.method == "POST") {
@@ -193,6 +250,8 @@ int run(const server::Config& config) {
     grpc_options.tls_key_file = config.tls_key;
     grpc_options.message_limit = config.body_limit;
     grpc_options.max_queued = config.ws_queue_limit;
+    grpc_options.handshake_timeout_s = config.header_timeout_s;
+    grpc_options.idle_timeout_s = config.idle_timeout_s;
     auto started = transport::GrpcServer::start(grpc_options, server::make_grpc_call_handler(node, io),
                                                 server::make_grpc_subscribe_handler(node, io));
     if (!started) {
@@ -204,13 +263,29 @@ int run(const server::Config& config) {
                  config.host, grpc->port());
   }
   auto grpc_active = [&grpc] { return grpc ? grpc->active_calls() : std::size_t{0}; };
+  std::function<Status(const transport::TlsMaterial&)> grpc_use_tls;
+  if (grpc && grpc->tls()) grpc_use_tls = [&grpc](const transport::TlsMaterial& material) { return grpc->use_tls(material); };
 #else
   if (config.grpc_port != 0) {
     spdlog::error("this coloniesd was built without gRPC (COLONIES_WITH_GRPC=OFF); drop --grpc-port");
     return 1;
   }
   auto grpc_active = [] { return std::size_t{0}; };
+  std::function<Status(const transport::TlsMaterial&)> grpc_use_tls;
 #endif
+
+  // Caught with or without TLS: SIGHUP's default action would end the server.
+  asio::signal_set reload_signals(io, SIGHUP);
+  std::function<void()> wait_for_reload = [&] {
+    reload_signals.async_wait([&](const boost::system::error_code& error, int) {
+      if (error) return;
+      // Reading and checking the files is file I/O: off the io threads. The pool is joined
+      // before the servers are destroyed.
+      asio::post(blocking, [&] { reload_tls(config, **http, grpc_use_tls); });
+      wait_for_reload();
+    });
+  };
+  wait_for_reload();
 
   // Deadlines: a periodic tick; the scheduler keeps them ordered, so a tick costs O(expired).
   asio::steady_timer ticker(io);
@@ -241,6 +316,7 @@ int run(const server::Config& config) {
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     spdlog::info("signal {} received: shutting down", signal);
+    reload_signals.cancel();
     (*http)->stop();
 #ifdef COLONIES_WITH_GRPC
     // Ends its subscriptions and refuses new calls; calls in flight are answered through io.
@@ -281,6 +357,12 @@ int main(int argc, char** argv) {
   if (auto valid = server::finish(config); !valid) {
     std::cerr << "coloniesd: " << valid.error().message << "\n";
     return 2;
+  }
+  if (!config.tls_key.empty()) {
+    if (auto checked = crypto::check_private_file(config.tls_key, "--tls-key"); !checked) {
+      std::cerr << "coloniesd: " << checked.error().message << "\n";
+      return 2;
+    }
   }
   return run(config);
 }

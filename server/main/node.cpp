@@ -244,6 +244,7 @@ std::pair<bool, json::object> Node::health() {
     body["activeprocesses"] = counters.active_processes;
     body["queuedprocesses"] = counters.queued_processes;
     body["parkedassigns"] = counters.parked_assigns;
+    body["ratelimited"] = counters.rate_limited;
   }
   return {healthy, std::move(body)};
 }

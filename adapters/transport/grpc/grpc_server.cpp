@@ -4,17 +4,27 @@
 // so Shutdown never waits for a reply that cannot come.
 #include "adapters/transport/grpc/grpc_server.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <deque>
-#include <fstream>
 #include <limits>
 #include <mutex>
-#include <sstream>
 #include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <spdlog/spdlog.h>
 
 #include "colonies.grpc.pb.h"
@@ -31,6 +41,9 @@ constexpr std::string_view kShuttingDown = "server is shutting down";
 constexpr std::size_t kFramingSlack = 64 * 1024;
 // gRPC sends no message with an OK status; a normal end's reason travels in this trailer.
 constexpr const char* kCloseReasonTrailer = "colonies-close-reason-bin";
+// How often gRPC's certificate provider looks at the in-memory identity (IdentityFile): a reload
+// reaches new gRPC connections within about this long.
+constexpr unsigned kIdentityRefreshSeconds = 1;
 
 grpc::Status to_status(protocol::GrpcCode code, std::string message, std::string details = {}) {
   return grpc::Status(static_cast<grpc::StatusCode>(code), std::move(message), std::move(details));
@@ -298,13 +311,80 @@ class Service final : public v1::Colonies::CallbackService {
   Shared& shared_;
 };
 
-Result<std::string> read_file(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ErrorCode::BadRequest, "cannot read the TLS {} {}", what, path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+// The served TLS identity, reloadable. Debian 12's gRPC (1.51) reloads server certificates only
+// through FileWatcherCertificateProvider, which re-reads a key file and a certificate file every
+// refresh interval, takes whatever it finds and checks nothing. So it watches a file of ours, not
+// the operator's: an anonymous in-memory file (memfd, the key never touches a disk) holding the
+// key and the chain of checked material, reached as /proc/self/fd/N for both paths. A reload
+// writes a new memfd and dup3()s it onto N, which swaps the whole pair in one step; the watcher
+// compares modification times (whole seconds) before and after its two reads, so every new
+// memfd gets a later one than the last, and a read across a swap is retried.
+class IdentityFile {
+ public:
+  static Result<std::unique_ptr<IdentityFile>> create(const TlsMaterial& material) {
+    std::unique_ptr<IdentityFile> file(new IdentityFile());
+    COLONIES_TRY(fd, file->write(material));
+    file->fd_ = fd;
+    file->path_ = fmt::format("/proc/self/fd/{}", fd);
+    struct stat info {};
+    if (::stat(file->path_.c_str(), &info) != 0) {
+      return fail(ErrorCode::Unavailable, "cannot reach the in-memory TLS identity as {}: {} (is /proc mounted?)",
+                  file->path_, std::strerror(errno));
+    }
+    return file;
+  }
+  ~IdentityFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  const std::string& path() const { return path_; }
+
+  Status replace(const TlsMaterial& material) {
+    std::lock_guard lock(mutex_);
+    COLONIES_TRY(fd, write(material));
+    // dup3 keeps close-on-exec on the swapped descriptor (dup2 would clear it): the key must not
+    // leak into a child process.
+    const bool swapped = ::dup3(fd, fd_, O_CLOEXEC) == fd_;
+    const int error = errno;
+    ::close(fd);
+    if (!swapped) return fail(ErrorCode::Unavailable, "cannot swap the in-memory TLS identity: {}", std::strerror(error));
+    return ok();
+  }
+
+ private:
+  IdentityFile() = default;
+
+  Result<int> write(const TlsMaterial& material) {
+    const int fd = ::memfd_create("colonies-grpc-tls", MFD_CLOEXEC);
+    if (fd < 0) return fail(ErrorCode::Unavailable, "cannot hold the TLS identity in memory: {}", std::strerror(errno));
+    // Key first, then the chain: gRPC reads the first PEM key and the PEM certificates from the
+    // same bytes, each skipping the other kind of block.
+    const std::string text = material.key_pem + "\n" + material.cert_pem + "\n";
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const auto n = ::write(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int error = errno;
+        ::close(fd);
+        return fail(ErrorCode::Unavailable, "cannot write the in-memory TLS identity: {}", std::strerror(error));
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    last_mtime_ = std::max<std::int64_t>(last_mtime_ + 1, std::time(nullptr));
+    const timespec times[2] = {{static_cast<time_t>(last_mtime_), 0}, {static_cast<time_t>(last_mtime_), 0}};
+    if (::futimens(fd, times) != 0) {
+      const int error = errno;
+      ::close(fd);
+      return fail(ErrorCode::Unavailable, "cannot date the in-memory TLS identity: {}", std::strerror(error));
+    }
+    return fd;
+  }
+
+  std::mutex mutex_;
+  int fd_ = -1;
+  std::string path_;
+  std::int64_t last_mtime_ = 0;
+};
 
 }  // namespace
 
@@ -314,6 +394,9 @@ struct GrpcServer::State {
   std::unique_ptr<grpc::Server> server;
   std::uint16_t port = 0;
   bool tls = false;
+  // With TLS: what the certificate provider watches, and the provider (it must outlive the server).
+  std::unique_ptr<IdentityFile> identity;
+  std::shared_ptr<grpc::experimental::FileWatcherCertificateProvider> certificates;
   std::once_flag stop_once;
   std::thread shutdown;
 };
@@ -331,11 +414,15 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(GrpcServerOptions options,
 
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
-    COLONIES_TRY(cert, read_file(options.tls_cert_file, "certificate"));
-    COLONIES_TRY(key, read_file(options.tls_key_file, "key"));
-    grpc::SslServerCredentialsOptions ssl;
-    ssl.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
-    credentials = grpc::SslServerCredentials(ssl);
+    COLONIES_TRY(material, load_tls_material(options.tls_cert_file, options.tls_key_file));
+    COLONIES_TRY(identity, IdentityFile::create(material));
+    state->identity = std::move(identity);
+    state->certificates = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        state->identity->path(), state->identity->path(), kIdentityRefreshSeconds);
+    grpc::experimental::TlsServerCredentialsOptions tls(state->certificates);
+    tls.watch_identity_key_cert_pairs();
+    tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    credentials = grpc::experimental::TlsServerCredentials(tls);
     state->tls = true;
   }
 
@@ -348,6 +435,12 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(GrpcServerOptions options,
   builder.RegisterService(state->service.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<std::size_t>(
       options.message_limit + kFramingSlack, static_cast<std::size_t>(std::numeric_limits<int>::max()))));
+  if (options.handshake_timeout_s > 0) {
+    builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, options.handshake_timeout_s * 1000);
+  }
+  if (options.idle_timeout_s > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, options.idle_timeout_s * 1000);
+  }
   state->server = builder.BuildAndStart();
   if (!state->server || selected_port == 0) {
     return fail(ErrorCode::Unavailable, "cannot listen for gRPC on {} (address in use or not local?)", address);
@@ -364,6 +457,11 @@ GrpcServer::~GrpcServer() {
 
 std::uint16_t GrpcServer::port() const { return state_->port; }
 bool GrpcServer::tls() const { return state_->tls; }
+
+Status GrpcServer::use_tls(const TlsMaterial& material) {
+  if (!state_->identity) return fail(ErrorCode::BadRequest, "the gRPC service was started without TLS");
+  return state_->identity->replace(material);
+}
 std::size_t GrpcServer::active_calls() const { return state_->shared.active.load(); }
 
 void GrpcServer::stop(std::chrono::milliseconds drain) {

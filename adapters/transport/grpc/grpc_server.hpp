@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/transport/tls/tls_material.hpp"
 #include "core/error/error.hpp"
 #include "core/protocol/status.hpp"
 
@@ -24,6 +25,14 @@ struct GrpcServerOptions {
   std::string tls_key_file;
   std::size_t message_limit = 16 * 1024 * 1024;  // larger envelopes get 413 (TooLarge)
   std::size_t max_queued = 1024;  // events queued per subscriber (see GrpcSubscription::Full)
+  // Seconds a new connection has to complete its handshake (TLS, and the HTTP/2 preface and
+  // settings) before it is closed: slow or silent clients cannot hold connections for long.
+  // 0 keeps gRPC's own default (120 s).
+  int handshake_timeout_s = 0;
+  // Seconds a connection may stay open with no call in progress (a long-poll or a subscription is
+  // a call) before the server ends it with a GOAWAY; clients reconnect when they next call.
+  // 0 = no limit (gRPC's default).
+  int idle_timeout_s = 0;
 };
 
 // The server side of one Subscribe stream. Thread-safe; every method may be called after the
@@ -60,8 +69,9 @@ using GrpcSubscribeHandler =
 
 class GrpcServer {
  public:
-  // Listens on options.host:options.port. Errors: Unavailable (cannot bind), BadRequest
-  // (unreadable certificate or key).
+  // Listens on options.host:options.port. Errors: Unavailable (cannot bind, or no /proc to
+  // reach the in-memory TLS identity through), BadRequest (certificate or key unreadable or
+  // refused by load_tls_material).
   static Result<std::unique_ptr<GrpcServer>> start(GrpcServerOptions options, GrpcCallHandler on_call,
                                                    GrpcSubscribeHandler on_subscribe);
   // Stops as stop() does and waits for the last call (at most the stop deadline).
@@ -71,6 +81,10 @@ class GrpcServer {
 
   std::uint16_t port() const;
   bool tls() const;
+  // Certificate reload: connections made from now on get `material` — within about a second
+  // (gRPC's certificate provider polls; see grpc_server.cpp); open ones keep theirs. BadRequest
+  // when the service was started without TLS. Thread-safe; no file I/O beyond an in-memory file.
+  Status use_tls(const TlsMaterial& material);
   // Begins shutting down and returns at once: no new calls are accepted, open subscriptions end
   // with Unavailable "server is shutting down", calls in flight get `drain` to be answered and are
   // cancelled after it. Idempotent; any thread.

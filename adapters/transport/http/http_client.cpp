@@ -14,7 +14,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -24,6 +23,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
+
+#include "adapters/transport/tls/tls_client.hpp"
 
 namespace colonies::transport {
 
@@ -190,8 +191,10 @@ struct HttpClient::Impl {
       tls_stream.emplace(std::move(*plain), *tls_context);
       plain.reset();
       // SNI for names only; certificate check against the name or IP we were asked to reach.
-      if (!host_is_ip) SSL_set_tlsext_host_name(tls_stream->native_handle(), options.host.c_str());
-      if (options.tls_verify) tls_stream->set_verify_callback(ssl::host_name_verification(options.host));
+      if (!prepare_tls_client(tls_stream->native_handle(), options.host, options.tls_verify)) {
+        disconnect();
+        return fail(ErrorCode::BadRequest, "cannot verify TLS for host '{}'", options.host);
+      }
       done = false;
       tls_stream->async_handshake(ssl::stream_base::client, [&](error_code handshake_ec) {
         ec = handshake_ec;
@@ -199,7 +202,9 @@ struct HttpClient::Impl {
       });
       if (!run_until(done, connect_deadline)) return timed_out();
       if (ec) {
-        auto message = fmt::format("TLS handshake with {} failed: {}", name, ec.message());
+        auto message = fmt::format("TLS handshake with {} failed: {}", name,
+                                   tls_handshake_failure(ec, tls_stream->native_handle(), options.host,
+                                                         options.tls_trust_hint));
         disconnect();
         return fail(ErrorCode::Unavailable, "{}", message);
       }

@@ -21,6 +21,9 @@ struct HttpClientOptions {
   bool tls_verify = true;    // verify the server certificate and host name when tls
   std::string ca_file;       // extra trusted CA (PEM); system store otherwise
   std::string ca_pem;        // extra trusted CA given as PEM text (kubeconfig certificate-authority-data)
+  // Appended to "certificate verify failed (...)" when the server's certificate is not trusted:
+  // how this program's user names a CA (the SDK: "--tls-ca-file or COLONIES_TLS_CA_FILE").
+  std::string tls_trust_hint;
   // Client certificate and its private key, PEM text, for servers that authenticate clients by
   // certificate (a kubeconfig's client-certificate-data). Both or neither.
   std::string client_cert_pem;

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/transport/http/http_session.hpp"
+#include "adapters/transport/tls/tls_material.hpp"
 
 namespace colonies::transport {
 
@@ -58,6 +59,16 @@ bool ServerShared::replace(const Session* old, const std::shared_ptr<Session>& r
   if (stopping_) return false;
   sessions_.emplace(replacement.get(), replacement);
   return true;
+}
+
+std::shared_ptr<boost::asio::ssl::context> ServerShared::tls_context() const {
+  std::lock_guard lock(mutex_);
+  return tls_context_;
+}
+
+void ServerShared::set_tls_context(std::shared_ptr<boost::asio::ssl::context> context) {
+  std::lock_guard lock(mutex_);
+  tls_context_ = std::move(context);
 }
 
 bool ServerShared::stopping() const {
@@ -186,34 +197,39 @@ class BeastHttpServer final : public HttpServer {
 
   std::size_t connection_count() const override { return shared_->count(); }
 
+  Status use_tls(const TlsMaterial& material) override;
+
  private:
   std::shared_ptr<detail::ServerShared> shared_;
   std::shared_ptr<Listener> listener_;
 };
 
-Result<std::unique_ptr<ssl::context>> load_tls(const HttpServerOptions& options) {
-  // Fails closed: half a TLS configuration is an error, never a silent fall-back to plain HTTP.
-  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
-    return fail(ErrorCode::BadRequest, "TLS needs both a certificate and a key file, only the {} is set",
-                options.tls_cert_file.empty() ? "key" : "certificate");
-  }
+// A server context from checked material (load_tls_material). Fails closed: an error here keeps
+// whatever context was in use, never a plain-text fall-back.
+Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsMaterial& material) {
   try {
-    auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+    auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
     context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                          ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     error_code ec;
-    context->use_certificate_chain_file(options.tls_cert_file, ec);
-    if (ec) return fail(ErrorCode::BadRequest, "cannot load TLS certificate {}: {}", options.tls_cert_file, ec.message());
-    context->use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
-    if (ec) return fail(ErrorCode::BadRequest, "cannot load TLS key {}: {}", options.tls_key_file, ec.message());
+    context->use_certificate_chain(net::buffer(material.cert_pem), ec);
+    if (ec) return fail(ErrorCode::BadRequest, "cannot use the TLS certificate: {}", ec.message());
+    context->use_private_key(net::buffer(material.key_pem), ssl::context::pem, ec);
+    if (ec) return fail(ErrorCode::BadRequest, "cannot use the TLS key: {}", ec.message());
     if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
-      return fail(ErrorCode::BadRequest, "TLS key {} does not match certificate {}", options.tls_key_file,
-                  options.tls_cert_file);
+      return fail(ErrorCode::BadRequest, "the TLS key does not match the certificate");
     }
     return context;
   } catch (const std::exception& e) {
     return fail(ErrorCode::BadRequest, "cannot set up TLS: {}", e.what());
   }
+}
+
+Status BeastHttpServer::use_tls(const TlsMaterial& material) {
+  if (!shared_->tls) return fail(ErrorCode::BadRequest, "this server was started without TLS");
+  COLONIES_TRY(context, make_tls_context(material));
+  shared_->set_tls_context(std::move(context));
+  return ok();
 }
 
 Result<tcp::endpoint> resolve(net::io_context& io, const std::string& host, std::uint16_t port, const std::string& name) {
@@ -237,8 +253,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(boost::asio::io_context& i
   const std::string name = fmt::format("{}:{}", options.host, options.port);
   auto shared = std::make_shared<detail::ServerShared>();
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
-    COLONIES_TRY(context, load_tls(options));
-    shared->tls = std::move(context);
+    COLONIES_TRY(material, load_tls_material(options.tls_cert_file, options.tls_key_file));
+    COLONIES_TRY(context, make_tls_context(material));
+    shared->set_tls_context(std::move(context));
+    shared->tls = true;
   }
   COLONIES_TRY(endpoint, resolve(io, options.host, options.port, name));
   shared->options = std::move(options);

@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "adapters/transport/tls/tls_material.hpp"
 #include "core/error/error.hpp"
 
 namespace colonies::transport {
@@ -97,6 +98,10 @@ struct WsOptions {
   // closes the connection. Keeps dead peers (and NAT mappings) from lingering.
   int idle_timeout_s = 60;
   int close_timeout_s = 10;            // to finish the queued frames and the close handshake
+  // The peer's first message must arrive within this many seconds of the handshake, or the
+  // connection is closed with 1008: an upgraded connection that never says what it wants cannot
+  // hold a connection slot for long (keep-alive pings alone would keep it open). 0 = no limit.
+  int first_message_timeout_s = 0;
 };
 
 struct HttpServerOptions {
@@ -130,6 +135,11 @@ class HttpServer {
   virtual void stop() = 0;
   // Number of open connections (for stats and tests).
   virtual std::size_t connection_count() const = 0;
+  // Certificate reload: connections accepted from now on (HTTPS and WebSocket) handshake with
+  // `material`; open ones keep the certificate they started with. BadRequest, with the context
+  // in use unchanged, when the server was started without TLS or OpenSSL refuses the material.
+  // Thread-safe, non-blocking (no file I/O: the caller loaded `material`).
+  virtual Status use_tls(const TlsMaterial& material) = 0;
 };
 
 }  // namespace colonies::transport

@@ -100,8 +100,10 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   static constexpr bool kTls = std::is_same_v<Stream, ssl::stream<tcp::socket>>;
 
  public:
-  HttpSession(tcp::socket socket, std::shared_ptr<ServerShared> shared)
+  HttpSession(tcp::socket socket, std::shared_ptr<ServerShared> shared,
+              std::shared_ptr<ssl::context> tls_context = nullptr)
       : shared_(std::move(shared)),
+        tls_context_(std::move(tls_context)),
         executor_(socket.get_executor()),
         remote_(remote_of(socket)),
         stream_(make_stream(std::move(socket))),
@@ -126,7 +128,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   Stream make_stream(tcp::socket socket) {
     if constexpr (kTls) {
-      return Stream(std::move(socket), *shared_->tls);
+      return Stream(std::move(socket), *tls_context_);
     } else {
       return socket;
     }
@@ -469,6 +471,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   }
 
   std::shared_ptr<ServerShared> shared_;
+  // The context this connection handshook with: a reload swaps the server's, not this one.
+  std::shared_ptr<ssl::context> tls_context_;
   net::any_io_executor executor_;  // the connection's strand
   std::string remote_;
   Stream stream_;
@@ -493,7 +497,9 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
 std::shared_ptr<Session> make_session(tcp::socket socket, std::shared_ptr<ServerShared> shared) {
   if (shared->tls) {
-    return std::make_shared<HttpSession<ssl::stream<tcp::socket>>>(std::move(socket), std::move(shared));
+    auto context = shared->tls_context();
+    return std::make_shared<HttpSession<ssl::stream<tcp::socket>>>(std::move(socket), std::move(shared),
+                                                                    std::move(context));
   }
   return std::make_shared<HttpSession<tcp::socket>>(std::move(socket), std::move(shared));
 }

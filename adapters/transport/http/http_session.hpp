@@ -39,7 +39,13 @@ struct ServerShared {
   HttpServerOptions options;
   HttpHandler handler;
   WsAcceptor ws_acceptor;  // empty: no WebSocket upgrades
-  std::unique_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
+  // Whether the server speaks TLS; fixed at start (a reload swaps the context, never turns it off).
+  bool tls = false;
+
+  // The context new connections handshake with (null: plain HTTP). A session keeps the one it
+  // started with, so swapping it (a certificate reload) leaves open connections as they are.
+  std::shared_ptr<boost::asio::ssl::context> tls_context() const;
+  void set_tls_context(std::shared_ptr<boost::asio::ssl::context> context);
 
   // Registers a new session, unless the server is stopping or already holds max_connections.
   // Returns false when the caller must drop the connection instead.
@@ -56,6 +62,7 @@ struct ServerShared {
 
  private:
   mutable std::mutex mutex_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
   bool stopping_ = false;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
 };

@@ -11,12 +11,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
+
+#include "adapters/transport/tls/tls_client.hpp"
 
 namespace colonies::transport {
 
@@ -133,8 +134,10 @@ struct WsClient::Impl {
 
     if (secure) {
       auto& tls = secure->next_layer();
-      if (!host_is_ip) SSL_set_tlsext_host_name(tls.native_handle(), options.host.c_str());
-      if (options.tls_verify) tls.set_verify_callback(ssl::host_name_verification(options.host));
+      if (!prepare_tls_client(tls.native_handle(), options.host, options.tls_verify)) {
+        drop();
+        return fail(ErrorCode::BadRequest, "cannot verify TLS for host '{}'", options.host);
+      }
       done = false;
       tls.async_handshake(ssl::stream_base::client, [&](error_code e) {
         ec = e;
@@ -142,8 +145,9 @@ struct WsClient::Impl {
       });
       if (!run_until(done, deadline)) return timed_out();
       if (ec) {
+        auto reason = tls_handshake_failure(ec, tls.native_handle(), options.host, options.tls_trust_hint);
         drop();
-        return fail(ErrorCode::Unavailable, "TLS handshake with {} failed: {}", name, ec.message());
+        return fail(ErrorCode::Unavailable, "TLS handshake with {} failed: {}", name, reason);
       }
     }
 

@@ -62,7 +62,8 @@ class WsSession final : public Session, public WsConnection, public std::enable_
         executor_(stream.get_executor()),
         request_(std::move(request)),
         ws_(std::move(stream)),
-        close_timer_(executor_) {}
+        close_timer_(executor_),
+        first_message_timer_(executor_) {}
 
   ~WsSession() override { shared_->remove(static_cast<const Session*>(this)); }
 
@@ -128,6 +129,15 @@ class WsSession final : public Session, public WsConnection, public std::enable_
       close(static_cast<std::uint16_t>(websocket::close_code::internal_error), "internal error");
     }
     if (shared_->stopping()) stop();
+    if (const int limit = shared_->options.websocket.first_message_timeout_s; limit > 0) {
+      first_message_timer_.expires_after(std::chrono::seconds(limit));
+      first_message_timer_.async_wait([self = this->shared_from_this(), limit](error_code timer_ec) {
+        if (timer_ec || self->state_ != State::Open || self->got_message_) return;
+        spdlog::debug("ws {}: no message within {} s of the upgrade, closing", self->request_.remote, limit);
+        self->close(static_cast<std::uint16_t>(websocket::close_code::policy_error),
+                    fmt::format("no message within {} s of the upgrade", limit));
+      });
+    }
     read();
     if (close_requested_) write_next();  // close() was called before the handshake finished
   }
@@ -148,6 +158,10 @@ class WsSession final : public Session, public WsConnection, public std::enable_
       close(static_cast<std::uint16_t>(websocket::close_code::unknown_data), "only text frames are accepted");
       read();
       return;
+    }
+    if (!got_message_) {
+      got_message_ = true;
+      first_message_timer_.cancel();
     }
     std::string text = beast::buffers_to_string(read_buffer_.data());
     read_buffer_.consume(read_buffer_.size());
@@ -238,6 +252,7 @@ class WsSession final : public Session, public WsConnection, public std::enable_
     state_ = State::Closed;
     closing_.store(true);
     close_timer_.cancel();
+    first_message_timer_.cancel();
     error_code ignored;
     beast::get_lowest_layer(ws_).shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).close(ignored);
@@ -265,6 +280,7 @@ class WsSession final : public Session, public WsConnection, public std::enable_
   UpgradeRequest upgrade_;
   websocket::stream<Stream> ws_;
   net::steady_timer close_timer_;
+  net::steady_timer first_message_timer_;  // see WsOptions::first_message_timeout_s
   beast::flat_buffer read_buffer_;
   WsHandlers handlers_;
   std::deque<std::string> queue_;  // front() is being written while writing_
@@ -274,6 +290,7 @@ class WsSession final : public Session, public WsConnection, public std::enable_
   bool writing_ = false;
   bool close_requested_ = false;
   bool close_sent_ = false;
+  bool got_message_ = false;
   std::uint16_t close_code_ = 1000;
   std::string close_reason_;
 };

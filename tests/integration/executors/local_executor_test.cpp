@@ -113,6 +113,32 @@ class LocalExecutorTest : public it::ColonyTest {
     return user_->get_logs(q).value_or(std::vector<model::Log>{}).size();
   }
 
+  // Starts the colonies-executor-local binary as `name` with `key` in its own process.
+  pid_t launch_binary(const std::string& name, const std::string& key) {
+    std::vector<std::string> env{"COLONIES_SERVER_HOST=127.0.0.1",
+                                 "COLONIES_SERVER_HTTP_PORT=" + std::to_string(server_->port()),
+                                 "COLONIES_COLONY_NAME=" + std::string(kColony),
+                                 "COLONIES_EXECUTOR_NAME=" + name,
+                                 "COLONIES_EXECUTOR_TYPE=" + type_,
+                                 "COLONIES_PRVKEY=" + key,
+                                 "COLONIES_COLONY_PRVKEY=" + colony_key_,
+                                 "COLONIES_EXECUTOR_SPOOL_DIR=" + (work_ / ("spool-" + name)).string(),
+                                 "PATH=/usr/local/bin:/usr/bin:/bin"};
+    std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--poll-timeout", "1", "--workdir", work_.string(),
+                                  "--log-level", "warn", "--max-jobs", "2"};
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
+      ::_exit(127);
+    }
+    return pid;
+  }
+
   std::string type_;
   fs::path work_;
   std::unique_ptr<Runtime> runtime_;
@@ -575,36 +601,13 @@ TEST_F(LocalExecutorTest, ALateCloseForAProcessThatMaxexectimeGaveToAnotherExecu
 // instead of leaving it RUNNING until maxexectime (or forever without one).
 TEST_F(LocalExecutorTest, AfterAnExecutorCrashItsRunningProcessesAreClosedFailedAtRestart) {
   const std::string key = sodium().generate_private_key();
-  auto launch = [&]() -> pid_t {
-    std::vector<std::string> env{"COLONIES_SERVER_HOST=127.0.0.1",
-                                 "COLONIES_SERVER_HTTP_PORT=" + std::to_string(server_->port()),
-                                 "COLONIES_COLONY_NAME=" + std::string(kColony),
-                                 "COLONIES_EXECUTOR_NAME=" + type_ + "-bin",
-                                 "COLONIES_EXECUTOR_TYPE=" + type_,
-                                 "COLONIES_PRVKEY=" + key,
-                                 "COLONIES_COLONY_PRVKEY=" + colony_key_,
-                                 "COLONIES_EXECUTOR_SPOOL_DIR=" + (work_ / "spool").string(),
-                                 "PATH=/usr/local/bin:/usr/bin:/bin"};
-    std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--poll-timeout", "1", "--workdir", work_.string(),
-                                  "--log-level", "warn"};
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
-      ::_exit(127);
-    }
-    return pid;
-  };
+  auto launch = [&] { return launch_binary(type_ + "-bin", key); };
   pid_t first = launch();
   ASSERT_GT(first, 0);
   auto p = submit("sleep", {100});
   wait_for(p.processid, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
   // Local jobs are not journaled (they die with the executor): the server's list says what was lost.
-  EXPECT_TRUE(empty_dir(work_ / "spool" / "jobs"));
+  EXPECT_TRUE(empty_dir(work_ / ("spool-" + type_ + "-bin") / "jobs"));
   ::kill(first, SIGKILL);
   ::waitpid(first, nullptr, 0);
 
@@ -615,7 +618,45 @@ TEST_F(LocalExecutorTest, AfterAnExecutorCrashItsRunningProcessesAreClosedFailed
   ::waitpid(second, nullptr, 0);
   EXPECT_EQ(done.state, model::ProcessState::Failed);
   EXPECT_EQ(done.errors, (std::vector<std::string>{std::string(JobWorker::kLostJob)}));
-  EXPECT_TRUE(empty_dir(work_ / "spool" / "jobs"));
+  EXPECT_TRUE(empty_dir(work_ / ("spool-" + type_ + "-bin") / "jobs"));
+}
+
+// An executor that vanishes for good (SIGKILL, never restarted): the server re-queues its RUNNING
+// processes at their maxexectime; one with a retry left runs again on another executor, one
+// without is FAILED with the reason. The vanished executor's children die with it.
+TEST_F(LocalExecutorTest, AVanishedExecutorsProcessesAreRetriedElsewhereOrFailed) {
+  const std::string key_a = sodium().generate_private_key();
+  pid_t a = launch_binary(type_ + "-a", key_a);
+  ASSERT_GT(a, 0);
+  const fs::path mark = work_ / "first-attempt-started";
+  // The first attempt starts and sleeps; a second attempt (the mark exists) answers at once.
+  auto retried = submit("sh", {"-c", "if [ -e '" + mark.string() + "' ]; then echo second attempt; else touch '" +
+                                         mark.string() + "'; sleep 100; fi"},
+                        [](model::FunctionSpec& s) {
+                          s.maxexectime = 3;
+                          s.maxretries = 1;
+                        });
+  auto spent = submit("sleep", {100}, [](model::FunctionSpec& s) {
+    s.maxexectime = 3;
+    s.maxretries = 0;
+  });
+  for (const auto& id : {retried.processid, spent.processid}) {
+    auto p = wait_for(id, [](const model::Process& q) { return q.state == model::ProcessState::Running; });
+    ASSERT_EQ(p.assignedexecutorid, id_of(key_a));
+  }
+  ::kill(a, SIGKILL);
+  ::waitpid(a, nullptr, 0);
+
+  start_executor([&](RuntimeConfig& rc) { rc.spool_dir = work_ / "spool-b"; });
+  auto done = wait_final(retried.processid, 30s);
+  EXPECT_EQ(done.state, model::ProcessState::Success);
+  EXPECT_EQ(done.retries, 1);
+  EXPECT_NE(done.assignedexecutorid, id_of(key_a));
+  EXPECT_EQ(done.out, (boost::json::array{"second attempt"}));
+  auto failed = wait_final(spent.processid, 30s);
+  EXPECT_EQ(failed.state, model::ProcessState::Failed);
+  ASSERT_EQ(failed.errors.size(), 1u);
+  EXPECT_NE(failed.errors[0].find("maximum execution time (3 s) exceeded"), std::string::npos) << failed.errors[0];
 }
 
 // Runs the binary with `args` (keys in the environment) for up to `wait`; returns its wait status,
@@ -664,6 +705,24 @@ TEST(LocalExecutorConfigTest, AMisspeltConfigKeyStopsTheExecutorAtStart) {
   fs::remove(config);
   ASSERT_NE(status, -1) << "the executor started despite the unknown key max_jobs";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "wait status " << status;
+}
+
+TEST(LocalExecutorConfigTest, AKeyFileOthersCanReadStopsTheExecutorAtStart) {
+  const fs::path key = fs::temp_directory_path() / ("colonies-open-key-" + std::to_string(::getpid()) + ".key");
+  std::ofstream(key) << std::string(64, 'b') << "\n";
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+  const int status = run_binary_for({"--prvkey-file", key.string(), "--colony", "lab", "--port", "1"}, 20s);
+  ASSERT_NE(status, -1) << "the executor started with a key file others can read";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << "wait status " << status;
+  // The same file made private: the executor starts (and keeps retrying the closed port).
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write);
+  const fs::path work = fs::temp_directory_path() / ("colonies-key-it-" + std::to_string(::getpid()));
+  EXPECT_EQ(run_binary_for({"--prvkey-file", key.string(), "--colony", "lab", "--host", "127.0.0.1", "--port", "1",
+                            "--workdir", work.string(), "--spool-dir", (work / "spool").string()},
+                           2s),
+            -1);
+  fs::remove(key);
+  fs::remove_all(work);
 }
 
 }  // namespace

@@ -103,7 +103,7 @@ bool ServerProcess::spawn() {
                                    "--data-dir", options_.data_dir.string(),
                                    "--server-id", options_.server_id,
                                    "--threads", "2",
-                                   "--log-level", "warn"};
+                                   "--log-level", options_.log_level};
   if (options_.grpc) {
     args.push_back("--grpc-port");
     args.push_back(std::to_string(grpc_port_));
@@ -169,6 +169,8 @@ std::optional<int> ServerProcess::exit_code() {
   if (!status) return std::nullopt;
   return WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
 }
+
+bool ServerProcess::send_signal(int signal) { return pid_ > 0 && ::kill(pid_, signal) == 0; }
 
 void ServerProcess::kill9() {
   if (pid_ <= 0) return;

@@ -46,6 +46,7 @@ class ServerProcess {
     std::filesystem::path log_file;       // the child's stdout and stderr; data_dir/../coloniesd.log if empty
     bool grpc = false;  // also serve gRPC (--grpc-port) on a free port of its own
     bool tls = false;   // extra_args hold --tls-cert/--tls-key: readiness is probed over HTTPS
+    std::string log_level = "warn";  // --log-level; "info" for tests that wait for info lines
   };
 
   explicit ServerProcess(Options options);
@@ -59,6 +60,8 @@ class ServerProcess {
   bool start(std::chrono::milliseconds ready_timeout = std::chrono::seconds(20));
   // SIGKILL and reap: no shutdown code runs.
   void kill9();
+  // Sends `signal` (e.g. SIGHUP) to the running child; false when there is none.
+  bool send_signal(int signal);
   // SIGTERM and wait up to `timeout`; the exit code, or nullopt if it did not exit in time (the
   // child is then SIGKILLed) or died from a signal.
   std::optional<int> terminate(std::chrono::milliseconds timeout);
@@ -68,6 +71,8 @@ class ServerProcess {
   std::optional<int> exit_code();
 
   std::uint16_t port() const { return port_; }
+  // The child's process id while it runs (e.g. to read /proc/<pid>/status), else -1.
+  pid_t pid() const { return pid_; }
   // The gRPC port with Options::grpc, else 0.
   std::uint16_t grpc_port() const { return grpc_port_; }
   const std::string& error() const { return error_; }

@@ -1,5 +1,10 @@
 // Command lines become the right messages with the right fields, and replies are printed as
 // tables or, with --json, as JSON.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <random>
+
 #include "cli/commands/function.hpp"
 #include "tests/unit/cli/cli_harness.hpp"
 
@@ -208,6 +213,28 @@ TEST_F(CliCommandsTest, SecurityGenerateKeyMatchesItsId) {
   set_env("COLONIES_PRVKEY", key);
   ASSERT_EQ(run({"security", "id"}), 0);
   EXPECT_NE(out_.str().find(id_of(key)), std::string::npos);
+}
+
+TEST_F(CliCommandsTest, SecurityGenerateOutWritesAnOwnerOnlyFileAndPrintsOnlyTheId) {
+  const auto dir = std::filesystem::temp_directory_path() / ("cli-generate-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "user.key").string();
+  ASSERT_EQ(run({"security", "generate", "--out", path, "--json"}), 0) << err_.str();
+  auto printed = boost::json::parse(out_.str()).as_object();
+  EXPECT_FALSE(printed.contains("prvkey"));
+  EXPECT_EQ(printed.at("prvkeyfile").as_string(), path);
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  // The file is what --prvkey-file and COLONIES_PRVKEY_FILE read: its ID is the one printed.
+  set_env("COLONIES_PRVKEY_FILE", path);
+  out_.str("");
+  ASSERT_EQ(run({"security", "id", "--json"}), 0) << err_.str();
+  EXPECT_EQ(boost::json::parse(out_.str()).at("id"), printed.at("id"));
+  // A second generate never overwrites the key.
+  EXPECT_EQ(run({"security", "generate", "--out", path}), 2);
+  EXPECT_NE(err_.str().find("already exists"), std::string::npos) << err_.str();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(CliCommandsTest, LogGetNeedsProcessOrExecutor) {

@@ -53,7 +53,8 @@ TEST_F(CliErrorsTest, UntrustedCertificateSuggestsTheCaOrInsecure) {
   script_failure(Error{ErrorCode::Unavailable,
                        "TLS handshake with 127.0.0.1:50080 failed: certificate verify failed (SSL routines)"});
   EXPECT_EQ(run({"process", "psw"}), 1);
-  EXPECT_NE(err_.str().find("certificate is not trusted"), std::string::npos);
+  EXPECT_NE(err_.str().find("TLS certificate was refused"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("--tls-ca-file (COLONIES_TLS_CA_FILE)"), std::string::npos) << err_.str();
   EXPECT_NE(err_.str().find("--insecure"), std::string::npos);
   EXPECT_EQ(err_.str().find("colonies server start"), std::string::npos);
 }

@@ -43,6 +43,20 @@ class BrokerChannelTest : public BrokerTest {
   std::string id_;
 };
 
+// The submitter keeps its processes' channels when it changes keys (the channel check compares
+// the caller with the process's initiatorid, which the rotation carries over).
+TEST_F(BrokerChannelTest, TheSubmitterKeepsItsChannelsAfterChangingKeys) {
+  assign();
+  Identity rotated = h_.new_identity("user");
+  auto r = h_.call(user_, msg::kChangeUserId, {{"colonyname", colony_.name}, {"userid", rotated.id}});
+  ASSERT_EQ(r.status, 200) << testing::describe(r);
+  user_ = rotated;
+  auto sent = append(rotated, 1, "still mine");
+  ASSERT_EQ(sent.status, 200) << testing::describe(sent);
+  EXPECT_EQ(payloads(read(executor_)), (std::vector<std::string>{"still mine"}));
+  EXPECT_EQ(process(id_).at("initiatorid").as_string(), rotated.id);
+}
+
 TEST_F(BrokerChannelTest, SubmitterAndExecutorExchangeInOrder) {
   assign();
   auto first = append(user_, 1, "question");
@@ -103,8 +117,7 @@ TEST_F(BrokerChannelTest, OversizedMessageIs413) {
 
 TEST_F(BrokerChannelTest, RateLimitIs429AndRefillsWithTheClock) {
   BrokerHarness::Options options;
-  options.broker.channel_rate = 2;
-  options.broker.channel_burst = 3;
+  options.broker.channel_rate = {2, 3};
   BrokerHarness h(options);
   auto colony = h.add_colony("alpha");
   Identity user = h.add_user(colony, "user");

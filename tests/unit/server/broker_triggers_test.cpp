@@ -207,6 +207,22 @@ TEST_F(BrokerTriggersTest, ACronStopsStartingWorkOnceItsInitiatorLeftTheColony) 
   EXPECT_TRUE(r.payload.as_array().empty());
 }
 
+// Key rotation keeps ownership: the cron acts for the user, whatever key the user signs with now.
+TEST_F(BrokerTriggersTest, ACronKeepsStartingWorkAfterItsInitiatorChangedKeys) {
+  const std::string id = add_cron_ok({{"interval", 10}});
+  Identity rotated = h_.new_identity("user");
+  auto r = h_.call(user_, msg::kChangeUserId, {{"colonyname", colony_.name}, {"userid", rotated.id}});
+  ASSERT_EQ(r.status, 200) << describe(r);
+  user_ = rotated;
+  EXPECT_EQ(cron(id).at("initiatorid").as_string(), rotated.id);
+  h_.advance_and_tick(11);
+  EXPECT_EQ(graph_count(), 1) << "the cron stopped when its initiator changed keys";
+  auto p = assign();
+  ASSERT_FALSE(p.empty());
+  EXPECT_EQ(p.at("initiatorid").as_string(), rotated.id);
+  EXPECT_EQ(p.at("initiatorname").as_string(), "user");
+}
+
 TEST_F(BrokerTriggersTest, CronsRunOnlyOnTheLeader) {
   add_cron_ok({{"interval", 10}});
   h_.leadership().set_leader(false);
@@ -248,6 +264,16 @@ class BrokerGeneratorTest : public BrokerTriggersTest {
     }
   }
 };
+
+TEST_F(BrokerGeneratorTest, AGeneratorKeepsReleasingAfterItsInitiatorChangedKeys) {
+  const std::string id = add_generator(1, 0);
+  Identity rotated = h_.new_identity("user");
+  ASSERT_EQ(h_.call(user_, msg::kChangeUserId, {{"colonyname", colony_.name}, {"userid", rotated.id}}).status, 200);
+  user_ = rotated;
+  pack(id, "after-rotation");
+  h_.advance_and_tick(1);
+  EXPECT_EQ(root_args(), (std::vector<std::string>{R"(["after-rotation"])"}));
+}
 
 TEST_F(BrokerGeneratorTest, AddRefusesATriggerBelowOne) {
   json::object g{{"colonyname", colony_.name}, {"name", "bad"}, {"trigger", 0}, {"workflowspec", chain()}};

@@ -236,5 +236,47 @@ TEST_F(ConfigTest, EtcdClusterWithTlsIsRefusedForNow) {
   EXPECT_NE(status.error().message.find("TLS is not supported yet"), std::string::npos) << status.error().message;
 }
 
+TEST_F(ConfigTest, RateLimitIsOnByDefaultWithABurstOfTwiceTheRate) {
+  Config c = parse({});
+  ASSERT_TRUE(finish(c));
+  EXPECT_EQ(c.rate_limit, 5000);
+  EXPECT_EQ(c.rate_burst, 10000);
+  env("COLONIES_RATE_LIMIT", "50");
+  Config from_env = parse({});
+  ASSERT_TRUE(finish(from_env));
+  EXPECT_EQ(from_env.rate_limit, 50);
+  EXPECT_EQ(from_env.rate_burst, 100);
+  env("COLONIES_RATE_BURST", "7");
+  Config both = parse({"--rate-limit", "0.5"});
+  ASSERT_TRUE(finish(both));
+  EXPECT_EQ(both.rate_limit, 0.5);
+  EXPECT_EQ(both.rate_burst, 7);
+}
+
+TEST_F(ConfigTest, RateLimitZeroTurnsItOffAndABurstUnderOneIsRefused) {
+  Config off = parse({"--rate-limit", "0"});
+  ASSERT_TRUE(finish(off));
+  EXPECT_EQ(off.rate_limit, 0);
+  Config tiny = parse({"--rate-limit", "10", "--rate-burst", "0.5"});
+  auto status = finish(tiny);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().message, "--rate-burst 0.5 must be at least 1 (one request)");
+  EXPECT_THROW(parse({"--rate-limit", "-1"}), CLI::ValidationError);
+}
+
+TEST_F(ConfigTest, HttpTimeoutsHaveFlagsAndVariables) {
+  Config c = parse({});
+  EXPECT_EQ(c.header_timeout_s, 10);
+  EXPECT_EQ(c.body_timeout_s, 60);
+  EXPECT_EQ(c.idle_timeout_s, 120);
+  env("COLONIES_HEADER_TIMEOUT", "2");
+  env("COLONIES_IDLE_TIMEOUT", "30");
+  Config set = parse({"--body-timeout", "5"});
+  EXPECT_EQ(set.header_timeout_s, 2);
+  EXPECT_EQ(set.body_timeout_s, 5);
+  EXPECT_EQ(set.idle_timeout_s, 30);
+  EXPECT_THROW(parse({"--header-timeout", "0"}), CLI::ValidationError);
+}
+
 }  // namespace
 }  // namespace colonies::server

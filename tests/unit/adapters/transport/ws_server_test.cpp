@@ -151,6 +151,33 @@ TEST(WsServerTest, OversizedMessageClosesTheConnection) {
   EXPECT_EQ(texts.load(), 0);
 }
 
+TEST(WsServerTest, ClosesAConnectionWhoseFirstMessageDoesNotComeInTime) {
+  WsOptions options;
+  options.first_message_timeout_s = 1;
+  std::atomic<int> closed{0};
+  WsHarness h(
+      [&](std::shared_ptr<WsConnection> c, const HttpRequest&) {
+        return WsHandlers{[c](std::string text) { c->send("echo: " + text); }, [&] { ++closed; }};
+      },
+      options);
+  auto silent = h.connect();
+  auto talker = h.connect();
+  ASSERT_TRUE(silent && talker);
+  ASSERT_TRUE(talker->send("hello", 5s).has_value());
+  auto echo = talker->read(5s);
+  ASSERT_TRUE(echo.has_value() && echo->has_value());
+  EXPECT_TRUE(read_all(*silent).empty());
+  EXPECT_EQ(silent->closed().code, 1008);
+  EXPECT_EQ(silent->closed().reason, "no message within 1 s of the upgrade");
+  EXPECT_TRUE(eventually([&] { return closed.load() == 1 && h.server().connection_count() == 1; }));
+  // The connection that spoke in time stays open past the limit.
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_TRUE(talker->send("still here", 5s).has_value());
+  auto again = talker->read(5s);
+  ASSERT_TRUE(again.has_value() && again->has_value()) << "the first message lifts the limit";
+  EXPECT_EQ(**again, "echo: still here");
+}
+
 TEST(WsServerTest, PeerCloseRunsOnClosedOnceAndFreesTheSlot) {
   std::atomic<int> closed{0};
   WsHarness h([&](std::shared_ptr<WsConnection>, const HttpRequest&) { return WsHandlers{{}, [&] { ++closed; }}; });
