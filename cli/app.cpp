@@ -54,6 +54,7 @@ int run(const std::vector<std::string>& args, CliEnvironment& env) {
   add_trigger_commands(app, ctx);
   add_workflow_commands(app, ctx);
   add_export_commands(app, ctx);
+  add_audit_commands(app, ctx);
 
   try {
     // CLI11 wants the arguments in reverse order when given as a vector.

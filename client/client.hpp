@@ -16,6 +16,7 @@
 #include "client/replies.hpp"
 #include "client/transport.hpp"
 #include "core/error/error.hpp"
+#include "core/model/audit.hpp"
 #include "core/model/channel.hpp"
 #include "core/model/entities.hpp"
 #include "core/model/executor.hpp"
@@ -122,6 +123,45 @@ struct LogQuery {
   int count = 100;          // the server caps it at 500
   std::int64_t since = 0;   // Unix ns: only logs after this
   bool latest = false;      // the newest `count` instead of the oldest
+};
+
+// getauditmsg filter (docs/audit.md): entries after `after_seq` in seq order, matching every
+// filter that is set. Only the server owner may leave colonyname empty.
+struct AuditQuery {
+  std::string colonyname;
+  std::string processid;
+  std::string signer;        // an ID
+  std::int64_t since = 0;    // Unix ns: entries at or after it; 0 = any
+  std::int64_t until = 0;    // Unix ns: entries before it; 0 = any
+  std::int64_t after_seq = 0;
+  int count = 0;             // 1..1000; 0 = the server's maximum (1000)
+};
+
+// getauditheadmsg: where the ledger stands.
+struct AuditState {
+  model::AuditHead head;
+  std::optional<model::AuditCheckpoint> checkpoint;  // the newest; none before the first pruning
+  std::int64_t first_seq = 0;  // the oldest stored entry; 0 when none
+  std::int64_t entries = 0;
+};
+
+struct AuditVerifyOptions {
+  // A seq and hash noted from an earlier verification (its head): the ledger must still hold
+  // exactly that entry, which catches a rewrite that recomputed every hash after it.
+  std::optional<model::AuditHead> anchor;
+  // Called after each page with the entries checked so far and the total expected.
+  std::function<void(std::int64_t checked, std::int64_t total)> progress;
+  int page = 1000;
+};
+
+// The outcome of verify_audit: intact, or the first bad entry and why.
+struct AuditVerification {
+  std::optional<model::AuditCheckpoint> checkpoint;  // where the check started; none: entry 1
+  std::int64_t checked = 0;  // entries found intact
+  model::AuditHead head;     // the last intact entry
+  std::int64_t bad_seq = 0;  // the first bad (or first missing) entry; 0 when intact
+  std::string problem;       // why it is bad
+  bool intact() const { return problem.empty(); }
 };
 
 // One open subscription (a WebSocket), read in blocking-iterator style. Not thread-safe.
@@ -398,8 +438,22 @@ class Client {
   Result<model::Generator> pack_generator(const std::string& generatorid, const std::string& arg);
   Status remove_generator(const std::string& generatorid);
 
+  // ---- Audit ledger (client_audit.cpp, docs/audit.md); server owner, or a colony owner for
+  // their colony's entries.
+  Result<std::vector<model::AuditEntry>> get_audit(const AuditQuery& query);
+  // Every entry matching `query` (from its after_seq on), page by page in seq order.
+  Status for_each_audit_page(AuditQuery query, const std::function<Status(std::vector<model::AuditEntry>&)>& page);
+  Result<AuditState> get_audit_head();  // server owner
+  // Checks the whole ledger here, not on the server (server owner): reads it from the newest
+  // checkpoint on and checks every entry's chain link, hash, payload digest and signature
+  // (model::AuditChainCheck), that nothing is missing up to the head, and the anchor. A bad
+  // ledger is a successful call with !intact(); errors are for calls that failed.
+  Result<AuditVerification> verify_audit(const AuditVerifyOptions& options = {});
+
  private:
   Result<json::value> exchange(std::string_view msgtype, const std::string& body, std::chrono::milliseconds timeout);
+  // One pass of verify_audit, from the checkpoint the server reports now.
+  Result<AuditVerification> verify_audit_once(const AuditVerifyOptions& options);
   // A signed long-poll (assign): the transport deadline outlasts the server's `timeout_s`.
   Result<json::value> call_assign(std::string_view msgtype, json::object payload, int timeout_s);
   // Opens a stream and sends the signed subscribe message.

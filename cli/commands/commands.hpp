@@ -31,6 +31,7 @@ void add_snapshot_commands(CLI::App& app, CommandContext& ctx);
 void add_trigger_commands(CLI::App& app, CommandContext& ctx);  // cron, generator
 void add_workflow_commands(CLI::App& app, CommandContext& ctx);
 void add_export_commands(CLI::App& app, CommandContext& ctx);
+void add_audit_commands(CLI::App& app, CommandContext& ctx);
 
 // Makes `command` run `run` once the whole command line has parsed.
 inline void on_run(CLI::App* command, CommandContext& ctx, std::function<int()> run) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error/error.hpp"
+#include "core/model/audit.hpp"
 #include "core/model/channel.hpp"
 #include "core/model/entities.hpp"
 #include "core/model/executor.hpp"
@@ -75,6 +76,14 @@ struct RemoveGenerator { std::string generatorid; };  // and its queued args
 struct AppendGeneratorArg { model::GeneratorArg arg; };  // by (generatorid, seq)
 // Removes the queued args of a generator with seq <= up_to_seq (a release consumed them).
 struct ConsumeGeneratorArgs { std::string generatorid; std::int64_t up_to_seq = 0; };
+// The audit ledger (docs/audit.md). An entry is appended complete: the commit thread numbers and
+// chains it (server/audit) just before the batch is applied. Entries are never changed, and no
+// other mutation removes them (not even RemoveColony): only PruneAudit does.
+struct AppendAudit { model::AuditEntry entry; };
+// Retention of the ledger: removes the entries with time < `before` (a prefix, since times never
+// decrease along the chain) and records the last of them as a checkpoint stamped `now`, from
+// which the chain is verified afterwards. Nothing when no entry is that old.
+struct PruneAudit { model::TimeNs before = 0; model::TimeNs now = 0; };
 }  // namespace mutation
 
 using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutation::RemoveColony,
@@ -88,7 +97,7 @@ using Mutation = std::variant<mutation::SetServerId, mutation::PutColony, mutati
                               mutation::ConsumeGeneratorArgs, mutation::AddFile, mutation::RemoveFile,
                               mutation::RemoveFileRevisions, mutation::PutSnapshot, mutation::RemoveSnapshot,
                               mutation::RemoveSnapshots, mutation::AppendChannelEntry,
-                              mutation::PurgeFinished>;
+                              mutation::PurgeFinished, mutation::AppendAudit, mutation::PruneAudit>;
 
 // Where a channel of an active process stands, so that a restarted server continues its
 // positions and each sender's sequence check.
@@ -128,6 +137,9 @@ struct Snapshot {
   // The finished (SUCCESS, FAILED, CANCELLED) processes of the active graphs: their states and
   // outputs decide when the remaining nodes are released and what they receive.
   std::vector<model::Process> finished_graph_processes;
+  // The audit ledger's newest entry, or its newest checkpoint when every entry was pruned: where
+  // the next entry chains on.
+  model::AuditHead audit_head;
 };
 
 struct ChannelQuery {
@@ -166,6 +178,26 @@ struct ProcessFilter {
     std::string processid;
   };
   Cursor before;
+};
+
+// Audit entries in seq order, after `after_seq`, matching every filter that is set.
+struct AuditQuery {
+  std::string colonyname;  // any when empty
+  std::string processid;   // any when empty
+  std::string signer;      // any when empty
+  model::TimeNs since = 0;  // time >= since; 0 = any
+  model::TimeNs until = 0;  // time < until; 0 = any
+  std::int64_t after_seq = 0;
+  int count = 100;
+};
+
+// Where the ledger stands: its newest checkpoint (none before the first pruning), the first
+// stored entry (0 when none) and the head.
+struct AuditState {
+  std::optional<model::AuditCheckpoint> checkpoint;
+  std::int64_t first_seq = 0;
+  std::int64_t entries = 0;  // stored entries
+  model::AuditHead head;
 };
 
 struct LogQuery {
@@ -239,6 +271,11 @@ class Store {
   virtual Result<std::vector<model::ProcessGraph>> list_process_graphs(const ProcessGraphFilter& filter) = 0;
   // Number of process graphs per state, for one colony or (empty name) the whole server.
   virtual Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) = 0;
+
+  // The audit ledger (docs/audit.md): entries matching `query`, oldest (lowest seq) first, at
+  // most query.count; and the ledger's checkpoint, extent and head.
+  virtual Result<std::vector<model::AuditEntry>> list_audit(const AuditQuery& query) = 0;
+  virtual Result<AuditState> audit_state() = 0;
 };
 
 }  // namespace colonies::ports

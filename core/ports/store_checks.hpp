@@ -115,6 +115,16 @@ inline Status check_mutation(const Mutation& m) {
           return require(v.arg.colonyname, "colonyname", "AppendGeneratorArg");
         } else if constexpr (std::is_same_v<T, mutation::ConsumeGeneratorArgs>) {
           return require(v.generatorid, "generatorid", "ConsumeGeneratorArgs");
+        } else if constexpr (std::is_same_v<T, mutation::AppendAudit>) {
+          // An entry the commit thread did not chain (seq 0, no hash) is a bug, never stored.
+          if (v.entry.seq <= 0) return fail(ErrorCode::BadRequest, "AppendAudit: seq must be > 0 (the entry was not chained)");
+          COLONIES_CHECK(require(v.entry.hash, "hash", "AppendAudit"));
+          COLONIES_CHECK(require(v.entry.prevhash, "prevhash", "AppendAudit"));
+          COLONIES_CHECK(require(v.entry.msgtype, "msgtype", "AppendAudit"));
+          return require(v.entry.signer, "signer", "AppendAudit");
+        } else if constexpr (std::is_same_v<T, mutation::PruneAudit>) {
+          if (v.before <= 0) return fail(ErrorCode::BadRequest, "PruneAudit: before must be a time after 1970");
+          return ok();
         } else {
           static_assert(std::is_same_v<T, mutation::PurgeFinished>, "every mutation needs a check");
           if (v.before <= 0) return fail(ErrorCode::BadRequest, "PurgeFinished: before must be a time after 1970");

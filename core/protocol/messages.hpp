@@ -116,6 +116,10 @@ inline constexpr std::string_view kGetGenerators = "getgeneratorsmsg";
 inline constexpr std::string_view kPackGenerator = "packgeneratormsg";
 inline constexpr std::string_view kRemoveGenerator = "removegeneratormsg";
 
+// The audit ledger (a Colonies addition, docs/audit.md)
+inline constexpr std::string_view kGetAudit = "getauditmsg";
+inline constexpr std::string_view kGetAuditHead = "getauditheadmsg";
+
 inline constexpr std::string_view kError = "error";
 
 }  // namespace colonies::protocol::msg

@@ -7,6 +7,7 @@
 
 #include "core/protocol/messages.hpp"
 #include "core/protocol/status.hpp"
+#include "server/audit/recorded.hpp"
 #include "server/auth/roles.hpp"
 
 namespace colonies::server::api {
@@ -26,16 +27,19 @@ Broker::Broker(BrokerDeps deps, BrokerOptions options)
       leadership_(deps.leadership),
       random_(deps.random),
       options_(std::move(options)),
-      request_limiter_(options_.request_rate, clock_) {
+      request_limiter_(options_.request_rate, clock_),
+      audit_chain_(clock_) {
   register_handlers();
   std::unordered_set<std::string> known(message_types_.begin(), message_types_.end());
   known.insert(stream_types_.begin(), stream_types_.end());
   auth_ = std::make_unique<auth::Authenticator>(crypto_, clock_, options_.replay_window_s, std::move(known));
   commits_.observe([this](std::span<const Mutation> committed) { hub_.publish(committed); });
+  commits_.seal_with(&audit_chain_);
 }
 
 Broker::~Broker() {
   commits_.observe({});
+  commits_.seal_with(nullptr);
   // A batch being published right now still uses the hub: wait until the commit thread is past it.
   std::promise<void> passed;
   commits_.submit({}, [&passed](Status) { passed.set_value(); });
@@ -131,6 +135,8 @@ void Broker::register_handlers() {
       {msg::kRemoveAllProcessGraphs, &Broker::on_remove_all_process_graphs},
       {msg::kCancelProcessGraph, &Broker::on_cancel_process_graph},
       {msg::kAddChild, &Broker::on_add_child},
+      {msg::kGetAudit, &Broker::on_get_audit},
+      {msg::kGetAuditHead, &Broker::on_get_audit_head},
   };
   for (const auto& [name, handler] : table) {
     handlers_.emplace(std::string(name), handler);
@@ -161,6 +167,8 @@ Status Broker::load(const std::string& initial_server_id) {
   graphs_.clear();
   released_.clear();
   registry_.server_id = snapshot.server_id;
+  // A new leader continues the chain its predecessor left in the shared store.
+  audit_chain_.reset(snapshot.audit_head);
   started_at_ = now();
   auth_->not_before(started_at_ / 1'000'000'000);
   if (!registry_.server_id && initial_server_id.empty()) {
@@ -286,6 +294,20 @@ void Broker::handle(std::string body, ReplyFn reply, std::function<bool()> alive
   }
   Call call{std::move(request->msgtype), std::move(request->caller), std::move(request->payload), std::move(reply),
             std::move(alive)};
+  // Every signed request that may change state is recorded with its outcome, refusals included
+  // (docs/audit.md). The digest is taken here, off the lock.
+  if (!call.caller.empty() && audit::is_recorded(call.msgtype)) {
+    auto entry = std::make_shared<model::AuditEntry>();
+    entry->msgtype = call.msgtype;
+    entry->signer = call.caller;
+    entry->payloaddigest = model::sha256_hex(request->signed_payload);
+    entry->payload = std::move(request->signed_payload);
+    entry->signature = std::move(request->signature);
+    model::AuditSubject subject = model::audit_subject(call.payload);
+    entry->colonyname = std::move(subject.colonyname);
+    entry->processid = std::move(subject.processid);
+    call.reply = AuditedReply{std::move(entry), std::move(call.reply), &commits_};
+  }
   // Any signed call of an executor refreshes its liveness (the colony is in most payloads;
   // process-addressed calls refresh it in their handlers).
   if (!call.caller.empty()) {
@@ -310,14 +332,61 @@ void Broker::handle(std::string body, ReplyFn reply, std::function<bool()> alive
   (this->*(it->second))(call);
 }
 
+namespace {
+
+// Fills what the signed payload did not name from the reply: the process a submit created or an
+// assign handed out, the colony of a process addressed by its id.
+void complete_subject(model::AuditEntry& e, const json::value* payload) {
+  if (!payload || !payload->is_object() || (!e.colonyname.empty() && !e.processid.empty())) return;
+  model::AuditSubject subject = model::audit_subject(payload->get_object());
+  if (e.colonyname.empty()) e.colonyname = std::move(subject.colonyname);
+  if (e.processid.empty()) e.processid = std::move(subject.processid);
+}
+
+}  // namespace
+
+void Broker::AuditedReply::operator()(ApiReply r) {
+  // Not through reply_after_commit: the entry is committed alone, then the reply is sent.
+  model::AuditEntry e = std::move(*entry);
+  e.status = r.status;
+  if (r.status == 200) complete_subject(e, &r.payload);
+  std::vector<Mutation> m;
+  m.push_back(mutation::AppendAudit{std::move(e)});
+  commits->submit(std::move(m), [reply = std::move(reply), r = std::move(r)](Status status) mutable {
+    if (!status) reply(error_reply(status.error()));
+    else reply(std::move(r));
+  });
+}
+
+std::optional<Mutation> Broker::take_audit(ReplyFn& reply, int status, const json::value* payload) {
+  auto* audited = reply.target<AuditedReply>();
+  if (!audited) return std::nullopt;
+  model::AuditEntry e = std::move(*audited->entry);
+  ReplyFn inner = std::move(audited->reply);
+  reply = std::move(inner);
+  e.status = status;
+  complete_subject(e, payload);
+  if (e.colonyname.empty() && !e.processid.empty()) {
+    // A refused request about an active process: its colony, so the colony owner sees it too.
+    if (const scheduler::ActiveProcess* p = scheduler_.find(e.processid)) e.colonyname = p->process.spec.conditions.colonyname;
+  }
+  return mutation::AppendAudit{std::move(e)};
+}
+
 void Broker::reply_after_commit(ReplyFn reply, std::string payloadtype, Result<Outcome> outcome) {
   if (!outcome) {
-    commits_.submit({}, [reply = std::move(reply), error = std::move(outcome.error())](Status) {
-      reply(error_reply(error));
+    std::vector<Mutation> audit;
+    if (auto entry = take_audit(reply, protocol::http_status(outcome.error().code), nullptr)) {
+      audit.push_back(std::move(*entry));
+    }
+    // The entry's commit failing is this request's failure too; otherwise the request's own error.
+    commits_.submit(std::move(audit), [reply = std::move(reply), error = std::move(outcome.error())](Status status) {
+      reply(error_reply(status ? error : status.error()));
     });
     dispatch_released();
     return;
   }
+  if (auto entry = take_audit(reply, 200, &outcome->payload)) outcome->mutations.push_back(std::move(*entry));
   std::string type = outcome->payloadtype.empty() ? std::move(payloadtype) : std::move(outcome->payloadtype);
   commits_.submit(std::move(outcome->mutations),
                   [reply = std::move(reply), type = std::move(type), payload = std::move(outcome->payload)](

@@ -23,6 +23,7 @@
 #include "core/ports/leader_election.hpp"
 #include "core/ports/random.hpp"
 #include "core/ports/store.hpp"
+#include "server/audit/audit_chain.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/commit/commit_queue.hpp"
 #include "server/limits/rate_limiter.hpp"
@@ -69,6 +70,9 @@ struct BrokerOptions {
   // are deleted every `retention_period_s`; 0 keeps everything.
   std::int64_t retention_s = 0;
   std::int64_t retention_period_s = 60;
+  // Audit ledger entries older than this many seconds are pruned (leader only, every
+  // `retention_period_s`), leaving a checkpoint; 0 keeps the whole ledger (docs/audit.md).
+  std::int64_t audit_retention_s = 0;
   int cron_checker_period_ms = 1000;       // how often the leader looks for due crons
   int generator_checker_period_ms = 1000;  // how often the leader looks at generator queues
   // Signed requests per second of one identity (the signer), with bursts: refused with 429 past
@@ -172,8 +176,22 @@ class Broker {
   void write(Call& call, const std::function<Result<Outcome>()>& body);
   // Runs `query` on the blocking pool and replies with its result.
   void read(Call& call, std::function<Result<json::value>()> query);
-  // Replies through the commit queue so the reply follows everything committed before it.
+  // Replies through the commit queue so the reply follows everything committed before it. For a
+  // recorded request (an AuditedReply) its audit entry joins the outcome's mutations. Under the lock.
   void reply_after_commit(ReplyFn reply, std::string payloadtype, Result<Outcome> outcome);
+  // The reply of a request the audit ledger records (handle() installs it; docs/audit.md).
+  // reply_after_commit takes the entry out and commits it with the request's mutations; a reply
+  // sent any other way (an error found before the lock) commits the entry alone first. Either
+  // way the client hears back only once its entry is durable.
+  struct AuditedReply {
+    std::shared_ptr<model::AuditEntry> entry;  // shared: std::function copies its target
+    ReplyFn reply;
+    commit::CommitQueue* commits;
+    void operator()(ApiReply r);
+  };
+  // The AppendAudit of a recorded request with this outcome, unwrapping `reply` to the client's
+  // own; nullopt for a request not recorded. `payload` is the reply's, when it succeeded.
+  std::optional<ports::Mutation> take_audit(ReplyFn& reply, int status, const json::value* payload);
   static ApiReply error_reply(const Error& error);
   static ApiReply ok_reply(std::string payloadtype, json::value payload);
 
@@ -297,6 +315,9 @@ class Broker {
   void on_remove_location(Call& call);
   void on_channel_append(Call& call);
   void on_channel_read(Call& call);
+  // handlers_audit.cpp: the audit ledger.
+  void on_get_audit(Call& call);
+  void on_get_audit_head(Call& call);
 
   // Realtime subscriptions (handlers_realtime.cpp); the reply goes to the stream, not call.reply.
   using StreamHandler = void (Broker::*)(Call&, const std::shared_ptr<realtime::Stream>&);
@@ -442,6 +463,7 @@ class Broker {
   BrokerOptions options_;
   std::unique_ptr<auth::Authenticator> auth_;
   limits::RateLimiter request_limiter_;
+  audit::AuditChain audit_chain_;  // the commit queue's sealer while this broker lives
   std::unordered_map<std::string, Handler> handlers_;
   std::vector<std::string> message_types_;
   std::unordered_map<std::string, StreamHandler> stream_handlers_;
@@ -467,6 +489,7 @@ class Broker {
   model::TimeNs next_cron_check_ = 0;
   model::TimeNs next_generator_check_ = 0;
   model::TimeNs next_retention_ = 0;
+  model::TimeNs next_audit_retention_ = 0;
 };
 
 }  // namespace colonies::server::api

@@ -219,6 +219,11 @@ void Broker::tick() {
       next_retention_ = t + options_.retention_period_s * kSecond;
       triggered.push_back(mutation::PurgeFinished{t - options_.retention_s * kSecond});
     }
+    // The ledger's own retention: pruning leaves a checkpoint, so the chain stays verifiable.
+    if (options_.audit_retention_s > 0 && t >= next_audit_retention_) {
+      next_audit_retention_ = t + options_.retention_period_s * kSecond;
+      triggered.push_back(mutation::PruneAudit{t - options_.audit_retention_s * kSecond, t});
+    }
     if (!triggered.empty()) commits_.submit(std::move(triggered), nullptr);
     dispatch_released();
   }

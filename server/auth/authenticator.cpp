@@ -19,7 +19,7 @@ Result<AuthenticatedRequest> Authenticator::authenticate(std::string_view body) 
       envelope.payloadtype == protocol::msg::kVersion || envelope.payloadtype == protocol::msg::kGetServerInfo;
   if (may_be_unsigned && envelope.signature.empty() && envelope.signer.empty()) {
     COLONIES_TRY(payload, protocol::decode_payload(envelope));
-    return AuthenticatedRequest{envelope.payloadtype, "", std::move(payload)};
+    return AuthenticatedRequest{envelope.payloadtype, "", std::move(payload), {}, {}};
   }
   // Fails closed from here: only a verified signature over the exact payload text passes.
   if (!protocol::is_lower_hex(envelope.signer, 64)) {
@@ -41,7 +41,8 @@ Result<AuthenticatedRequest> Authenticator::authenticate(std::string_view body) 
   const std::int64_t now_s = clock_.now() / 1'000'000'000;
   COLONIES_CHECK(replay_.check(envelope.signer, std::string_view(nonce->value().get_string()),
                                timestamp->value().get_int64(), now_s));
-  return AuthenticatedRequest{envelope.payloadtype, envelope.signer, std::move(payload)};
+  return AuthenticatedRequest{envelope.payloadtype, envelope.signer, std::move(payload), std::move(envelope.payload),
+                              std::move(envelope.signature)};
 }
 
 }  // namespace colonies::server::auth

@@ -18,6 +18,10 @@ struct AuthenticatedRequest {
   std::string msgtype;
   std::string caller;  // the signer's ID; "" for an accepted unsigned request
   model::json::object payload;
+  // The envelope's base64 payload and signature exactly as received (empty when unsigned): what
+  // the audit ledger keeps so that the signature can be checked again offline.
+  std::string signed_payload;
+  std::string signature;
 };
 
 class Authenticator {

@@ -39,6 +39,11 @@ void CommitQueue::observe(Observer observer) {
   observer_ = observer ? std::make_shared<const Observer>(std::move(observer)) : nullptr;
 }
 
+void CommitQueue::seal_with(Sealer* sealer) {
+  std::lock_guard lock(mu_);
+  sealer_ = sealer;
+}
+
 CommitStats CommitQueue::stats() const {
   std::lock_guard lock(mu_);
   return stats_;
@@ -49,6 +54,7 @@ void CommitQueue::run() {
   std::vector<Item> batch;
   std::vector<ports::Mutation> mutations;
   std::shared_ptr<const Observer> observer;
+  Sealer* sealer = nullptr;
   for (;;) {
     {
       std::unique_lock lock(mu_);
@@ -58,6 +64,7 @@ void CommitQueue::run() {
       if (options_.window.count() > 0 && !stopping_) {
         cv_.wait_for(lock, options_.window, [&] { return stopping_; });
       }
+      sealer = sealer_;
       std::size_t count = 0;
       while (!queue_.empty() && (batch.empty() || count + queue_.front().mutations.size() <= options_.max_batch)) {
         count += queue_.front().mutations.size();
@@ -71,6 +78,7 @@ void CommitQueue::run() {
     }
     Status outcome = ok();
     if (!mutations.empty()) {
+      if (sealer) sealer->seal(mutations);
       // An unavailable store is retried until it works: skipping a batch would acknowledge what
       // memory holds but the store does not. While failing, health reports it and clients wait.
       // Any other error is a rejected batch (a bug, not an outage): its requests get the error.
@@ -91,6 +99,7 @@ void CommitQueue::run() {
         std::this_thread::sleep_for(delay);
         delay = std::min(delay * 2, std::chrono::milliseconds(2000));
       }
+      if (sealer) sealer->settle(outcome.has_value());
       if (outcome) {
         healthy_ = true;
         // Subscribers hear of a change only once it is durable, and before its requester does.

@@ -36,6 +36,21 @@ struct CommitStats {
   std::uint64_t failures = 0;
 };
 
+// Completes each batch's mutations on the commit thread right before the batch is applied, in
+// commit order: the audit ledger numbers and chains its entries there (server/audit), so that
+// its order is the commit order by construction. Both methods run on the commit thread only and
+// must not block or call submit().
+class Sealer {
+ public:
+  virtual ~Sealer() = default;
+  // Called once per batch before its first apply (an unavailable store retries the same sealed
+  // batch); may change the mutations in place.
+  virtual void seal(std::span<ports::Mutation> batch) = 0;
+  // The sealed batch is durable (true), or the store rejected it (false): undo what seal()
+  // advanced, since nothing of the batch was stored.
+  virtual void settle(bool durable) = 0;
+};
+
 class CommitQueue {
  public:
   using Done = std::function<void(Status)>;
@@ -53,6 +68,9 @@ class CommitQueue {
   // Installs (or, with an empty function, removes) the observer. Thread-safe; it applies from the
   // next batch on.
   void observe(Observer observer);
+  // Installs (or, with nullptr, removes) the sealer. Thread-safe; it applies from the next batch
+  // on. The sealer must stay valid until a submit() made after its removal has completed.
+  void seal_with(Sealer* sealer);
   // Commits what is queued, then stops the thread; later submits complete with Unavailable.
   void stop();
 
@@ -75,6 +93,7 @@ class CommitQueue {
   std::atomic<bool> healthy_{true};
   CommitStats stats_;
   std::shared_ptr<const Observer> observer_;
+  Sealer* sealer_ = nullptr;
   std::thread thread_;
 };
 

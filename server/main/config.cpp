@@ -90,6 +90,11 @@ void add_options(CLI::App& app, Config& config) {
       ->envname("COLONIES_RETENTION");
   app.add_option("--retention-policy", config.retention_policy_s, "Seconds finished work is kept when --retention is on")
       ->envname("COLONIES_RETENTION_POLICY")->capture_default_str()->check(CLI::Range(std::int64_t{60}, std::int64_t{100} * 366 * 86400));
+  app.add_option("--audit-retention", config.audit_retention_s,
+                 "Seconds audit ledger entries are kept; older ones are pruned behind a checkpoint (leader only, every "
+                 "minute; 0 keeps the whole ledger)")
+      ->envname("COLONIES_AUDIT_RETENTION")->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100} * 366 * 86400));
   app.add_option("--cron-checker-period", config.cron_checker_period_ms,
                  "Milliseconds between the leader's looks for due crons")
       ->envname("COLONIES_CRON_CHECKER_PERIOD")->capture_default_str()->check(CLI::Range(10, 3'600'000));

@@ -45,6 +45,7 @@ struct Config {
   std::string long_poll_order = "fifo";  // fifo | lifo: which parked assign gets a new process
   bool retention = false;
   std::int64_t retention_policy_s = 7 * 86400;
+  std::int64_t audit_retention_s = 0;  // 0: keep the whole audit ledger
   int cron_checker_period_ms = 1000;
   int generator_checker_period_ms = 1000;
   std::string log_level = "info";

@@ -162,6 +162,7 @@ int run(const server::Config& config) {
   broker_options.stale_executor_s = config.stale_executor_s;
   broker_options.cron_checker_period_ms = config.cron_checker_period_ms;
   broker_options.retention_s = config.retention ? config.retention_policy_s : 0;
+  broker_options.audit_retention_s = config.audit_retention_s;
   broker_options.generator_checker_period_ms = config.generator_checker_period_ms;
   broker_options.request_rate = {config.rate_limit, config.rate_burst};
   broker_options.waiter_order =

@@ -162,6 +162,33 @@ void MemoryStore::apply_one(const mutation::RemoveProcessGraphs& m) {
 
 void MemoryStore::apply_one(const mutation::AppendLog& m) { logs_.push_back(m.log); }
 
+// As PostgresStore: an entry already stored under the seq is kept (a retried batch).
+void MemoryStore::apply_one(const mutation::AppendAudit& m) { audit_.emplace(m.entry.seq, m.entry); }
+
+void MemoryStore::apply_one(const mutation::PruneAudit& m) {
+  const model::AuditEntry* last = nullptr;
+  for (const auto& [seq, e] : audit_) {
+    if (e.time >= m.before) break;
+    last = &e;
+  }
+  if (last) checkpoints_.emplace(last->seq, model::AuditCheckpoint{last->seq, last->hash, last->time, m.now});
+  if (checkpoints_.empty()) return;
+  const std::int64_t up_to = checkpoints_.rbegin()->first;
+  audit_.erase(audit_.begin(), audit_.upper_bound(up_to));
+}
+
+model::AuditHead MemoryStore::audit_head() const {
+  if (!audit_.empty()) {
+    const auto& e = audit_.rbegin()->second;
+    return {e.seq, e.hash, e.time};
+  }
+  if (!checkpoints_.empty()) {
+    const auto& c = checkpoints_.rbegin()->second;
+    return {c.seq, c.hash, c.time};
+  }
+  return {};
+}
+
 void MemoryStore::apply_one(const mutation::SetPaused& m) {
   if (m.paused) {
     paused_.insert(m.colonyname);
@@ -297,6 +324,7 @@ Result<ports::Snapshot> MemoryStore::load() {
       if (g != graphs_.end() && g->second.endtime == 0) s.finished_graph_processes.push_back(p);
     }
   }
+  s.audit_head = audit_head();
   return s;
 }
 
@@ -510,6 +538,32 @@ Result<std::map<model::ProcessState, std::int64_t>> MemoryStore::count_process_g
     if (colonyname.empty() || g.colonyname == colonyname) ++counts[g.state];
   }
   return counts;
+}
+
+Result<std::vector<model::AuditEntry>> MemoryStore::list_audit(const ports::AuditQuery& q) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::AuditEntry> out;
+  for (auto it = audit_.upper_bound(q.after_seq); it != audit_.end(); ++it) {
+    if (static_cast<int>(out.size()) >= q.count) break;
+    const model::AuditEntry& e = it->second;
+    if (!q.colonyname.empty() && e.colonyname != q.colonyname) continue;
+    if (!q.processid.empty() && e.processid != q.processid) continue;
+    if (!q.signer.empty() && e.signer != q.signer) continue;
+    if (q.since != 0 && e.time < q.since) continue;
+    if (q.until != 0 && e.time >= q.until) continue;
+    out.push_back(e);
+  }
+  return out;
+}
+
+Result<ports::AuditState> MemoryStore::audit_state() {
+  std::lock_guard lock(mutex_);
+  ports::AuditState state;
+  if (!checkpoints_.empty()) state.checkpoint = checkpoints_.rbegin()->second;
+  state.first_seq = audit_.empty() ? 0 : audit_.begin()->first;
+  state.entries = static_cast<std::int64_t>(audit_.size());
+  state.head = audit_head();
+  return state;
 }
 
 }  // namespace colonies::testing

@@ -43,6 +43,8 @@ class MemoryStore final : public ports::Store {
   Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) override;
   Result<std::vector<model::ProcessGraph>> list_process_graphs(const ports::ProcessGraphFilter& filter) override;
   Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) override;
+  Result<std::vector<model::AuditEntry>> list_audit(const ports::AuditQuery& query) override;
+  Result<ports::AuditState> audit_state() override;
 
   // Test hook: the next apply() fails with Unavailable and applies nothing, as a store whose
   // disk went away would.
@@ -91,6 +93,9 @@ class MemoryStore final : public ports::Store {
   void apply_one(const ports::mutation::AppendGeneratorArg& m);
   void apply_one(const ports::mutation::ConsumeGeneratorArgs& m);
   void apply_one(const ports::mutation::PurgeFinished& m);
+  void apply_one(const ports::mutation::AppendAudit& m);
+  void apply_one(const ports::mutation::PruneAudit& m);
+  model::AuditHead audit_head() const;  // under mutex_
   void apply_one(const ports::mutation::PutProcessGraph& m);
   void apply_one(const ports::mutation::RemoveProcessGraph& m);
   void apply_one(const ports::mutation::RemoveProcessGraphs& m);
@@ -119,6 +124,8 @@ class MemoryStore final : public ports::Store {
   std::map<std::string, model::Generator> generators_;  // by generatorid
   std::map<std::pair<std::string, std::int64_t>, model::GeneratorArg> generator_args_;  // by (generatorid, seq)
   std::map<std::string, model::ProcessGraph> graphs_;
+  std::map<std::int64_t, model::AuditEntry> audit_;             // by seq
+  std::map<std::int64_t, model::AuditCheckpoint> checkpoints_;  // by seq
 };
 
 }  // namespace colonies::testing

@@ -171,7 +171,7 @@ Status read_snapshot_tables(Connection& c, ports::Snapshot& s) {
   for (int i = 0; i < rows.size(); ++i) {
     s.snapshots.push_back({std::string(rows.text(i, 0)), std::string(rows.text(i, 1)), std::string(rows.text(i, 2))});
   }
-  return ok();
+  return read_audit_head(c, s.audit_head);
 }
 
 }  // namespace

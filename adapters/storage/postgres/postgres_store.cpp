@@ -212,4 +212,12 @@ Result<std::map<model::ProcessState, std::int64_t>> PostgresStore::count_process
                      [&](Connection& c) { return postgres::count_by_state(c, "processgraphs", colonyname); });
 }
 
+Result<std::vector<model::AuditEntry>> PostgresStore::list_audit(const ports::AuditQuery& query) {
+  return with_reader("list_audit", [&](Connection& c) { return postgres::read_audit(c, query); });
+}
+
+Result<ports::AuditState> PostgresStore::audit_state() {
+  return with_reader("audit_state", [&](Connection& c) { return postgres::read_audit_state(c); });
+}
+
 }  // namespace colonies::storage

@@ -61,6 +61,8 @@ class PostgresStore final : public ports::Store {
   Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) override;
   Result<std::vector<model::ProcessGraph>> list_process_graphs(const ports::ProcessGraphFilter& filter) override;
   Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) override;
+  Result<std::vector<model::AuditEntry>> list_audit(const ports::AuditQuery& query) override;
+  Result<ports::AuditState> audit_state() override;
 
  private:
   PostgresStore(std::unique_ptr<postgres::Connection> writer, std::vector<std::unique_ptr<postgres::Connection>> readers);

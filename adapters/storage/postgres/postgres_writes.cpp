@@ -237,6 +237,24 @@ class Writer {
   void operator()(const mutation::PurgeFinished& m) {
     for (auto sql : kPurgeFinished) add(sql, Params(std::int64_t{m.before}));
   }
+  void operator()(const mutation::AppendAudit& m) {
+    const model::AuditEntry& e = m.entry;
+    // Retried after a COMMIT whose outcome was unknown, the same entry is already there.
+    add("INSERT INTO audit_log (seq, time, colonyname, msgtype, signer, processid, payloaddigest, signature, payload, "
+        "status, prevhash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+        "ON CONFLICT (seq) DO NOTHING",
+        Params(std::int64_t{e.seq}, std::int64_t{e.time}, e.colonyname, e.msgtype, e.signer, e.processid,
+               e.payloaddigest, e.signature, e.payload, e.status, e.prevhash, e.hash));
+  }
+  void operator()(const mutation::PruneAudit& m) {
+    // The newest entry older than `before` becomes the checkpoint; then it and everything before
+    // it go. Times never decrease along seq, so this is exactly the old prefix.
+    add("INSERT INTO audit_checkpoints (seq, hash, time, prunedtime) "
+        "SELECT seq, hash, time, $1 FROM audit_log WHERE time < $2 ORDER BY seq DESC LIMIT 1 "
+        "ON CONFLICT (seq) DO NOTHING",
+        Params(std::int64_t{m.now}, std::int64_t{m.before}));
+    add("DELETE FROM audit_log WHERE seq <= (SELECT coalesce(max(seq), 0) FROM audit_checkpoints)", Params());
+  }
   void operator()(const mutation::PutCron& m) {
     add("INSERT INTO crons (cronid, colonyname, data) VALUES ($1, $2, $3) "
         "ON CONFLICT (cronid) DO UPDATE SET data = excluded.data",

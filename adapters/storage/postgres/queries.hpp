@@ -45,5 +45,9 @@ Result<std::optional<model::Snapshot>> read_snapshot_by(Connection& c, bool by_n
 Result<std::vector<model::Snapshot>> read_snapshots(Connection& c, const std::string& colonyname);
 Result<std::optional<model::ProcessGraph>> read_graph(Connection& c, const std::string& processgraphid);
 Result<std::vector<model::ProcessGraph>> read_graphs(Connection& c, const ports::ProcessGraphFilter& filter);
+// postgres_audit.cpp
+Status read_audit_head(Connection& c, model::AuditHead& head);
+Result<std::vector<model::AuditEntry>> read_audit(Connection& c, const ports::AuditQuery& query);
+Result<ports::AuditState> read_audit_state(Connection& c);
 
 }  // namespace colonies::storage::postgres

@@ -157,6 +157,7 @@ Result<ports::Snapshot> SqliteStore::read_snapshot(Connection& c) {
   ports::Snapshot snapshot;
   Status read = read_snapshot_tables(c, snapshot);
   if (read) read = read_file_state(c, snapshot);
+  if (read) read = read_audit_head(c, snapshot.audit_head);
   COLONIES_TRY(end, c.prepare(read ? "COMMIT" : "ROLLBACK"));
   Status ended = end.run();
   if (!read) return std::unexpected(std::move(read.error()));

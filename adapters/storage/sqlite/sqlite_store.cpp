@@ -256,4 +256,18 @@ Result<std::map<model::ProcessState, std::int64_t>> SqliteStore::count_process_g
   });
 }
 
+Result<std::vector<model::AuditEntry>> SqliteStore::list_audit(const ports::AuditQuery& query) {
+  return guarded("list_audit", [&] {
+    ReaderLease reader(*this);
+    return read_audit(*reader, query);
+  });
+}
+
+Result<ports::AuditState> SqliteStore::audit_state() {
+  return guarded("audit_state", [&] {
+    ReaderLease reader(*this);
+    return read_audit_state(*reader);
+  });
+}
+
 }  // namespace colonies::storage

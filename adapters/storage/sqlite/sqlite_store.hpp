@@ -60,6 +60,8 @@ class SqliteStore final : public ports::Store {
   Result<std::optional<model::ProcessGraph>> get_process_graph(const std::string& processgraphid) override;
   Result<std::vector<model::ProcessGraph>> list_process_graphs(const ports::ProcessGraphFilter& filter) override;
   Result<std::map<model::ProcessState, std::int64_t>> count_process_graphs(const std::string& colonyname) override;
+  Result<std::vector<model::AuditEntry>> list_audit(const ports::AuditQuery& query) override;
+  Result<ports::AuditState> audit_state() override;
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> writer, std::unique_ptr<sqlite::Checkpointer> checkpointer,
@@ -106,6 +108,11 @@ class SqliteStore final : public ports::Store {
   Result<std::optional<model::Snapshot>> read_snapshot_row(sqlite::Connection& c, std::string_view sql,
                                                            const std::string& colonyname, const std::string& key);
   Result<std::vector<model::Snapshot>> read_snapshots(sqlite::Connection& c, const std::string& colonyname);
+
+  // sqlite_audit.cpp
+  Status read_audit_head(sqlite::Connection& c, model::AuditHead& head);
+  Result<std::vector<model::AuditEntry>> read_audit(sqlite::Connection& c, const ports::AuditQuery& query);
+  Result<ports::AuditState> read_audit_state(sqlite::Connection& c);
 
   // sqlite_graphs.cpp
   Result<std::optional<model::ProcessGraph>> read_graph(sqlite::Connection& c, const std::string& processgraphid);

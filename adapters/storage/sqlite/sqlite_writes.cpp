@@ -276,6 +276,26 @@ class Writer {
                        before));
     return run(c_, "DELETE FROM logs WHERE timestamp < ?", before);
   }
+  Status operator()(const mutation::AppendAudit& m) {
+    const model::AuditEntry& e = m.entry;
+    return run(c_,
+               "INSERT INTO audit_log (seq, time, colonyname, msgtype, signer, processid, payloaddigest, signature, "
+               "payload, status, prevhash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               std::int64_t{e.seq}, std::int64_t{e.time}, std::string_view(e.colonyname), std::string_view(e.msgtype),
+               std::string_view(e.signer), std::string_view(e.processid), std::string_view(e.payloaddigest),
+               std::string_view(e.signature), std::string_view(e.payload), std::int64_t{e.status},
+               std::string_view(e.prevhash), std::string_view(e.hash));
+  }
+  Status operator()(const mutation::PruneAudit& m) {
+    // The newest entry older than `before` becomes the checkpoint; then it and everything
+    // before it go. Times never decrease along seq, so this is exactly the old prefix.
+    COLONIES_CHECK(run(c_,
+                       "INSERT INTO audit_checkpoints (seq, hash, time, prunedtime) "
+                       "SELECT seq, hash, time, ? FROM audit_log WHERE time < ? ORDER BY seq DESC LIMIT 1 "
+                       "ON CONFLICT (seq) DO NOTHING",
+                       std::int64_t{m.now}, std::int64_t{m.before}));
+    return run(c_, "DELETE FROM audit_log WHERE seq <= (SELECT coalesce(max(seq), 0) FROM audit_checkpoints)");
+  }
   Status operator()(const mutation::PutCron& m) {
     return run(c_,
                "INSERT INTO crons (cronid, colonyname, data) VALUES (?, ?, ?) "

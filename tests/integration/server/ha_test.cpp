@@ -165,6 +165,31 @@ TEST_F(HaTest, GracefulStopOfTheLeaderHandsOverWithoutWaitingForTheLease) {
   poller.join();
 }
 
+TEST_F(HaTest, TheAuditLedgerStaysOneChainAcrossAFailover) {
+  // Requests through a follower before and after the leader stops: the next leader continues
+  // the chain from the stored head, and the client-side check finds one intact chain.
+  auto user = connect(port(followers_[0]), setup_.user);
+  ASSERT_TRUE(user.submit(make_spec(setup_.colony, kType, "before")));
+  auto owner = connect(port(followers_[0]), server_owner_);
+  auto before = owner.get_audit_head();
+  ASSERT_TRUE(before) << before.error().message;
+  const int old_leader = leader_index();
+  ASSERT_EQ(servers_[old_leader]->terminate(30s), 0) << servers_[old_leader]->log_tail();
+  ASSERT_TRUE(eventually([&] { return leader_index() >= 0; }, 15s)) << "no new leader";
+  const int via = followers_[0] == leader_index() ? followers_[1] : followers_[0];
+  auto after_user = connect(port(via), setup_.user);
+  ASSERT_TRUE(eventually([&] { return after_user.submit(make_spec(setup_.colony, kType, "after")).has_value(); }, 15s));
+  auto after_owner = connect(port(via), server_owner_);
+  auto verified = after_owner.verify_audit();
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_TRUE(verified->intact()) << verified->bad_seq << ": " << verified->problem;
+  EXPECT_GT(verified->head.seq, before->head.seq);
+  auto after = after_owner.get_audit({.after_seq = before->head.seq});
+  ASSERT_TRUE(after) << after.error().message;
+  ASSERT_FALSE(after->empty());
+  EXPECT_EQ(after->front().prevhash, before->head.hash);
+}
+
 TEST_F(HaTest, KillingTheLeaderMidLoadLosesNothingAndAssignsNothingTwice) {
   constexpr int kSubmits = 300;
   constexpr int kKillAfter = 100;  // acknowledged submits

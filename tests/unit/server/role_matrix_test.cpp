@@ -332,6 +332,10 @@ const std::map<std::string, Rule>& rules() {
           return json::object{{"processid", w.running}, {"name", "chat"},  {"sequence", 1}, {"inreplyto", 0},
                               {"payload", "aGk="},      {"payloadtype", "data"}};
         }}},
+      // The audit ledger: the server owner reads all of it, a colony owner the entries of their
+      // colony (docs/audit.md); the head is the server owner's.
+      {"getauditmsg", {{Role::ServerOwner, Role::ColonyOwner}, colony_only}},
+      {"getauditheadmsg", {kServer, nothing}},
       {"channelreadmsg",
        {kMember,
         [](World& w, Role) {
