@@ -1,7 +1,12 @@
 // The shared fixture of the executor integration tests: see colony_test.hpp.
 #include "tests/integration/executors/colony_test.hpp"
 
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <csignal>
 #include <fstream>
 #include <thread>
 
@@ -26,6 +31,27 @@ std::string test_slug(const std::string& prefix) {
   std::string slug = prefix + ::testing::UnitTest::GetInstance()->current_test_info()->name();
   for (auto& c : slug) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return slug;
+}
+
+pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
+            const std::string& stderr_path) {
+  std::vector<std::string> argv_strings = args, env_strings = env;
+  std::vector<char*> argv, envp;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (!stderr_path.empty()) {
+      int fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      if (fd >= 0) ::dup2(fd, STDERR_FILENO);
+    }
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  return pid;
 }
 
 void ColonyTest::SetUpTestSuite() {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "adapters/crypto/sodium_crypto.hpp"
 #include "client/client.hpp"
@@ -25,6 +26,11 @@ std::string id_of(const std::string& key);
 bool running(pid_t pid);
 // `prefix` + the current test's name, lower-case: a unique executor type or directory name.
 std::string test_slug(const std::string& prefix);
+// Starts the program args[0] with `args` and exactly the environment `env` ("NAME=value") in a
+// child process that dies with the test. Its stderr goes to `stderr_path` (appended) unless that
+// is empty. Returns the child's pid (ASSERT it is > 0).
+pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
+            const std::string& stderr_path = "");
 
 class ColonyTest : public ::testing::Test {
  protected:

@@ -4,7 +4,6 @@
 // users see (state, output, errors, logs) and what the cluster sees (Jobs created once, deleted
 // with Background propagation), including a reattach after the executor is killed.
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,20 +77,7 @@ users:
                                   "--poll-interval", "0.1", "--poll-timeout", "1", "--log-level", "debug",
                                   "--spool-dir", (dir_ / "spool").string()};
     std::vector<std::string> env{host_env, port_env, colony_env, key_env, colony_key_env, path_env};
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    const std::string log = (dir_ / "executor.log").string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      FILE* out = std::freopen(log.c_str(), "a", stderr);
-      (void)out;
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
+    pid_ = it::spawn(args, env, (dir_ / "executor.log").string());
     ASSERT_GT(pid_, 0);
     auto until = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < until) {

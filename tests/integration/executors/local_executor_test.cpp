@@ -1,7 +1,6 @@
 // The local executor end to end: real coloniesd over loopback, the Runtime with LocalBackend in
 // this process, processes submitted through the SDK. Checks what users see: state, out, errors,
 // logs, cancellation, time limits, shutdown, registration conflicts.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,17 +125,7 @@ class LocalExecutorTest : public it::ColonyTest {
                                  "PATH=/usr/local/bin:/usr/bin:/bin"};
     std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--poll-timeout", "1", "--workdir", work_.string(),
                                   "--log-level", "warn", "--max-jobs", "2"};
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
-      ::_exit(127);
-    }
-    return pid;
+    return it::spawn(args, env);
   }
 
   std::string type_;
@@ -383,16 +372,7 @@ TEST_F(LocalExecutorTest, TheBinaryRunsProcessesAndStopsGracefullyOnSigterm) {
   std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--poll-timeout", "1", "--grace", "1", "--kill-grace", "1",
                                 "--workdir", work_.string(), "--spool-dir", (work_ / "spool").string(),
                                 "--log-level", "warn"};
-  std::vector<char*> argv, envp;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
-    ::_exit(127);
-  }
+  pid_t pid = it::spawn(args, env);
   ASSERT_GT(pid, 0);
   auto quick = submit("echo", {"from the binary"});
   EXPECT_EQ(wait_final(quick.processid).state, model::ProcessState::Success);
@@ -664,18 +644,7 @@ TEST_F(LocalExecutorTest, AVanishedExecutorsProcessesAreRetriedElsewhereOrFailed
 int run_binary_for(std::vector<std::string> args, std::chrono::milliseconds wait) {
   std::vector<std::string> env{"COLONIES_PRVKEY=" + std::string(64, 'a'), "PATH=/usr/local/bin:/usr/bin:/bin"};
   args.insert(args.begin(), LOCAL_EXECUTOR_PATH);
-  std::vector<char*> argv, envp;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 2);
-    ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
-    ::_exit(127);
-  }
+  pid_t pid = it::spawn(args, env, "/dev/null");
   int status = 0;
   auto until = std::chrono::steady_clock::now() + wait;
   while (std::chrono::steady_clock::now() < until) {

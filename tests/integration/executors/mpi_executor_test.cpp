@@ -114,17 +114,7 @@ class MpiExecutorTest : public it::ColonyTest {
     std::vector<std::string> env{"COLONIES_PRVKEY=" + key, "COLONIES_COLONY_PRVKEY=" + colony_key_,
                                  "PATH=/usr/local/bin:/usr/bin:/bin"};
     std::vector<std::string> args{LOCAL_EXECUTOR_PATH, "--config", config.string()};
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::execve(LOCAL_EXECUTOR_PATH, argv.data(), envp.data());
-      ::_exit(127);
-    }
-    return pid;
+    return it::spawn(args, env);
   }
 
   fs::path write_config() {
