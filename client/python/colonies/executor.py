@@ -186,10 +186,15 @@ class Executor:
             # The executor's own key can list the colony's executors once it is registered
             # (approved or not); if it cannot, the name belongs to another key.
             try:
-                existing = [e for e in self.client.get_executors()
-                            if e.executorname == self.name and e.state != ExecutorState.UNREGISTERED]
+                listed = [e for e in self.client.get_executors() if e.state != ExecutorState.UNREGISTERED]
             except Forbidden:
-                existing = []
+                listed = []
+            existing = [e for e in listed if e.executorname == self.name]
+            mine = [e for e in listed if e.executorid == self.id and e.executorname != self.name]
+            if not existing and mine:
+                raise Conflict(409, f"this executor's private key is already registered in colony '{self.colony}' "
+                               f"as executor '{mine[0].executorname}'; use that name or generate a new key for "
+                               f"'{self.name}'", "addexecutormsg") from None
             if not existing or existing[0].executorid != self.id:
                 other = existing[0].executorid if existing else "unknown"
                 raise Conflict(409, f"executor name '{self.name}' in colony '{self.colony}' is already registered with "
@@ -217,6 +222,11 @@ class Executor:
                                                           f"'{process.spec.funcname}' (it offers: {offered})"])
             try:
                 result = self._call(handler, process)
+            except KeyboardInterrupt:
+                # Ctrl-C while a handler runs: say so on the process instead of leaving it RUNNING
+                # until its maxexectime, then stop.
+                self.client.close_failed(process, [f"executor '{self.name}' was interrupted while running it"])
+                raise
             except Exception as e:  # noqa: BLE001 - any handler failure fails the process, with its reason
                 log.info("process %s (%s) failed: %s", process.processid, process.spec.funcname, e)
                 self._log_quietly(process, "".join(traceback.format_exception(type(e), e, e.__traceback__)))

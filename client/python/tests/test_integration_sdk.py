@@ -12,7 +12,7 @@ import time
 import unittest
 
 import support
-from colonies import (BadRequest, Client, Executor, Forbidden, NotFound, PrivateKey, ProcessFailed, ProcessState,
+from colonies import (BadRequest, Client, Conflict, Executor, Forbidden, NotFound, PrivateKey, ProcessFailed, ProcessState,
                       TransportError, Unauthenticated, WaitTimeout, Workflow, build_request)
 
 COLONY = "lab"
@@ -123,6 +123,9 @@ class SubmitAndExecuteTest(unittest.TestCase):
         ex.executor.register(COLONY_KEY)
         info = ex.executor.register(COLONY_KEY)
         self.assertEqual(info.executorid, ex.key.id)
+        renamed = Executor(Client(SERVER.url, ex.key, colony=COLONY), name="py-renamed", executortype="restart-type")
+        with self.assertRaisesRegex(Conflict, "already registered in colony 'lab' as executor 'py-restart-type'"):
+            renamed.register(COLONY_KEY)
         impostor = Executor(Client(SERVER.url, PrivateKey.generate(), colony=COLONY), name="py-restart-type",
                             executortype="restart-type")
         with self.assertRaisesRegex(Exception, "already registered with another key") as caught:
