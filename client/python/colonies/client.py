@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import os
 import time
-from typing import IO, Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import envelope
-from .errors import ColoniesError, ProcessFailed, ProtocolError, TransportError, error_for_status
+from .errors import ColoniesError, ProcessFailed, ProtocolError, error_for_status
 from .keys import PrivateKey
 from .models import (Conditions, Executor, FunctionSpec, Log, Process, ProcessGraph, ProcessState, as_list,
                      split_spec_options, str_list)
 from .progress import ProgressLine
 from .transport import DEFAULT_PORT, Endpoint, HttpTransport, make_ssl_context, parse_server, snippet
 
+T = TypeVar("T")
 KeyLike = Union[PrivateKey, str, None]
 ProcessRef = Union[Process, str]
 GraphRef = Union[ProcessGraph, str]
@@ -206,58 +207,67 @@ class Client:
         return name
 
     @staticmethod
-    def _expect(msgtype: str, reply: Any, kind: type) -> Any:
-        if not isinstance(reply, kind):
-            raise ProtocolError(f"{msgtype}: expected a JSON {'object' if kind is dict else 'array'} in the reply, "
-                                f"got {type(reply).__name__}")
+    def _dict(msgtype: str, reply: Any) -> Dict[str, Any]:
+        if not isinstance(reply, dict):
+            raise ProtocolError(f"{msgtype}: expected a JSON object in the reply, got {type(reply).__name__}")
         return reply
 
-    def _one(self, msgtype: str, reply: Any, cls: Any) -> Any:
-        return cls.from_json(self._expect(msgtype, reply, dict))
+    @staticmethod
+    def _list(msgtype: str, reply: Any) -> List[Any]:
+        if reply is None:
+            return []
+        if not isinstance(reply, list):
+            raise ProtocolError(f"{msgtype}: expected a JSON array in the reply, got {type(reply).__name__}")
+        return reply
 
-    def _many(self, msgtype: str, reply: Any, cls: Any) -> List[Any]:
-        return [cls.from_json(o) for o in self._expect(msgtype, reply if reply is not None else [], list)]
+    def _one(self, msgtype: str, reply: Any, parse: Callable[[Mapping[str, Any]], T]) -> T:
+        return parse(self._dict(msgtype, reply))
+
+    def _many(self, msgtype: str, reply: Any, parse: Callable[[Mapping[str, Any]], T]) -> List[T]:
+        items = self._list(msgtype, reply)
+        for item in items:
+            if not isinstance(item, dict):
+                raise ProtocolError(f"{msgtype}: expected JSON objects in the reply array")
+        return [parse(o) for o in items]
 
     # ---- Server
 
     def version(self) -> Dict[str, Any]:
         """``{"buildversion", "buildtime"}`` of the server (unsigned)."""
-        return self._expect("versionmsg", self.call_unsigned("versionmsg"), dict)
+        return self._dict("versionmsg", self.call_unsigned("versionmsg"))
 
     def server_info(self) -> Dict[str, Any]:
         """Version and listening backends of the server (unsigned)."""
-        return self._expect("getserverinfomsg", self.call_unsigned("getserverinfomsg"), dict)
+        return self._dict("getserverinfomsg", self.call_unsigned("getserverinfomsg"))
 
     def statistics(self) -> Dict[str, Any]:
         """Whole-server counts (server owner)."""
-        return self._expect("getstatisticsmsg", self.call("getstatisticsmsg"), dict)
+        return self._dict("getstatisticsmsg", self.call("getstatisticsmsg"))
 
     # ---- Colonies and users
 
     def add_colony(self, name: str, colonyid: str) -> Dict[str, Any]:
         """Adds a colony owned by the key whose ID is ``colonyid`` (server owner)."""
-        return self._expect("addcolonymsg", self.call("addcolonymsg", {"colony": {"colonyid": colonyid, "name": name}}),
-                            dict)
+        return self._dict("addcolonymsg", self.call("addcolonymsg", {"colony": {"colonyid": colonyid, "name": name}}))
 
     def get_colony(self, colonyname: Optional[str] = None) -> Dict[str, Any]:
         """The colony ``{"colonyid", "name"}`` (approved member)."""
-        return self._expect("getcolonymsg", self.call("getcolonymsg", {"colonyname": self._colony(colonyname)}), dict)
+        return self._dict("getcolonymsg", self.call("getcolonymsg", {"colonyname": self._colony(colonyname)}))
 
     def colony_statistics(self, colonyname: Optional[str] = None) -> Dict[str, Any]:
         """Process and workflow counts of the colony (approved member)."""
-        return self._expect("getcolonystatsmsg",
-                            self.call("getcolonystatsmsg", {"colonyname": self._colony(colonyname)}), dict)
+        return self._dict("getcolonystatsmsg", self.call("getcolonystatsmsg", {"colonyname": self._colony(colonyname)}))
 
     def add_user(self, name: str, userid: str, colonyname: Optional[str] = None, email: str = "",
                  phone: str = "") -> Dict[str, Any]:
         """Adds a user whose key has the ID ``userid`` (colony owner)."""
         user = {"colonyname": self._colony(colonyname), "userid": userid, "name": name, "email": email,
                 "phone": phone}
-        return self._expect("addusermsg", self.call("addusermsg", {"user": user}), dict)
+        return self._dict("addusermsg", self.call("addusermsg", {"user": user}))
 
     def get_users(self, colonyname: Optional[str] = None) -> List[Dict[str, Any]]:
         """The colony's users (member)."""
-        return self._expect("getusersmsg", self.call("getusersmsg", {"colonyname": self._colony(colonyname)}), list)
+        return self._list("getusersmsg", self.call("getusersmsg", {"colonyname": self._colony(colonyname)}))
 
     # ---- Executors
 
@@ -268,17 +278,17 @@ class Client:
                                     "colonyname": self._colony(colonyname), "locationname": locationname}
         if capabilities is not None:
             executor["capabilities"] = dict(capabilities)
-        return self._one("addexecutormsg", self.call("addexecutormsg", {"executor": executor}), Executor)
+        return self._one("addexecutormsg", self.call("addexecutormsg", {"executor": executor}), Executor.from_json)
 
     def approve_executor(self, name: str, colonyname: Optional[str] = None) -> Executor:
         """Approves an executor (colony owner)."""
         reply = self.call("approveexecutormsg", {"colonyname": self._colony(colonyname), "executorname": name})
-        return self._one("approveexecutormsg", reply, Executor)
+        return self._one("approveexecutormsg", reply, Executor.from_json)
 
     def reject_executor(self, name: str, colonyname: Optional[str] = None) -> Executor:
         """Rejects an executor (colony owner); its running processes go back to WAITING."""
         reply = self.call("rejectexecutormsg", {"colonyname": self._colony(colonyname), "executorname": name})
-        return self._one("rejectexecutormsg", reply, Executor)
+        return self._one("rejectexecutormsg", reply, Executor.from_json)
 
     def remove_executor(self, name: str, colonyname: Optional[str] = None) -> None:
         """Unregisters an executor (colony owner)."""
@@ -287,24 +297,24 @@ class Client:
     def get_executors(self, colonyname: Optional[str] = None) -> List[Executor]:
         """Every executor of the colony, in any state (member, pending executors included)."""
         reply = self.call("getexecutorsmsg", {"colonyname": self._colony(colonyname)})
-        return self._many("getexecutorsmsg", reply, Executor)
+        return self._many("getexecutorsmsg", reply, Executor.from_json)
 
     def get_executor(self, name: str, colonyname: Optional[str] = None) -> Executor:
         """One executor by name (approved member)."""
         reply = self.call("getexecutormsg", {"colonyname": self._colony(colonyname), "executorname": name})
-        return self._one("getexecutormsg", reply, Executor)
+        return self._one("getexecutormsg", reply, Executor.from_json)
 
     def add_function(self, executorname: str, funcname: str, colonyname: Optional[str] = None,
                      description: str = "", args: Sequence[Any] = ()) -> Dict[str, Any]:
         """Registers a function an executor offers (the executor itself), shown by ``colonies function ls``."""
         fun = {"colonyname": self._colony(colonyname), "executorname": executorname, "funcname": funcname,
                "description": description, "args": list(args)}
-        return self._expect("addfunctionmsg", self.call("addfunctionmsg", {"fun": fun}), dict)
+        return self._dict("addfunctionmsg", self.call("addfunctionmsg", {"fun": fun}))
 
     def get_functions(self, executorname: str = "", colonyname: Optional[str] = None) -> List[Dict[str, Any]]:
         """Registered functions of one executor, or of the whole colony (approved member)."""
         reply = self.call("getfunctionsmsg", {"colonyname": self._colony(colonyname), "executorname": executorname})
-        return self._expect("getfunctionsmsg", reply if reply is not None else [], list)
+        return self._list("getfunctionsmsg", reply)
 
     # ---- Processes
 
@@ -333,7 +343,7 @@ class Client:
         if not conditions.get("colonyname") and self.colony:
             conditions["colonyname"] = self.colony
         obj["conditions"] = conditions
-        return self._one("submitfuncspecmsg", self.call("submitfuncspecmsg", {"spec": obj}), Process)
+        return self._one("submitfuncspecmsg", self.call("submitfuncspecmsg", {"spec": obj}), Process.from_json)
 
     def submit_function(self, funcname: str, args: Sequence[Any] = (), kwargs: Optional[Mapping[str, Any]] = None,
                         **options: Any) -> Process:
@@ -343,7 +353,7 @@ class Client:
     def get_process(self, process: ProcessRef) -> Process:
         """A process by ID (approved member); WAITING ones say why in ``waitreason``."""
         return self._one("getprocessmsg", self.call("getprocessmsg", {"processid": _id(process, "processid")}),
-                         Process)
+                         Process.from_json)
 
     def get_processes(self, state: Optional[int] = None, colonyname: Optional[str] = None, count: int = 100,
                       executortype: str = "", label: str = "", initiator: str = "") -> List[Process]:
@@ -351,12 +361,12 @@ class Client:
         fields: Dict[str, Any] = {"colonyname": self._colony(colonyname), "count": count,
                                   "state": -1 if state is None else int(state), "executortype": executortype,
                                   "label": label, "initiator": initiator}
-        return self._many("getprocessesmsg", self.call("getprocessesmsg", fields), Process)
+        return self._many("getprocessesmsg", self.call("getprocessesmsg", fields), Process.from_json)
 
     def cancel_process(self, process: ProcessRef) -> Process:
         """Cancels a WAITING or RUNNING standalone process (approved member)."""
         return self._one("cancelprocessmsg", self.call("cancelprocessmsg", {"processid": _id(process, "processid")}),
-                         Process)
+                         Process.from_json)
 
     def remove_process(self, process: ProcessRef) -> None:
         """Deletes a standalone process that is not RUNNING (approved member)."""
@@ -381,19 +391,19 @@ class Client:
             if getattr(e, "status", 0) in (404, 408):
                 return None
             raise
-        return self._one("assignprocessmsg", reply, Process)
+        return self._one("assignprocessmsg", reply, Process.from_json)
 
     def close_successful(self, process: ProcessRef, out: Optional[Sequence[Any]] = None) -> Process:
         """Closes a process RUNNING on this executor as SUCCESS; a non-empty ``out`` becomes its output."""
         fields: Dict[str, Any] = {"processid": _id(process, "processid")}
         if out is not None:
             fields["out"] = list(out)
-        return self._one("closesuccessfulmsg", self.call("closesuccessfulmsg", fields), Process)
+        return self._one("closesuccessfulmsg", self.call("closesuccessfulmsg", fields), Process.from_json)
 
     def close_failed(self, process: ProcessRef, errors: Optional[Sequence[str]] = None) -> Process:
         """Closes a process RUNNING on this executor as FAILED, appending ``errors``."""
         fields = {"processid": _id(process, "processid"), "errors": str_list(errors)}
-        return self._one("closefailedmsg", self.call("closefailedmsg", fields), Process)
+        return self._one("closefailedmsg", self.call("closefailedmsg", fields), Process.from_json)
 
     def set_output(self, process: ProcessRef, out: Sequence[Any]) -> None:
         """Replaces the output of a process RUNNING on this executor."""
@@ -403,7 +413,7 @@ class Client:
         """Adds an attribute (default type 1 OUT) to a process RUNNING on this executor."""
         attribute = {"targetid": _id(process, "processid"), "key": key, "value": value,
                      "attributetype": attributetype}
-        return self._expect("addattributemsg", self.call("addattributemsg", {"attribute": attribute}), dict)
+        return self._dict("addattributemsg", self.call("addattributemsg", {"attribute": attribute}))
 
     # ---- Logs
 
@@ -422,7 +432,7 @@ class Client:
         colony = colonyname or (process.spec.conditions.colonyname if isinstance(process, Process) else None)
         fields = {"colonyname": self._colony(colony), "processid": processid, "executorname": executorname,
                   "count": count, "since": since, "latest": latest}
-        return self._many("getlogsmsg", self.call("getlogsmsg", fields), Log)
+        return self._many("getlogsmsg", self.call("getlogsmsg", fields), Log.from_json)
 
     def logs_text(self, process: ProcessRef) -> str:
         """Every log line of a process joined into one text (pages through more than 500)."""
@@ -442,23 +452,24 @@ class Client:
         spec = workflow.to_json() if hasattr(workflow, "to_json") else dict(workflow)
         if not spec.get("colonyname"):
             spec["colonyname"] = self._colony(colonyname)
-        return self._one("submitworkflowspecmsg", self.call("submitworkflowspecmsg", {"spec": spec}), ProcessGraph)
+        reply = self.call("submitworkflowspecmsg", {"spec": spec})
+        return self._one("submitworkflowspecmsg", reply, ProcessGraph.from_json)
 
     def get_process_graph(self, graph: GraphRef) -> ProcessGraph:
         """A workflow with its live progress (approved member)."""
         reply = self.call("getprocessgraphmsg", {"processgraphid": _id(graph, "processgraphid")})
-        return self._one("getprocessgraphmsg", reply, ProcessGraph)
+        return self._one("getprocessgraphmsg", reply, ProcessGraph.from_json)
 
     def get_process_graphs(self, state: Optional[int] = None, colonyname: Optional[str] = None,
                            count: int = 100) -> List[ProcessGraph]:
         """The colony's newest workflows (approved member; ``count`` <= 100)."""
         fields = {"colonyname": self._colony(colonyname), "count": count, "state": -1 if state is None else int(state)}
-        return self._many("getprocessgraphsmsg", self.call("getprocessgraphsmsg", fields), ProcessGraph)
+        return self._many("getprocessgraphsmsg", self.call("getprocessgraphsmsg", fields), ProcessGraph.from_json)
 
     def cancel_process_graph(self, graph: GraphRef) -> ProcessGraph:
         """Cancels every WAITING and RUNNING node of a workflow (approved member)."""
         reply = self.call("cancelprocessgraphmsg", {"processgraphid": _id(graph, "processgraphid")})
-        return self._one("cancelprocessgraphmsg", reply, ProcessGraph)
+        return self._one("cancelprocessgraphmsg", reply, ProcessGraph.from_json)
 
     def remove_process_graph(self, graph: GraphRef) -> None:
         """Deletes a workflow with its processes; none may be RUNNING (approved member)."""
@@ -503,7 +514,8 @@ class Client:
                 state = ProcessState(current.state)
                 if line:
                     reason = f": {'; '.join(current.errors)}" if current.errors else ""
-                    line.finish(f"{state.name} after {elapsed:.1f}s" + (reason if state != ProcessState.SUCCESS else ""))
+                    failed = state != ProcessState.SUCCESS
+                    line.finish(f"{state.name} after {elapsed:.1f}s" + (reason if failed else ""))
                 if raise_on_failure and state != ProcessState.SUCCESS:
                     raise ProcessFailed(f"process {processid} ended {state.name}"
                                         + (f": {'; '.join(current.errors)}" if current.errors else ""), current)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-import time
 import traceback
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
@@ -126,9 +125,12 @@ class Executor:
         """
         if callable(funcname):
             return self._add(funcname.__name__, funcname, description)
+        if funcname is not None and not isinstance(funcname, str):
+            raise TypeError(f"a function name is a str, not {type(funcname).__name__}")
+        name = funcname
 
         def decorate(fn: F) -> F:
-            self._add(funcname or fn.__name__, fn, description)
+            self._add(name or fn.__name__, fn, description)
             return fn
 
         return decorate

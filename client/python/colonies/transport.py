@@ -163,7 +163,8 @@ class HttpTransport:
 
     def _tls_refusal(self, e: ssl.SSLCertVerificationError) -> str:
         reason = e.verify_message or str(e)
-        text = f"TLS handshake with {self.endpoint.host}:{self.endpoint.port} failed: certificate verify failed ({reason})"
+        text = (f"TLS handshake with {self.endpoint.host}:{self.endpoint.port} failed: "
+                f"certificate verify failed ({reason})")
         if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():
             return text + f": the server's certificate is not issued for '{self.endpoint.host}'"
         return text + (": the server's certificate is not signed by a CA this client trusts; give its CA "

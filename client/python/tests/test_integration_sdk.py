@@ -2,18 +2,16 @@
 a free port), set up with the real `colonies` CLI: keys agree with the C++ side, a Python
 executor runs submitted functions and workflows, logs, failures, and what the server refuses."""
 
-import base64
 import io
 import json
 import os
 import subprocess
-import threading
 import time
 import unittest
 
 import support
-from colonies import (BadRequest, Client, Conflict, Executor, Forbidden, NotFound, PrivateKey, ProcessFailed, ProcessState,
-                      TransportError, Unauthenticated, WaitTimeout, Workflow, build_request)
+from colonies import (BadRequest, Client, Conflict, Executor, Forbidden, NotFound, PrivateKey, ProcessFailed,
+                      ProcessState, TransportError, Unauthenticated, WaitTimeout, Workflow, build_request)
 
 COLONY = "lab"
 SERVER: support.Server
