@@ -16,7 +16,8 @@ import time
 from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import envelope
-from .errors import ColoniesError, ProcessFailed, ProtocolError, error_for_status
+from .errors import (ColoniesError, InternalError, ProcessFailed, ProtocolError, RateLimited, TransportError,
+                     Unavailable, error_for_status)
 from .keys import PrivateKey
 from .models import (Conditions, Executor, FunctionSpec, Log, Process, ProcessGraph, ProcessState, as_list,
                      split_spec_options, str_list)
@@ -89,6 +90,7 @@ class Client:
         context = make_ssl_context(ca_file, verify) if self.endpoint.tls else None
         self._transport = HttpTransport(self.endpoint, context, connect_timeout=min(timeout, 10.0))
         self.last_status = 0
+        self._failing_since: Optional[float] = None
 
     @classmethod
     def from_env(cls, role: str = "user", **overrides: Any) -> "Client":
@@ -490,9 +492,29 @@ class Client:
 
     # ---- Waiting
 
+    def _poll(self, get: Callable[[str], T], ref: str, patience: float, line: Optional[ProgressLine],
+              start: float) -> Optional[T]:
+        """One poll of ``wait``: the object, or None after a pause when the server is briefly
+        unavailable and ``patience`` is not used up; other errors raise."""
+        try:
+            result = get(ref)
+            self._failing_since = None
+            return result
+        except (TransportError, RateLimited, InternalError, Unavailable) as e:
+            now = time.monotonic()
+            if self._failing_since is None:
+                self._failing_since = now
+            if now - self._failing_since >= patience:
+                self._failing_since = None
+                raise
+            if line:
+                line.update(f"server unavailable ({e}), retrying", now - start)
+            time.sleep(min(1.0, max(0.05, patience / 10)))
+            return None
+
     def wait(self, process: ProcessRef, timeout: Optional[float] = None, progress: bool = True,
              raise_on_failure: bool = False, stream: Optional[IO[str]] = None,
-             poll_interval: float = 1.0) -> Process:
+             poll_interval: float = 1.0, patience: float = 30.0) -> Process:
         """Polls a process until it ends (SUCCESS, FAILED or CANCELLED) and returns it.
 
         Args:
@@ -502,13 +524,22 @@ class Client:
             raise_on_failure: raise ``ProcessFailed`` (with the process and its errors) unless
                 it ended SUCCESS.
             poll_interval: the longest pause between polls (the first ones are quicker).
+            patience: how long polls may keep failing because the server is unreachable,
+                restarting or overloaded (no connection, 429, 500, 503) before the error is
+                raised; a long wait survives a server restart or failover. 0 raises at once.
         """
         processid = _id(process, "processid")
         line = ProgressLine(f"process {processid[:12]}", stream) if progress else None
         start = time.monotonic()
+        self._failing_since = None
         interval = min(0.2, poll_interval)
         while True:
-            current = self.get_process(processid)
+            current = self._poll(self.get_process, processid, patience, line, start)
+            if current is None:
+                if timeout is not None and time.monotonic() - start >= timeout:
+                    raise WaitTimeout(f"process {processid}: the server was unavailable until the timeout "
+                                      f"({timeout:g} s)")
+                continue
             elapsed = time.monotonic() - start
             if current.is_final:
                 state = ProcessState(current.state)
@@ -533,7 +564,7 @@ class Client:
 
     def wait_workflow(self, graph: GraphRef, timeout: Optional[float] = None, progress: bool = True,
                       raise_on_failure: bool = False, stream: Optional[IO[str]] = None,
-                      poll_interval: float = 1.0) -> ProcessGraph:
+                      poll_interval: float = 1.0, patience: float = 30.0) -> ProcessGraph:
         """Polls a workflow until every node has ended and returns the final graph.
 
         The progress line shows a bar of nodes done / total. A FAILED graph is returned once no
@@ -542,9 +573,15 @@ class Client:
         graphid = _id(graph, "processgraphid")
         line = ProgressLine(f"workflow {graphid[:12]}", stream) if progress else None
         start = time.monotonic()
+        self._failing_since = None
         interval = min(0.2, poll_interval)
         while True:
-            current = self.get_process_graph(graphid)
+            current = self._poll(self.get_process_graph, graphid, patience, line, start)
+            if current is None:
+                if timeout is not None and time.monotonic() - start >= timeout:
+                    raise WaitTimeout(f"workflow {graphid}: the server was unavailable until the timeout "
+                                      f"({timeout:g} s)")
+                continue
             elapsed = time.monotonic() - start
             p = current.progress
             if current.is_final:

@@ -78,17 +78,27 @@ class Server:
     def start(self) -> "Server":
         for _ in range(3):  # another process may take the free port before coloniesd binds it
             self.port = free_port()
-            args = [binary("COLONIESD_BINARY"), "--host", "127.0.0.1", "--port", str(self.port),
-                    "--data-dir", os.path.join(self.dir, "data"), "--server-id", self.server_id,
-                    "--threads", "2", "--log-level", "info", *self.extra_args]
-            with open(self.log_path, "ab") as log:
-                self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-            if self._wait_ready(20.0):
+            if self._spawn():
                 return self
-            if self.proc.poll() is None:
+            if self.proc is not None and self.proc.poll() is None:
                 break
         self.stop()
         raise RuntimeError(f"coloniesd did not become ready; log tail:\n{self.log_tail()}")
+
+    def restart(self) -> None:
+        """Stops the server (SIGTERM) and starts it again on the same port and data."""
+        self.stop()
+        if not self._spawn():
+            self.stop()
+            raise RuntimeError(f"coloniesd did not come back; log tail:\n{self.log_tail()}")
+
+    def _spawn(self) -> bool:
+        args = [binary("COLONIESD_BINARY"), "--host", "127.0.0.1", "--port", str(self.port),
+                "--data-dir", os.path.join(self.dir, "data"), "--server-id", self.server_id,
+                "--threads", "2", "--log-level", "info", *self.extra_args]
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        return self._wait_ready(20.0)
 
     def _wait_ready(self, seconds: float) -> bool:
         import ssl

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import subprocess
+import threading
 import time
 import unittest
 
@@ -306,6 +307,37 @@ class FailureTest(unittest.TestCase):
         with self.assertRaisesRegex(TransportError, "cannot reach") as caught:
             c.get_colony()
         self.assertEqual(caught.exception.status, 0)
+
+
+class RestartTest(unittest.TestCase):
+    def test_waiting_survives_a_server_restart_within_its_patience(self):
+        c = user()
+        p = c.submit_function("idle", executortype="nobody-serves-this")
+        SERVER.stop()
+        try:
+            with self.assertRaises(TransportError):
+                c.wait(p, progress=False, patience=0)
+            out = io.StringIO()
+            result = {}
+
+            def waiter():
+                try:
+                    result["process"] = user().wait(p, timeout=120, stream=out, patience=60)
+                except Exception as e:  # noqa: BLE001 - reported by the assertions below
+                    result["error"] = e
+
+            thread = threading.Thread(target=waiter)
+            thread.start()
+            deadline = time.monotonic() + 30
+            while "server unavailable" not in out.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertIn("server unavailable", out.getvalue())
+        finally:
+            SERVER.restart()
+        user().cancel_process(p)
+        thread.join(60)
+        self.assertNotIn("error", result)
+        self.assertEqual(result["process"].state, ProcessState.CANCELLED)
 
 
 class SecurityTest(unittest.TestCase):
