@@ -11,6 +11,7 @@ makes another cheaply).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar, Union
@@ -100,8 +101,9 @@ class Client:
         ``COLONIES_TLS``, ``COLONIES_TLS_CA_FILE``, ``COLONIES_COLONY_NAME`` and the key of
         ``role``: ``user`` (``COLONIES_PRVKEY``), ``colony`` (``COLONIES_COLONY_PRVKEY``),
         ``server`` (``COLONIES_SERVER_PRVKEY``) or ``executor`` (``COLONIES_EXECUTOR_PRVKEY``);
-        each key also as a 0600 file through the variable with ``_FILE`` appended. Keyword
-        ``overrides`` win over the environment.
+        each key also as a 0600 file through the variable with ``_FILE`` appended. Like the CLI,
+        the owner roles fall back to ``COLONIES_PRVKEY``. Keyword ``overrides`` win over the
+        environment.
 
         Raises:
             ValueError: a malformed setting, a gRPC transport, or an unknown role.
@@ -129,7 +131,10 @@ class Client:
             settings["ca_file"] = _env("COLONIES_TLS_CA_FILE")
         if _env("COLONIES_COLONY_NAME"):
             settings["colony"] = _env("COLONIES_COLONY_NAME")
+        # The role's key before the member key, as the CLI resolves them (executors have their own).
         settings["key"] = _env_key(key_vars[role])
+        if settings["key"] is None and role in ("colony", "server"):
+            settings["key"] = _env_key("COLONIES_PRVKEY")
         settings.update(overrides)
         return cls(**settings)
 
@@ -180,7 +185,11 @@ class Client:
 
     def send_raw(self, body: str, timeout: Optional[float] = None) -> Any:
         """Sends an envelope built elsewhere, as is (e.g. to show that a replay is refused)."""
-        return self._exchange("request", body, self.timeout if timeout is None else timeout)
+        try:
+            msgtype = str(json.loads(body).get("payloadtype") or "request")
+        except (ValueError, AttributeError):
+            msgtype = "request"
+        return self._exchange(msgtype, body, self.timeout if timeout is None else timeout)
 
     def _exchange(self, msgtype: str, body: str, timeout: float) -> Any:
         self.last_status = 0

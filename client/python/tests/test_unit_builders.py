@@ -1,9 +1,10 @@
 """Unit tests of the pure helpers: the workflow builder, spec options, models, the progress line."""
 
 import io
+import os
 import unittest
 
-from colonies import Conditions, FunctionSpec, Process, ProcessGraph, ProcessState, Workflow
+from colonies import Client, Conditions, FunctionSpec, PrivateKey, Process, ProcessGraph, ProcessState, Workflow
 from colonies.models import as_list, parse_time, split_spec_options
 from colonies.progress import ProgressLine, render_bar
 
@@ -117,3 +118,41 @@ class ProgressLineTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FromEnvTest(unittest.TestCase):
+    """Client.from_env reads the CLI's variables; constructing a client does not connect."""
+
+    def setUp(self):
+        self.saved = {k: v for k, v in os.environ.items() if k.startswith("COLONIES_")}
+        for k in self.saved:
+            del os.environ[k]
+        self.addCleanup(self.restore)
+
+    def restore(self):
+        for k in [k for k in os.environ if k.startswith("COLONIES_")]:
+            del os.environ[k]
+        os.environ.update(self.saved)
+
+    def test_settings_and_the_key_of_each_role(self):
+        user, executor = PrivateKey.generate(), PrivateKey.generate()
+        os.environ.update({"COLONIES_SERVER_HOST": "colonies.example.org", "COLONIES_SERVER_HTTP_PORT": "8443",
+                                "COLONIES_TLS": "true", "COLONIES_COLONY_NAME": "lab", "COLONIES_PRVKEY": user.hex(),
+                                "COLONIES_EXECUTOR_PRVKEY": executor.hex()})
+        c = Client.from_env()
+        self.assertEqual((str(c.endpoint), c.colony, c.id), ("https://colonies.example.org:8443", "lab", user.id))
+        self.assertEqual(Client.from_env(role="executor").id, executor.id)
+        self.assertEqual(Client.from_env(role="colony").id, user.id)  # owner roles fall back to COLONIES_PRVKEY
+        self.assertEqual(Client.from_env(colony="other").colony, "other")
+
+    def test_malformed_settings_are_refused(self):
+        for var, value, error in (("COLONIES_SERVER_HTTP_PORT", "http", "not a port number"),
+                                  ("COLONIES_TLS", "maybe", "use true or false"),
+                                  ("COLONIES_TRANSPORT", "grpc", "HTTP only"),
+                                  ("COLONIES_PRVKEY", "abc", "64 hex characters")):
+            os.environ[var] = value
+            with self.assertRaisesRegex(ValueError, error, msg=var):
+                Client.from_env()
+            del os.environ[var]
+        with self.assertRaisesRegex(ValueError, "unknown role"):
+            Client.from_env(role="admin")
