@@ -28,6 +28,9 @@ BUILD_PKGS=(
 # Tools the test tiers use at run time (process inspection in the kill -9 test, python for
 # small test helpers, openssl for the self-signed certificate of the Kubernetes TLS test).
 TEST_PKGS=(procps python3 curl openssl)
+# The Python SDK (client/python): Ed25519 from python3-cryptography; setuptools and wheel for an offline
+# `pip install --no-build-isolation .` of it.
+TEST_PKGS+=(python3-cryptography python3-setuptools python3-wheel)
 # A real one-node Slurm (slurmctld + slurmd + munge) for the Slurm executor's system tests;
 # started by tests/system/slurm/start-slurm.sh, never by the package scripts.
 TEST_PKGS+=(slurm-wlm slurm-client munge)
