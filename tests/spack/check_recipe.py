@@ -25,7 +25,8 @@
       coloniesd on 127.0.0.1 with SQLite, one process on a local executor) against that prefix,
       as `spack test run colonies` would.
 
-Exit status 0 when every check passed, 1 with one line per failure otherwise.
+Exit status 0 when every check passed, 1 with one line per failure otherwise, 77 (skipped) when
+smoke finds BUILD_DIR without the programs it would install.
 """
 import ast
 import itertools
@@ -54,6 +55,8 @@ CACHE_VARIABLE = re.compile(
 DEFINE = re.compile(r"^-D([A-Za-z0-9_]+)(?::([A-Z]+))?=(.*)$")
 # Variants without libraries of their own would be listed here.
 VARIANTS_WITHOUT_DEPENDENCIES = set()
+# Exit status of a run that could not happen (ctest SKIP_RETURN_CODE).
+SKIPPED = 77
 DEBIAN_EXTERNALS = pathlib.Path("spack/debian12/packages.yaml")
 # One package of the externals file: "  name:\n    externals: [{spec: ..., prefix: ...}]".
 EXTERNAL = re.compile(
@@ -356,10 +359,22 @@ def run_configure(repo, build_dir, cmake):
     return failures
 
 
+def unbuilt_programs(build_dir, values):
+    """The programs `cmake --install` needs that BUILD_DIR has not built (a partial build such as
+    scripts/sanitize.sh's TSan tree builds only a few targets)."""
+    programs = ["coloniesd", "colonies", "colonies-local-executor"]
+    programs += [f"colonies-{name}-executor" for name in ("k8s", "slurm") if values.get(name)]
+    return [p for p in programs if not (pathlib.Path(build_dir) / "bin" / p).is_file()]
+
+
 def run_smoke(repo, build_dir, cmake):
     failures = Failures()
     module = spack_shim.load_recipe(repo / RECIPE)
     values = configured_variants(build_dir)
+    missing = unbuilt_programs(build_dir, values)
+    if missing:
+        print(f"skipped: {build_dir} has not built {', '.join(missing)}, so it cannot be installed")
+        raise SystemExit(SKIPPED)
     with tempfile.TemporaryDirectory(prefix="colonies-spack-smoke-") as tmp:
         prefix = pathlib.Path(tmp) / "prefix"
         stage = pathlib.Path(tmp) / "test-stage"
