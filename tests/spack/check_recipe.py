@@ -42,7 +42,12 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import spack_shim  # noqa: E402
 
 RECIPE = pathlib.Path("spack/packages/colonies/package.py")
-WITH_OPTION = re.compile(r'^\s*option\(\s*(COLONIES_WITH_([A-Z0-9_]+))\s+"[^"]*"\s+(ON|OFF)\s*\)', re.M)
+# option(COLONIES_WITH_<NAME> "help" [ON|OFF]), the help text possibly over several lines.
+WITH_OPTION = re.compile(
+    r'\boption\(\s*(COLONIES_WITH_([A-Z0-9_]+))\s+"(?:[^"\\]|\\.)*"\s*(ON|OFF|TRUE|FALSE|YES|NO|1|0)?\s*\)',
+    re.I)
+# Any way of declaring a COLONIES_WITH_ cache entry, so that one WITH_OPTION cannot read is reported.
+ANY_WITH = re.compile(r"\b(?:option|cmake_dependent_option|set)\(\s*COLONIES_WITH_([A-Z0-9_]+)\b", re.I)
 ALLOCATOR_DEFAULT = re.compile(r'^\s*set\(\s*COLONIES_ALLOCATOR\s+"([^"]*)"\s+CACHE\s+STRING', re.M)
 ALLOCATOR_VALUES = re.compile(
     r"^\s*set_property\(\s*CACHE\s+COLONIES_ALLOCATOR\s+PROPERTY\s+STRINGS\s+([^)]*)\)", re.M)
@@ -78,18 +83,28 @@ class Failures(list):
 
 
 def cmake_files(repo):
-    skip = {"build", ".git", "node_modules"}
     for path in repo.rglob("*"):
         rel = path.relative_to(repo)
-        if rel.parts and (rel.parts[0] in skip or rel.parts[0].startswith("build-")):
+        # Build trees (/build*/, as .gitignore has them), git's data, vendored JavaScript.
+        if rel.parts[0].startswith("build") or ".git" in rel.parts or "node_modules" in rel.parts:
             continue
         if path.name == "CMakeLists.txt" or path.suffix == ".cmake":
             yield path
 
 
-def cmake_options(top_cmakelists):
-    """{variant name: default bool} of COLONIES_WITH_*, the allocator default and its values."""
-    options = {m.group(2).lower(): m.group(3) == "ON" for m in WITH_OPTION.finditer(top_cmakelists)}
+def cmake_options(repo, top_cmakelists, failures):
+    """{variant name: default bool} of the COLONIES_WITH_* options of every CMake file, the
+    allocator default and its values."""
+    options = {}
+    texts = [top_cmakelists] + [p.read_text() for p in cmake_files(repo) if p != repo / "CMakeLists.txt"]
+    for text in texts:
+        for m in WITH_OPTION.finditer(text):
+            # option() without a value is OFF.
+            options[m.group(2).lower()] = (m.group(3) or "OFF").upper() in ("ON", "TRUE", "YES", "1")
+        for m in ANY_WITH.finditer(text):
+            failures.check(m.group(1).lower() in options,
+                           f"COLONIES_WITH_{m.group(1)} is declared in a form this check cannot read "
+                           "(write it as option(COLONIES_WITH_<NAME> \"help\" OFF))")
     default = ALLOCATOR_DEFAULT.search(top_cmakelists)
     values = ALLOCATOR_VALUES.search(top_cmakelists)
     return options, (default.group(1) if default else None), (values.group(1).split() if values else [])
@@ -128,7 +143,7 @@ def check_static(repo, top_cmakelists, failures):
         failures.append(f"{RECIPE}:{e.lineno}: not valid Python: {e.msg}")
         return
 
-    options, allocator_default, allocator_values = cmake_options(top_cmakelists)
+    options, allocator_default, allocator_values = cmake_options(repo, top_cmakelists, failures)
     failures.check(options, "no option(COLONIES_WITH_<NAME> ...) found in CMakeLists.txt")
     known = cache_variables(repo, top_cmakelists)
 
