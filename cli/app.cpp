@@ -34,7 +34,7 @@ int run(const std::vector<std::string>& args, CliEnvironment& env) {
   app.require_subcommand(1);
   app.fallthrough();  // global flags may come after the subcommand: `colonies process ps --json`
   app.footer(kFooter);
-  app.set_version_flag("--version", "colonies 0.1.0");
+  app.set_version_flag("--version", "colonies " COLONIES_VERSION);  // project(... VERSION) in CMake
   ctx.settings.add_options(app);
 
   add_security_commands(app, ctx);

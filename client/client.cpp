@@ -16,7 +16,8 @@ using detail::decode_one;
 
 namespace {
 
-constexpr std::string_view kClientVersion = "0.1.0";
+// The project version from CMake (project(... VERSION ...)), set on this file only.
+constexpr std::string_view kClientVersion = COLONIES_VERSION;
 
 ClientDeps with_defaults(ClientDeps deps) {
   if (!deps.clock) deps.clock = std::make_shared<ports::SystemClock>();
