@@ -69,10 +69,14 @@ function startChild(name, binary, argv, env, ready) {
   });
 }
 
-function stopChildren() {
-  for (const child of children.reverse()) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  }
+// SIGTERM to every child still running, then waits for them (SIGKILL after 20 s).
+async function stopChildren() {
+  const running = children.reverse().filter((child) => child.exitCode === null && child.signalCode === null);
+  await Promise.all(running.map((child) => new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 20000);
+    child.on('exit', () => { clearTimeout(kill); resolve(); });
+    child.kill('SIGTERM');
+  })));
 }
 
 // `url` is sent as written: a URL object would remove "/../" before the server could refuse it.
@@ -151,7 +155,8 @@ async function main() {
   cli('generator', 'add', '--name', 'batch-ingest', '--spec', specFile, '--trigger', '10', '--timeout', '600');
 
   await startChild('executor', args.executor,
-    ['--name', 'e2e-local', '--poll-timeout', '3', '--max-jobs', '4', '--workdir', path.join(tmp, 'work')],
+    ['--name', 'e2e-local', '--poll-timeout', '3', '--max-jobs', '4', '--workdir', path.join(tmp, 'work'),
+      '--spool-dir', path.join(tmp, 'spool')],
     {...cliEnv, COLONIES_EXECUTOR_PRVKEY: executor.prvkey, COLONIES_PRVKEY: ''}, null);
 
   const browser = await chromium.launch({
@@ -160,29 +165,36 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
   });
   try {
-    const context = await browser.newContext({viewport: {width: 1360, height: 900}});
-    const page = await context.newPage();
-    currentPage = page;
-    page.setDefaultTimeout(WAIT);
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() !== 'error') return;
-      // Chromium reports every non-2xx fetch as a console error; refusals by /api are expected
-      // (the stranger's log-in). Anything else — CSP violations, script errors, asset loads — is not.
-      const where = message.location()?.url ?? '';
-      if (/status of 4\d\d/.test(message.text()) && where.endsWith('/api')) return;
-      problems.push(`console error: ${message.text()} (${where})`);
-    });
-    page.on('requestfailed', (request) => {
-      if (request.url().includes('/api/ws')) return;  // closed sockets on navigation
-      problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
-    });
-    page.on('response', (response) => {
-      if (!response.url().endsWith('/api') && response.status() >= 400) {
-        problems.push(`HTTP ${response.status()} for ${response.url()}`);
-      }
-    });
-    const shot = (name) => page.screenshot({path: path.join(args.artifacts, `${name}.png`), fullPage: true});
+    // A fresh browser context (its own storage) with a page whose every problem is recorded.
+    const openPage = async () => {
+      const context = await browser.newContext({viewport: {width: 1360, height: 900}});
+      const page = await context.newPage();
+      currentPage = page;
+      page.setDefaultTimeout(WAIT);
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() !== 'error') return;
+        // Chromium reports every non-2xx fetch as a console error; refusals by /api are expected
+        // (the stranger's log-in, the owner's 403s). Anything else — CSP violations, script
+        // errors, asset loads — is not.
+        const where = message.location()?.url ?? '';
+        if (/status of 4\d\d/.test(message.text()) && where.endsWith('/api')) return;
+        problems.push(`console error: ${message.text()} (${where})`);
+      });
+      page.on('requestfailed', (request) => {
+        if (request.url().includes('/api/ws')) return;  // closed sockets on navigation
+        problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+      });
+      page.on('response', (response) => {
+        if (!response.url().endsWith('/api') && response.status() >= 400) {
+          problems.push(`HTTP ${response.status()} for ${response.url()}`);
+        }
+      });
+      return {context, page};
+    };
+    const {context, page} = await openPage();
+    const shotOf = (p) => (name) => p.screenshot({path: path.join(args.artifacts, `${name}.png`), fullPage: true});
+    const shot = shotOf(page);
 
     // --- log-in page, and the signing against the protocol's worked example -------------------
     await page.goto(`${base}/`);
@@ -331,6 +343,43 @@ async function main() {
     await page.locator('#key').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'log-out forgets the key');
     await context.close();
+
+    // --- without the WebSocket the dashboard polls: a workflow still shows as finished --------
+    {
+      const {context: blocked, page: p} = await openPage();
+      await p.routeWebSocket(/\/api\/ws$/, (ws) => ws.close({code: 1011, reason: 'blocked by the test'}));
+      await p.goto(`${base}/`);
+      await p.fill('#key', user.prvkey);
+      await p.fill('#colony', COLONY);
+      await p.click('#login-button');
+      await p.locator('#live-status[data-live="down"]', {hasText: 'polling'}).waitFor();
+      await p.click('a[data-nav="submit"]');
+      await p.fill('#workflow-spec', JSON.stringify({colonyname: COLONY, functionspecs: [
+        {nodename: 'only', funcname: 'echo', args: ['polled'], conditions: {executortype: 'local'}}]}));
+      await p.click('#submit-workflow');
+      await p.waitForURL(/#\/workflow\/[0-9a-f]{64}$/);
+      await p.locator('#graph-state[data-state="2"]').waitFor();
+      await p.locator('svg.dag g.node.state-2[data-nodename="only"]').waitFor();
+      await shotOf(p)('12-polling-fallback');
+      await blocked.close();
+    }
+
+    // --- the server owner: every colony and the server's statistics; colony views are 403 -----
+    {
+      const {context: owner, page: p} = await openPage();
+      await p.goto(`${base}/`);
+      await p.fill('#key', server.prvkey);
+      await p.fill('#colony', '');
+      await p.locator('#colony-note', {hasText: 'server owner: 1 colony'}).waitFor();
+      assert.equal(await p.inputValue('#colony'), COLONY, 'the only colony is offered');
+      await p.click('#login-button');
+      await p.locator('#colonies tr[data-colony="e2e"]').waitFor();
+      await p.locator('#server-overview .card[data-stat="successful"] .value', {hasText: '4'}).waitFor();
+      await shotOf(p)('13-server-owner');
+      await p.click('a[data-nav="executors"]');
+      await p.locator('#executors .error[data-status="403"]').waitFor();
+      await owner.close();
+    }
   } catch (error) {
     await currentPage?.screenshot({path: path.join(args.artifacts, 'failure.png'), fullPage: true}).catch(() => {});
     throw error;
@@ -348,12 +397,12 @@ async function main() {
   log(`passed; screenshots and logs in ${args.artifacts}`);
 }
 
-main().then(() => {
-  stopChildren();
+main().then(async () => {
+  await stopChildren();
   fs.rmSync(tmp, {recursive: true, force: true});
   process.exitCode = 0;
-}, (error) => {
-  stopChildren();
+}, async (error) => {
+  await stopChildren();
   if (problems.length) process.stderr.write(`[dashboard-e2e] the page reported:\n${problems.join('\n')}\n`);
   process.stderr.write(`[dashboard-e2e] FAILED: ${error.stack ?? error}\n(scratch kept in ${tmp}; logs and ` +
     `screenshots in ${args.artifacts})\n`);
