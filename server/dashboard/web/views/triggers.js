@@ -10,7 +10,9 @@ function specDetails(text) {
   } catch {
     value = text;
   }
-  return h('details', {}, h('summary', {}, `${value?.functionspecs?.length ?? '?'} nodes`), json(value));
+  const count = value?.functionspecs?.length;
+  return h('details', {}, h('summary', {}, count === undefined ? 'spec' : `${count} node${count === 1 ? '' : 's'}`),
+    json(value));
 }
 
 function schedule(cron) {
