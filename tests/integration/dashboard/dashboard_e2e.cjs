@@ -23,7 +23,7 @@ for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^
 for (const name of ['modules', 'artifacts', 'coloniesd', 'colonies', 'executor', 'chromium']) {
   if (!args[name]) throw new Error(`missing --${name}`);
 }
-const {chromium} = require(path.join(args.modules, 'playwright-core'));
+const {chromium} = require(path.resolve(args.modules, 'playwright-core'));
 
 const WAIT = 60000;  // generous bound on every wait: a loaded machine is slow, never wrong
 const COLONY = 'e2e';

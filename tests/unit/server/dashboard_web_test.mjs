@@ -2,11 +2,15 @@
 // runner (no npm): the DAG layout, the exact handling of nanosecond integers in replies and
 // requests, and reply decoding. Signing is tested in real Chromium by the end-to-end test.
 import assert from 'node:assert/strict';
+import {webcrypto} from 'node:crypto';
 import {test} from 'node:test';
 
-import {Api, ApiError, decodeReply} from '../../../server/dashboard/web/api.js';
-import {base64Encode} from '../../../server/dashboard/web/crypto.js';
-import {layout} from '../../../server/dashboard/web/dag.js';
+// Node 18 (Debian 12's) has WebCrypto but not yet as the browser's global `crypto`, which the
+// modules use; it must be there before they load, hence the dynamic imports.
+globalThis.crypto ??= webcrypto;
+const {Api, ApiError, decodeReply} = await import('../../../server/dashboard/web/api.js');
+const {base64Encode} = await import('../../../server/dashboard/web/crypto.js');
+const {layout} = await import('../../../server/dashboard/web/dag.js');
 
 const envelope = (payload, error = false) =>
   JSON.stringify({payloadtype: error ? 'error' : 'getlogsmsg', payload: base64Encode(payload), error});
