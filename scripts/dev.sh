@@ -101,6 +101,9 @@ cat <<MSG
     colonies function exec --func echo --args hello world --wait
     colonies process ps; colonies process pss; colonies executor ls
 
+  Dashboard: http://127.0.0.1:$COLONIES_SERVER_HTTP_PORT/ (log in with COLONIES_PRVKEY from
+  $DEV/dev.env and colony dev; docs/dashboard.md)
+
   Ctrl-C here stops both.
 MSG
 wait "$EXECUTOR_PID"

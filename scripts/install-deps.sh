@@ -43,6 +43,11 @@ TEST_PKGS+=(postgresql)
 # etcd 3.4 (server and etcdctl) for the etcd leader election's integration tests and the HA test,
 # which start a throwaway etcd per test (tests/support/etcd_test_server.hpp).
 TEST_PKGS+=(etcd-server etcd-client)
+# The dashboard's end-to-end test (tests/integration/dashboard): Debian's chromium, driven by
+# playwright-core, which the test installs from npm into the build directory. Node.js may come
+# from elsewhere (a newer release with its own npm); Debian's npm is added only when npm is missing.
+TEST_PKGS+=(chromium nodejs)
+if ! command -v npm >/dev/null; then TEST_PKGS+=(npm); fi
 
 pkgs=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then

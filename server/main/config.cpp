@@ -85,6 +85,10 @@ void add_options(CLI::App& app, Config& config) {
                  "Which parked assign long-poll a new process goes to: fifo (the longest waiting: fair) or lifo (the "
                  "latest: keeps fewer executors busy)")
       ->envname("COLONIES_LONG_POLL_ORDER")->capture_default_str()->check(CLI::IsMember({"fifo", "lifo"}));
+  app.add_flag("--dashboard,!--no-dashboard", config.dashboard,
+               "Serve the web dashboard at / (on by default; --no-dashboard turns it off and / answers 404, the API "
+               "is unchanged; docs/dashboard.md)")
+      ->envname("COLONIES_DASHBOARD");
   app.add_flag("--retention", config.retention,
                "Delete finished processes, workflows and logs older than --retention-policy (leader only, every minute)")
       ->envname("COLONIES_RETENTION");

@@ -43,6 +43,7 @@ struct Config {
   double rate_limit = 5000;
   double rate_burst = 0;
   std::string long_poll_order = "fifo";  // fifo | lifo: which parked assign gets a new process
+  bool dashboard = true;  // serve the web dashboard at / (docs/dashboard.md)
   bool retention = false;
   std::int64_t retention_policy_s = 7 * 86400;
   std::int64_t audit_retention_s = 0;  // 0: keep the whole audit ledger

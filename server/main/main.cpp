@@ -31,6 +31,7 @@
 #include "core/protocol/envelope.hpp"
 #include "server/api/broker.hpp"
 #include "server/commit/commit_queue.hpp"
+#include "server/dashboard/dashboard.hpp"
 #include "server/main/config.hpp"
 #include "server/main/node.hpp"
 #include "server/main/ws_bridge.hpp"
@@ -42,6 +43,13 @@ namespace {
 
 transport::HttpResponse json_response(int status, const boost::json::value& body) {
   return transport::HttpResponse{status, "application/json", boost::json::serialize(body)};
+}
+
+// One embedded dashboard file (server/dashboard), with its security header fields.
+transport::HttpResponse dashboard_response(const server::dashboard::Asset& asset) {
+  transport::HttpResponse response{200, std::string(asset.content_type), std::string(asset.body), {}};
+  for (auto [name, value] : server::dashboard::response_headers()) response.headers.emplace_back(name, value);
+  return response;
 }
 
 constexpr auto kEtcdStartTimeout = std::chrono::seconds(15);
@@ -223,6 +231,9 @@ int run(const server::Config& config) {
           }, std::move(alive));
           return;
         }
+        if (config.dashboard && (request.method == "GET" || request.method == "HEAD")) {
+          if (const auto* asset = server::dashboard::find_asset(request.target)) return respond(dashboard_response(*asset));
+        }
         if (request.target == "/health" && request.method == "GET") {
           auto [healthy, body] = node.health();
           respond(json_response(healthy ? 200 : 503, body));
@@ -239,6 +250,10 @@ int run(const server::Config& config) {
   spdlog::info("coloniesd {} serving on {}://{}:{} (store {}{})", COLONIES_VERSION,
                config.tls_cert.empty() ? "http" : "https", config.host, (*http)->port(), store->description,
                node_options.clustered ? ", following until elected" : "");
+  if (config.dashboard) {
+    spdlog::info("dashboard on {}://{}:{}/ (turn it off with --no-dashboard)", config.tls_cert.empty() ? "http" : "https",
+                 config.host, (*http)->port());
+  }
 
 #ifdef COLONIES_WITH_GRPC
   std::unique_ptr<transport::GrpcServer> grpc;

@@ -11,6 +11,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -36,6 +38,9 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Further header fields as (name, value), e.g. the dashboard's security headers. Server,
+  // Content-Type, Content-Length and Connection are the server's own and are not taken from here.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Sends the response for one request. Call exactly once, from any thread; calls after the

@@ -436,6 +436,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       auto& message = *response_;
       message.result(static_cast<unsigned>(response.status));
       message.version(version_);
+      for (auto& [name, value] : response.headers) message.set(name, value);  // before ours: ours win
       message.set(http::field::server, "coloniesd");
       if (!response.content_type.empty()) message.set(http::field::content_type, response.content_type);
       message.body() = std::move(response.body);

@@ -278,5 +278,14 @@ TEST_F(ConfigTest, HttpTimeoutsHaveFlagsAndVariables) {
   EXPECT_THROW(parse({"--header-timeout", "0"}), CLI::ValidationError);
 }
 
+TEST_F(ConfigTest, DashboardIsOnUnlessTurnedOff) {
+  EXPECT_TRUE(parse({}).dashboard);
+  EXPECT_FALSE(parse({"--no-dashboard"}).dashboard);
+  EXPECT_TRUE(parse({"--dashboard"}).dashboard);
+  env("COLONIES_DASHBOARD", "false");
+  EXPECT_FALSE(parse({}).dashboard);
+  EXPECT_TRUE(parse({"--dashboard"}).dashboard);
+}
+
 }  // namespace
 }  // namespace colonies::server
