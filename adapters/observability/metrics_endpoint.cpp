@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -61,10 +62,14 @@ transport::HttpResponse serve_metrics(const transport::HttpRequest& request, con
                                       const std::function<std::string()>& render) {
   if (request.method != "GET") return text(405, "use GET /metrics\n");
   if (!token.empty()) {
-    // Fails closed: anything but exactly "Bearer <token>" is refused.
-    constexpr std::string_view kScheme = "Bearer ";
+    // Fails closed: anything but "Bearer <token>" (the scheme in any case, RFC 7235) is refused.
+    constexpr std::string_view kScheme = "bearer ";
     const std::string_view given = request.authorization;
-    if (!given.starts_with(kScheme) || !same_secret(given.substr(kScheme.size()), token)) {
+    bool scheme = given.size() > kScheme.size();
+    for (std::size_t i = 0; scheme && i < kScheme.size(); ++i) {
+      scheme = std::tolower(static_cast<unsigned char>(given[i])) == kScheme[i];
+    }
+    if (!scheme || !same_secret(given.substr(kScheme.size()), token)) {
       return text(401, "metrics require Authorization: Bearer <token> (the token of --metrics-token-file)\n");
     }
   }
