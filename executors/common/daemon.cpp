@@ -148,6 +148,13 @@ int run_until_stopped(const RuntimeConfig& rc, const DaemonOptions& options, std
       return 1;
     }
     metrics = std::move(*served);
+    const bool loopback = options.metrics_host == "127.0.0.1" || options.metrics_host == "::1" ||
+                          options.metrics_host == "localhost";
+    if (!loopback && options.metrics_token.empty()) {
+      spdlog::warn("GET /metrics on {} is open to anyone who reaches it (colony, executor names, load); set "
+                   "--metrics-token-file or firewall the port (docs/metrics.md)",
+                   options.metrics_host);
+    }
     spdlog::info("metrics on http://{}:{}/metrics{}", options.metrics_host, metrics->port(),
                  options.metrics_token.empty() ? "" : " (bearer token required)");
   }
