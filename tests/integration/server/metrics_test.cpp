@@ -23,8 +23,9 @@ namespace json = boost::json;
 
 class MetricsTest : public ::testing::Test {
  protected:
-  bool start(std::vector<std::string> extra_args) {
+  bool start(std::vector<std::string> extra_args, bool grpc = false) {
     ServerProcess::Options options;
+    options.grpc = grpc;
     options.binary = COLONIESD_BINARY;
     options.data_dir = dir_.path() / "data";
     options.server_id = server_owner_.id;
@@ -148,6 +149,19 @@ TEST_F(MetricsTest, UnauthenticatedRequestsAreCountedWithoutTrustingTheirClaimed
   EXPECT_GE(m.sum("colonies_requests_total", {{"msgtype", "unauthenticated"}}), 1.0);
   EXPECT_EQ(m.sum("colonies_requests_total", {{"msgtype", "madeupmsg"}}), 0.0);
 }
+
+#ifdef COLONIES_TEST_GRPC
+TEST_F(MetricsTest, CallsOverGrpcAreCountedLikeHttpOnes) {
+  ASSERT_TRUE(start({}, true)) << server_->error();
+  ColonySetup s;
+  create_colony(server_->port(), server_owner_, s);
+  auto user = connect(server_at(server_->grpc_port(), client::TransportKind::Grpc), s.user);
+  ASSERT_TRUE(user.submit(make_spec(s.colony, "t", "f")).has_value());
+  const Scrape m = scrape();
+  EXPECT_EQ(m.value("colonies_requests_total", {{"msgtype", "submitfuncspecmsg"}, {"code", "200"}}), 1.0);
+  EXPECT_TRUE(m.value("colonies_grpc_active_calls").has_value());
+}
+#endif
 
 TEST_F(MetricsTest, ATokenFileMakesScrapesSendTheBearerToken) {
   const std::string token = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6";
