@@ -24,7 +24,8 @@ RULES = [
     ("server/", ["core/", "server/"]),  # server/main is matched above
     ("client/", ["core/", "client/", "adapters/crypto/", "adapters/transport/", "adapters/blob/"]),
     ("cli/", ["core/", "client/", "cli/", "adapters/crypto/", "adapters/transport/", "adapters/blob/", "adapters/trace/"]),
-    ("executors/", ["core/", "client/", "executors/", "adapters/crypto/", "adapters/transport/", "adapters/blob/"]),
+    ("executors/", ["core/", "client/", "executors/", "adapters/crypto/", "adapters/transport/", "adapters/blob/",
+                    "adapters/observability/"]),  # --metrics-port
     ("tests/", None),  # tests may include anything
     ("benchmarks/", None),
 ]

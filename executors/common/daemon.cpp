@@ -10,6 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/crypto/key_file.hpp"
+#include "adapters/observability/metrics_endpoint.hpp"
+#include "adapters/observability/metrics_server.hpp"
+#include "executors/common/metrics_page.hpp"
 #include "executors/common/runtime.hpp"
 
 namespace colonies::executors {
@@ -61,9 +64,20 @@ void add_daemon_options(CLI::App& app, RuntimeConfig& rc, DaemonOptions& options
       ->envname("COLONIES_EXECUTOR_SPOOL_DIR");
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
       ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_option("--metrics-port", options.metrics_port,
+                 "Serve GET /metrics (Prometheus text format: jobs, assign and platform call latency) on this port "
+                 "of --metrics-host (0 = off; docs/metrics.md)")
+      ->envname("COLONIES_EXECUTOR_METRICS_PORT")->capture_default_str()->check(CLI::Range(0, 65535));
+  app.add_option("--metrics-host", options.metrics_host,
+                 "Address of the --metrics-port listener; anything but loopback exposes the metrics to the network")
+      ->envname("COLONIES_EXECUTOR_METRICS_HOST")->capture_default_str();
+  app.add_option("--metrics-token-file", options.metrics_token_file,
+                 "File holding a token (>= 16 characters, mode 0600) that GET /metrics then requires as "
+                 "'Authorization: Bearer <token>'")
+      ->envname("COLONIES_EXECUTOR_METRICS_TOKEN_FILE");
 }
 
-Status apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options) {
+Status apply_daemon_options(RuntimeConfig& rc, DaemonOptions& options) {
   spdlog::set_level(spdlog::level::from_str(options.log_level));
   // A key given twice is a configuration mistake, not a precedence question: which one signs
   // would decide which executor this is.
@@ -95,12 +109,21 @@ Status apply_daemon_options(RuntimeConfig& rc, const DaemonOptions& options) {
     rc.server.transport = client::TransportKind::Grpc;
     rc.server.port = static_cast<std::uint16_t>(options.grpc_port);
   }
+  if (!options.metrics_token_file.empty()) {
+    if (options.metrics_port == 0) {
+      return fail(ErrorCode::BadRequest, "--metrics-token-file is set but --metrics-port is 0 (metrics off); set both");
+    }
+    COLONIES_TRY(token, observability::read_token_file(options.metrics_token_file, "--metrics-token-file"));
+    options.metrics_token = std::move(token);
+  }
   rc.server.tls_verify = !options.tls_insecure;
   rc.server.ca_file = options.tls_ca;
   return ok();
 }
 
-int run_until_stopped(const RuntimeConfig& rc, std::unique_ptr<Backend> backend, std::string_view on_first_signal) {
+int run_until_stopped(const RuntimeConfig& rc, const DaemonOptions& options, std::unique_ptr<Backend> backend,
+                      std::string_view on_first_signal) {
+  const auto started = std::chrono::system_clock::now();
   // Signals are taken by one thread with sigtimedwait; every other thread (created after this)
   // keeps them blocked, and children get a clean mask.
   sigset_t stop_signals;
@@ -111,6 +134,30 @@ int run_until_stopped(const RuntimeConfig& rc, std::unique_ptr<Backend> backend,
   ::signal(SIGPIPE, SIG_IGN);
 
   Runtime runtime(rc, std::move(backend));
+  std::unique_ptr<observability::MetricsServer> metrics;
+  if (options.metrics_port != 0) {
+    observability::MetricsServerOptions metrics_options;
+    metrics_options.host = options.metrics_host;
+    metrics_options.port = static_cast<std::uint16_t>(options.metrics_port);
+    metrics_options.token = options.metrics_token;
+    auto served = observability::MetricsServer::start(
+        std::move(metrics_options), [&runtime, started] { return render_metrics(runtime, started); });
+    if (!served) {
+      spdlog::error("cannot serve metrics on {}:{}: {}", options.metrics_host, options.metrics_port,
+                    served.error().message);
+      return 1;
+    }
+    metrics = std::move(*served);
+    const bool loopback = options.metrics_host == "127.0.0.1" || options.metrics_host == "::1" ||
+                          options.metrics_host == "localhost";
+    if (!loopback && options.metrics_token.empty()) {
+      spdlog::warn("GET /metrics on {} is open to anyone who reaches it (colony, executor names, load); set "
+                   "--metrics-token-file or firewall the port (docs/metrics.md)",
+                   options.metrics_host);
+    }
+    spdlog::info("metrics on http://{}:{}/metrics{}", options.metrics_host, metrics->port(),
+                 options.metrics_token.empty() ? "" : " (bearer token required)");
+  }
   std::atomic<bool> finished{false};
   std::thread signals([&] {
     int received = 0;

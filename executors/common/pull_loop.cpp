@@ -7,16 +7,21 @@
 
 namespace colonies::executors {
 
-PullLoop::PullLoop(const RuntimeConfig& config, client::Client& client, JobSlots& slots,
+PullLoop::PullLoop(const RuntimeConfig& config, client::Client& client, JobSlots& slots, ExecutorMetrics& metrics,
                    std::function<void()> on_assigned)
-    : config_(config), client_(client), slots_(slots), on_assigned_(std::move(on_assigned)) {}
+    : config_(config), client_(client), slots_(slots), metrics_(metrics), on_assigned_(std::move(on_assigned)) {}
 
 void PullLoop::run() {
   Backoff backoff(config_.backoff_initial, config_.backoff_max);
   bool reported = false;  // a failure streak is reported once, then every 10th time
   while (slots_.wait_for_slot()) {
     client::AssignOffer offer = config_.offer_free_resources ? slots_.offer() : client::AssignOffer{};
+    const auto asked = std::chrono::steady_clock::now();
     auto process = client_.assign(config_.colony_name, config_.poll_timeout_s, offer);
+    using Outcome = ExecutorMetrics::AssignResult;
+    const bool empty = !process && (process.error().code == ErrorCode::Timeout || process.error().code == ErrorCode::NotFound);
+    metrics_.assign(process ? Outcome::Assigned : empty ? Outcome::Empty : Outcome::Error)
+        .observe(std::chrono::steady_clock::now() - asked);
     if (process) {
       if (reported) spdlog::info("server {} reachable again", client_.endpoint());
       reported = false;

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "client/client.hpp"
+#include "executors/common/executor_metrics.hpp"
 #include "executors/common/job_slots.hpp"
 #include "executors/common/runtime_config.hpp"
 
@@ -17,7 +18,9 @@ namespace colonies::executors {
 class PullLoop {
  public:
   // `on_assigned` runs on the pull thread after each hand-over (the runtime wakes the backend).
-  PullLoop(const RuntimeConfig& config, client::Client& client, JobSlots& slots, std::function<void()> on_assigned);
+  // Each assign call's duration goes to `metrics` by its result.
+  PullLoop(const RuntimeConfig& config, client::Client& client, JobSlots& slots, ExecutorMetrics& metrics,
+           std::function<void()> on_assigned);
   // Runs until stop is requested; the assign in progress then completes first (at most the
   // long-poll timeout plus the client's margin). Calls slots.pull_finished() on the way out.
   void run();
@@ -29,6 +32,7 @@ class PullLoop {
   const RuntimeConfig& config_;
   client::Client& client_;
   JobSlots& slots_;
+  ExecutorMetrics& metrics_;
   std::function<void()> on_assigned_;
 };
 

@@ -14,7 +14,7 @@ namespace colonies::executors {
 
 Runtime::Runtime(RuntimeConfig config, std::unique_ptr<Backend> backend, RuntimeDeps deps)
     : config_(std::move(config)),
-      backend_(std::move(backend)),
+      backend_(std::make_unique<MeasuredBackend>(std::move(backend), metrics_)),
       deps_(std::move(deps)),
       slots_(config_.max_jobs, config_.capabilities) {}
 
@@ -73,7 +73,7 @@ Status Runtime::run() {
                                      : client::Client::connect(worker_config, config_.executor_prvkey);
   if (!worker_client) return std::unexpected(worker_client.error());
 
-  PullLoop pull(config_, self, slots_, [this] {
+  PullLoop pull(config_, self, slots_, metrics_, [this] {
     ++assigned_;
     backend_->wake();
   });

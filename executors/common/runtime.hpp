@@ -11,6 +11,7 @@
 
 #include "client/client.hpp"
 #include "executors/common/backend.hpp"
+#include "executors/common/executor_metrics.hpp"
 #include "executors/common/job_slots.hpp"
 #include "executors/common/job_worker.hpp"
 #include "executors/common/runtime_config.hpp"
@@ -56,11 +57,18 @@ class Runtime {
   // True once registration is done and the pull loop runs (for tests and readiness probes).
   bool pulling() const { return pulling_.load(); }
   RuntimeCounters counters() const;
+  // For GET /metrics (thread-safe): the runtime's measurements, its jobs in flight (assigned and
+  // not yet closed or abandoned), its configuration and the backend's name.
+  const ExecutorMetrics& metrics() const { return metrics_; }
+  int jobs_in_flight() const { return slots_.in_flight(); }
+  const RuntimeConfig& config() const { return config_; }
+  std::string_view backend_name() const { return backend_->name(); }
 
  private:
   Result<client::Client> connect(std::string_view key) const;
 
   RuntimeConfig config_;
+  ExecutorMetrics metrics_;  // before backend_, which measures into it
   std::unique_ptr<Backend> backend_;
   RuntimeDeps deps_;
   JobSlots slots_;

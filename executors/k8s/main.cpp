@@ -176,5 +176,5 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  return run_until_stopped(rc, std::move(*backend), "running Jobs are left to the next start");
+  return run_until_stopped(rc, daemon, std::move(*backend), "running Jobs are left to the next start");
 }

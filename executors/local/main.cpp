@@ -155,5 +155,5 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  return run_until_stopped(rc, std::move(*backend), "finishing running processes");
+  return run_until_stopped(rc, daemon, std::move(*backend), "finishing running processes");
 }

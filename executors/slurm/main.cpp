@@ -259,5 +259,5 @@ int main(int argc, char** argv) {
   spdlog::info("Slurm executor {} ({} transport), jobs in {}, output in {}", rc.executor_name, transport,
                bc.site.workdir, bc.site.output_dir);
 
-  return run_until_stopped(rc, std::move(*backend), "leaving running Slurm jobs to the next start");
+  return run_until_stopped(rc, daemon, std::move(*backend), "leaving running Slurm jobs to the next start");
 }

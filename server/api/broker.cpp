@@ -30,6 +30,9 @@ Broker::Broker(BrokerDeps deps, BrokerOptions options)
       request_limiter_(options_.request_rate, clock_),
       audit_chain_(clock_) {
   register_handlers();
+  std::vector<std::string> measured = message_types_;
+  measured.insert(measured.end(), stream_types_.begin(), stream_types_.end());
+  request_metrics_ = std::make_unique<RequestMetrics>(measured);
   std::unordered_set<std::string> known(message_types_.begin(), message_types_.end());
   known.insert(stream_types_.begin(), stream_types_.end());
   auth_ = std::make_unique<auth::Authenticator>(crypto_, clock_, options_.replay_window_s, std::move(known));
@@ -273,11 +276,21 @@ Status Broker::admit_rate(const std::string& caller, std::string_view msgtype) {
 }
 
 void Broker::handle(std::string body, ReplyFn reply, std::function<bool()> alive) {
+  const auto arrived = RequestMetrics::Clock::now();
   auto request = auth_->authenticate(body);
   if (!request) {
-    reply(error_reply(request.error()));
+    ApiReply refused = error_reply(request.error());
+    request_metrics_->unauthenticated()->record(refused.status, RequestMetrics::Clock::now() - arrived);
+    reply(std::move(refused));
     return;
   }
+  // Measured from here to the reply, whichever thread sends it (an I/O thread, the commit thread
+  // once the changes are durable, or the tick that ends a long-poll). Installed before the audit
+  // wrapper, which must stay the outermost (take_audit looks for it).
+  reply = [measured = request_metrics_->type(request->msgtype), arrived, inner = std::move(reply)](ApiReply r) {
+    measured->record(r.status, RequestMetrics::Clock::now() - arrived);
+    inner(std::move(r));
+  };
   // Charged after authentication, so that nobody can spend another identity's budget; before
   // anything else, so that a refused request changes no state (not even executor liveness).
   if (auto admitted = admit_rate(request->caller, request->msgtype); !admitted) {
@@ -412,6 +425,38 @@ void Broker::read(Call& call, std::function<Result<json::value>()> query) {
   });
 }
 
+Broker::Gauges Broker::gauges() {
+  Gauges g;
+  std::lock_guard lock(mu_);
+  g.queued = scheduler_.queue_depths();
+  g.parked = scheduler_.parked_depths();
+  g.active_processes = scheduler_.all().size();
+  g.active_graphs = graphs_.size();
+  g.colonies = registry_.colonies().size();
+  g.rate_limited = request_limiter_.refused();
+  const model::TimeNs alive_since = now() - kAliveWindowS * 1'000'000'000LL;
+  std::map<std::pair<std::string, std::string>, ExecutorGauge> by_type;
+  for (const registry::ExecutorEntry* e : registry_.all_executors()) {
+    const model::Executor& ex = e->executor;
+    ExecutorGauge& gauge = by_type[{ex.colonyname, ex.executortype}];
+    switch (ex.state) {
+      case model::ExecutorState::Pending: ++gauge.pending; break;
+      case model::ExecutorState::Approved:
+        ++gauge.approved;
+        if (scheduler_.is_parked(ex.executorid) || ex.lastheardfromtime >= alive_since) ++gauge.alive;
+        break;
+      case model::ExecutorState::Rejected: ++gauge.rejected; break;
+      case model::ExecutorState::Unregistered: break;
+    }
+  }
+  for (auto& [key, gauge] : by_type) {
+    gauge.colony = key.first;
+    gauge.type = key.second;
+    g.executors.push_back(std::move(gauge));
+  }
+  return g;
+}
+
 Broker::Counters Broker::counters() {
   std::lock_guard lock(mu_);
   return {scheduler_.all().size(), scheduler_.queued_count(), scheduler_.parked_count(), request_limiter_.refused()};
@@ -439,10 +484,11 @@ static void set_attribute_states(model::Process& p) {
 
 json::value Broker::assign_to(scheduler::ActiveProcess* p, const scheduler::ExecutorQuery& query,
                               std::vector<Mutation>& out) {
+  const model::TimeNs t = now();
+  if (p->queued_since > 0 && t >= p->queued_since) request_metrics_->queue_wait().observe(t - p->queued_since);
   scheduler_.dequeue(p);
   scheduler_.clear_deadline(p, scheduler::DeadlineKind::Wait);
   model::Process& proc = p->process;
-  const model::TimeNs t = now();
   proc.state = ProcessState::Running;
   proc.isassigned = true;
   proc.assignedexecutorid = query.executorid;

@@ -23,6 +23,7 @@
 #include "core/ports/leader_election.hpp"
 #include "core/ports/random.hpp"
 #include "core/ports/store.hpp"
+#include "server/api/request_metrics.hpp"
 #include "server/audit/audit_chain.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/commit/commit_queue.hpp"
@@ -141,6 +142,30 @@ class Broker {
     std::uint64_t rate_limited = 0;  // requests refused by the per-identity rate limit since start
   };
   Counters counters();
+
+  // Hot-path measurements (request_metrics.hpp); lock-free to read.
+  const RequestMetrics& request_metrics() const { return *request_metrics_; }
+  // What a metrics scrape reads under the lock: cheap (no pass over the processes), but it does
+  // hold the lock for a pass over the executors and the queue keys.
+  struct ExecutorGauge {
+    std::string colony;
+    std::string type;
+    std::size_t pending = 0;
+    std::size_t approved = 0;
+    std::size_t rejected = 0;
+    std::size_t alive = 0;  // approved, and parked in a long-poll or heard from within kAliveWindow
+  };
+  static constexpr std::int64_t kAliveWindowS = 60;
+  struct Gauges {
+    std::vector<scheduler::TypeCount> queued;  // assignable processes per (colony, executor type)
+    std::vector<scheduler::TypeCount> parked;  // parked long-polls per (colony, executor type)
+    std::vector<ExecutorGauge> executors;      // sorted by colony, then type
+    std::size_t active_processes = 0;          // WAITING and RUNNING
+    std::size_t active_graphs = 0;
+    std::size_t colonies = 0;
+    std::uint64_t rate_limited = 0;
+  };
+  Gauges gauges();
 
   const std::vector<std::string>& message_types() const { return message_types_; }
 
@@ -462,6 +487,7 @@ class Broker {
   ports::Random& random_;
   BrokerOptions options_;
   std::unique_ptr<auth::Authenticator> auth_;
+  std::unique_ptr<RequestMetrics> request_metrics_;  // set in the constructor, after the handler table
   limits::RateLimiter request_limiter_;
   audit::AuditChain audit_chain_;  // the commit queue's sealer while this broker lives
   std::unordered_map<std::string, Handler> handlers_;

@@ -185,6 +185,15 @@ void Broker::serve_assign(Call& call, const AssignRequest& request, std::size_t 
           shutting_down_ ? fail(ErrorCode::Unavailable, "server is shutting down; retry against it or another server")
                          : fail(ErrorCode::Timeout, "no process became available within {} s", timeout));
     }
+    // Handed a process: measured from now until the assignment is durable and answered. The
+    // audit wrapper stays outermost (take_audit looks for it), so the measurement goes inside it.
+    auto* audited = reply.target<AuditedReply>();
+    ReplyFn& measured = audited ? audited->reply : reply;
+    measured = [woken = RequestMetrics::Clock::now(), histogram = &request_metrics_->assign_wakeup(),
+                inner = std::move(measured)](ApiReply r) {
+      histogram->observe(RequestMetrics::Clock::now() - woken);
+      inner(std::move(r));
+    };
     std::vector<Mutation> assigned;
     json::value payload = payload_of(assign_up_to(p, query, count, assigned));
     reply_after_commit(std::move(reply), type, Outcome{std::move(payload), std::move(assigned)});

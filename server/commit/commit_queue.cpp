@@ -49,6 +49,11 @@ CommitStats CommitQueue::stats() const {
   return stats_;
 }
 
+std::size_t CommitQueue::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 void CommitQueue::run() {
   pthread_setname_np(pthread_self(), "colonies-commit");  // visible in top -H, perf, gdb
   std::vector<Item> batch;
@@ -77,7 +82,9 @@ void CommitQueue::run() {
       for (auto& m : item.mutations) mutations.push_back(std::move(m));
     }
     Status outcome = ok();
+    metrics_.batch_requests.observe(static_cast<std::int64_t>(batch.size()));
     if (!mutations.empty()) {
+      metrics_.batch_mutations.observe(static_cast<std::int64_t>(mutations.size()));
       if (sealer) sealer->seal(mutations);
       // An unavailable store is retried until it works: skipping a batch would acknowledge what
       // memory holds but the store does not. While failing, health reports it and clients wait.
@@ -85,7 +92,9 @@ void CommitQueue::run() {
       auto delay = std::chrono::milliseconds(10);
       const auto first_failure = std::chrono::steady_clock::now();
       for (;;) {
+        const auto started = std::chrono::steady_clock::now();
         outcome = store_.apply(mutations);
+        if (outcome) metrics_.apply_ns.observe(std::chrono::steady_clock::now() - started);
         if (outcome || outcome.error().code != ErrorCode::Unavailable) break;
         {
           std::lock_guard lock(mu_);

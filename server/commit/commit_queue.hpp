@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/metrics/histogram.hpp"
 #include "core/ports/store.hpp"
 
 namespace colonies::server::commit {
@@ -34,6 +35,15 @@ struct CommitStats {
   std::uint64_t transactions = 0;
   std::uint64_t mutations = 0;
   std::uint64_t failures = 0;
+};
+
+// Measured on the commit thread, read by metrics scrapes from any thread.
+struct CommitMetrics {
+  metrics::Histogram batch_requests{metrics::size_bounds()};   // submit() calls per transaction
+  metrics::Histogram batch_mutations{metrics::size_bounds()};  // changes per transaction (non-empty ones)
+  // Nanoseconds of each store transaction that succeeded: its writes and the commit that makes it
+  // durable (the fsync, with SQLite's --db-sync full). Retries of an unavailable store excluded.
+  metrics::Histogram apply_ns{metrics::latency_bounds_ns()};
 };
 
 // Completes each batch's mutations on the commit thread right before the batch is applied, in
@@ -76,6 +86,9 @@ class CommitQueue {
 
   bool healthy() const { return healthy_.load(); }
   CommitStats stats() const;
+  const CommitMetrics& metrics() const { return metrics_; }
+  // submit() calls waiting for the commit thread (not counting the batch being committed).
+  std::size_t queued() const;
 
  private:
   struct Item {
@@ -92,6 +105,7 @@ class CommitQueue {
   bool stopping_ = false;
   std::atomic<bool> healthy_{true};
   CommitStats stats_;
+  CommitMetrics metrics_;
   std::shared_ptr<const Observer> observer_;
   Sealer* sealer_ = nullptr;
   std::thread thread_;

@@ -107,6 +107,13 @@ void add_options(CLI::App& app, Config& config) {
       ->envname("COLONIES_GENERATOR_CHECKER_PERIOD")->capture_default_str()->check(CLI::Range(10, 3'600'000));
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")->envname("COLONIES_LOG_LEVEL")
       ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_flag("--metrics,!--no-metrics", config.metrics,
+               "Serve GET /metrics (Prometheus text format) on the HTTP port; --no-metrics turns it off (docs/metrics.md)")
+      ->envname("COLONIES_METRICS")->capture_default_str();
+  app.add_option("--metrics-token-file", config.metrics_token_file,
+                 "File holding a token (>= 16 characters, mode 0600) that GET /metrics then requires as "
+                 "'Authorization: Bearer <token>'; without it /metrics is open to whoever reaches the port")
+      ->envname("COLONIES_METRICS_TOKEN_FILE");
   app.add_option("--cluster", config.cluster,
                  "none: one server; etcd: one of several servers sharing a PostgreSQL store, the leader elected in etcd (docs/ha.md)")
       ->envname("COLONIES_CLUSTER")->capture_default_str()->check(CLI::IsMember({"none", "etcd"}));
@@ -190,6 +197,9 @@ Status finish(Config& config) {
   if (config.db_type == "sqlite" && !config.postgres_url.empty()) {
     return fail(ErrorCode::BadRequest,
                 "--postgres (COLONIES_POSTGRES_URL) is set but --db-type is sqlite; add --db-type postgresql");
+  }
+  if (!config.metrics && !config.metrics_token_file.empty()) {
+    return fail(ErrorCode::BadRequest, "--metrics-token-file is set but --no-metrics turns /metrics off; drop one");
   }
   return finish_cluster(config);
 }

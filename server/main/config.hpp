@@ -50,6 +50,10 @@ struct Config {
   int cron_checker_period_ms = 1000;
   int generator_checker_period_ms = 1000;
   std::string log_level = "info";
+  // GET /metrics (docs/metrics.md): on unless --no-metrics; with a token file, scrapes need
+  // Authorization: Bearer <token>.
+  bool metrics = true;
+  std::string metrics_token_file;
   // High availability (docs/ha.md): several coloniesd on one PostgreSQL, the leader elected in etcd.
   std::string cluster = "none";              // none | etcd
   std::vector<std::string> etcd_endpoints;   // http://host:port of etcd's client port

@@ -23,6 +23,7 @@
 #ifdef COLONIES_WITH_POSTGRES
 #include "adapters/storage/postgres/postgres_store.hpp"
 #endif
+#include "adapters/observability/metrics_endpoint.hpp"
 #include "adapters/transport/http/http_server.hpp"
 #ifdef COLONIES_WITH_GRPC
 #include "adapters/transport/grpc/grpc_server.hpp"
@@ -33,6 +34,7 @@
 #include "server/commit/commit_queue.hpp"
 #include "server/dashboard/dashboard.hpp"
 #include "server/main/config.hpp"
+#include "server/main/metrics_page.hpp"
 #include "server/main/node.hpp"
 #include "server/main/ws_bridge.hpp"
 
@@ -140,8 +142,14 @@ void reload_tls(const server::Config& config, transport::HttpServer& http, std::
                config.tls_cert, material->subject, material->not_after, material->sha256);
 }
 
-int run(const server::Config& config) {
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.starts_with("127.");
+}
+
+// `metrics_token`: the token of --metrics-token-file, "" when scrapes need none.
+int run(const server::Config& config, const std::string& metrics_token) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  const auto started = std::chrono::system_clock::now();
   crypto::SodiumCrypto crypto;
   crypto::RandomIdGenerator ids;
   ports::SystemClock clock;
@@ -219,6 +227,10 @@ int run(const server::Config& config) {
   // A subscriber sends its subscribe message right after the upgrade; a connection that sends
   // nothing gets no longer than a slow request header would.
   http_options.websocket.first_message_timeout_s = config.header_timeout_s;
+  // Set once the HTTP server is up (below); the gRPC listener adds its own count to the sources.
+  std::function<std::size_t()> http_connections;
+  server::MetricsSources metrics_sources{node, commits, [&] { return http_connections ? http_connections() : 0; },
+                                         {}, COLONIES_VERSION, started};
   auto http = transport::HttpServer::start(
       io, http_options, [&](transport::HttpRequest request, transport::Responder respond) {
         if (request.target == "/api" && request.method == "POST") {
@@ -239,13 +251,29 @@ int run(const server::Config& config) {
           respond(json_response(healthy ? 200 : 503, body));
           return;
         }
-        respond(json_response(
-            404, boost::json::object{{"error", "not found: use POST /api, GET /health or a WebSocket on /api/ws"}}));
+        if (request.target == "/metrics" && config.metrics) {
+          // Rendering takes the broker's lock briefly (gauges); scrapes come every few seconds.
+          respond(observability::serve_metrics(request, metrics_token,
+                                               [&metrics_sources] { return server::render_metrics(metrics_sources); }));
+          return;
+        }
+        respond(json_response(404, boost::json::object{{"error", config.metrics ? "not found: use POST /api, GET /health, "
+                                                                                   "GET /metrics or a WebSocket on /api/ws"
+                                                                                 : "not found: use POST /api, GET /health "
+                                                                                   "or a WebSocket on /api/ws"}}));
       },
       server::make_subscription_acceptor(node));
   if (!http) {
     spdlog::error("cannot serve HTTP on {}:{}: {}", config.host, config.port, http.error().message);
     return 1;
+  }
+  http_connections = [&http] { return (*http)->connection_count(); };
+  if (config.metrics) {
+    if (metrics_token.empty() && !is_loopback(config.host)) {
+      spdlog::warn("GET /metrics is open to anyone who reaches {}:{} (colony names, executor types and load); set "
+                   "--metrics-token-file, or --no-metrics, or firewall it (docs/metrics.md)",
+                   config.host, (*http)->port());
+    }
   }
   spdlog::info("coloniesd {} serving on {}://{}:{} (store {}{})", COLONIES_VERSION,
                config.tls_cert.empty() ? "http" : "https", config.host, (*http)->port(), store->description,
@@ -278,6 +306,7 @@ int run(const server::Config& config) {
                  config.host, grpc->port());
   }
   auto grpc_active = [&grpc] { return grpc ? grpc->active_calls() : std::size_t{0}; };
+  if (grpc) metrics_sources.grpc_calls = grpc_active;
   std::function<Status(const transport::TlsMaterial&)> grpc_use_tls;
   if (grpc && grpc->tls()) grpc_use_tls = [&grpc](const transport::TlsMaterial& material) { return grpc->use_tls(material); };
 #else
@@ -379,5 +408,14 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  return run(config);
+  std::string metrics_token;
+  if (!config.metrics_token_file.empty()) {
+    auto token = observability::read_token_file(config.metrics_token_file, "--metrics-token-file");
+    if (!token) {
+      std::cerr << "coloniesd: " << token.error().message << "\n";
+      return 2;
+    }
+    metrics_token = std::move(*token);
+  }
+  return run(config, metrics_token);
 }

@@ -116,6 +116,7 @@ void Node::handle(std::string body, EncodedReplyFn reply, std::function<bool()> 
     }, std::move(alive));
     return;
   }
+  relayed_.add();
   auto call = std::make_shared<Relay>();
   if (auto envelope = protocol::decode_envelope(body)) {
     call->assign = envelope->payloadtype == protocol::msg::kAssignProcess ||

@@ -19,6 +19,7 @@
 #include "adapters/transport/http/http_forwarder.hpp"
 #include "adapters/transport/http/http_server.hpp"
 #include "adapters/transport/http/ws_forwarder.hpp"
+#include "core/metrics/counter.hpp"
 #include "server/api/broker.hpp"
 
 namespace colonies::server {
@@ -78,6 +79,10 @@ class Node {
   // is none.
   std::shared_ptr<transport::WsRelay> relay_subscription(std::string first_frame, RelayedSubscriber subscriber);
 
+  // API calls this server relayed to the leader while following (GET /metrics).
+  std::uint64_t relayed() const { return relayed_.value(); }
+  bool clustered() const { return options_.clustered; }
+
   // The body of GET /health, and whether it is healthy.
   std::pair<bool, boost::json::object> health();
 
@@ -99,6 +104,7 @@ class Node {
   std::atomic<bool> taking_lead_{false};
   std::atomic<std::int64_t> led_epoch_{0};
   std::chrono::steady_clock::time_point next_attempt_{};
+  metrics::Counter relayed_;
 };
 
 }  // namespace colonies::server

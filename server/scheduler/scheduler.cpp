@@ -183,6 +183,40 @@ ActiveProcess* Scheduler::best_for(const ExecutorQuery& query) {
   return best ? best->process : nullptr;
 }
 
+std::vector<TypeCount> Scheduler::queue_depths() const {
+  std::map<std::pair<std::string, std::string>, std::size_t> general;
+  std::map<std::pair<std::string, std::string>, std::set<const ActiveProcess*>> targeted;
+  for (const auto& [key, group] : groups_) {
+    if (key.name.empty()) {
+      std::size_t& n = general[{key.colony, key.type}];
+      for (const auto& [req, queue] : group) n += queue.size();
+      continue;
+    }
+    auto& seen = targeted[{key.colony, key.type}];
+    for (const auto& [req, queue] : group) {
+      for (const auto& entry : queue) seen.insert(entry.process);
+    }
+  }
+  for (const auto& [key, processes] : targeted) general[key] += processes.size();
+  std::vector<TypeCount> out;
+  out.reserve(general.size());
+  for (const auto& [key, n] : general) out.push_back({key.first, key.second, n});
+  return out;
+}
+
+std::vector<TypeCount> Scheduler::parked_depths() const {
+  std::map<std::pair<std::string, std::string>, std::size_t> counts;
+  for (const auto& [key, list] : waiters_) {
+    if (list.empty()) continue;
+    const auto& q = list.front().query;
+    counts[{q.colony, q.type}] += list.size();
+  }
+  std::vector<TypeCount> out;
+  out.reserve(counts.size());
+  for (const auto& [key, n] : counts) out.push_back({key.first, key.second, n});
+  return out;
+}
+
 std::uint64_t Scheduler::park(Waiter waiter, model::TimeNs deadline) {
   waiter.id = next_waiter_++;
   waiter.until = deadline;

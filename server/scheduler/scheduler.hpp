@@ -113,6 +113,13 @@ bool accepts_placement(const ActiveProcess& p, const std::string& type, const st
 // others' polls time out (fewer processes' caches and connections in use; less fair).
 enum class WaiterOrder { Fifo, Lifo };
 
+// A count per (colony, executor type), for metrics.
+struct TypeCount {
+  std::string colony;
+  std::string type;  // "" for processes that target executor names and accept any type
+  std::size_t count = 0;
+};
+
 class Scheduler {
  public:
   explicit Scheduler(WaiterOrder order = WaiterOrder::Fifo) : order_(order) {}
@@ -164,6 +171,14 @@ class Scheduler {
   // Every active process, for statistics and for re-queueing a removed executor's work.
   const std::unordered_map<std::string, std::unique_ptr<ActiveProcess>>& all() const { return processes_; }
   std::size_t queued_count() const { return queued_; }
+
+  // For metrics scrapes, not the hot path. Assignable processes per (colony, executor type): a
+  // process targeted at several executor names counts once, one with eligible fallbacks counts
+  // under its own type and each fallback's. O(queue keys + requirement groups + name-targeted
+  // entries). Sorted by colony, then type.
+  std::vector<TypeCount> queue_depths() const;
+  // Parked long-polls per (colony, executor type of the executor waiting). Sorted likewise.
+  std::vector<TypeCount> parked_depths() const;
 
  private:
   void park_index_erase(std::uint64_t id);

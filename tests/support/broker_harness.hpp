@@ -62,6 +62,7 @@ class BrokerHarness {
   FakeLeadership& leadership() { return *leadership_; }
   ScriptedRandom& random() { return *random_; }
   MemoryStore& store() { return *store_; }
+  server::commit::CommitQueue& commits() { return *commits_; }
   const crypto::SodiumCrypto& crypto() const { return crypto_; }
   const Identity& server_owner() const { return server_owner_; }
 

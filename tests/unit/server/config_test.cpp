@@ -72,6 +72,26 @@ TEST_F(ConfigTest, FlagBeatsFileAndFileBeatsEnvironment) {
   EXPECT_EQ(c.log_level, "debug");   // flag over file
 }
 
+TEST_F(ConfigTest, MetricsAreOnByDefaultAndOffWithNoMetricsTheEnvironmentOrTheFile) {
+  EXPECT_TRUE(parse({}).metrics);
+  EXPECT_FALSE(parse({"--no-metrics"}).metrics);
+  EXPECT_TRUE(parse({"--metrics"}).metrics);
+  EXPECT_FALSE(parse({"--config", config_file("metrics = false\n")}).metrics);
+  env("COLONIES_METRICS", "false");
+  EXPECT_FALSE(parse({}).metrics);
+}
+
+TEST_F(ConfigTest, AMetricsTokenFileWithMetricsOffIsAMistake) {
+  Config c = parse({"--no-metrics", "--metrics-token-file", "/etc/colonies/metrics.token"});
+  auto finished = finish(c);
+  ASSERT_FALSE(finished);
+  EXPECT_NE(finished.error().message.find("--metrics-token-file"), std::string::npos);
+  env("COLONIES_METRICS_TOKEN_FILE", "/etc/colonies/metrics.token");
+  Config d = parse({});
+  EXPECT_EQ(d.metrics_token_file, "/etc/colonies/metrics.token");
+  EXPECT_TRUE(finish(d));
+}
+
 TEST_F(ConfigTest, GrpcIsOffByDefaultAndItsPortComesFromFlagOrEnvironment) {
   EXPECT_EQ(parse({}).grpc_port, 0);
   env("COLONIES_SERVER_GRPC_PORT", "50081");

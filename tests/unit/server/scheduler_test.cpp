@@ -369,3 +369,60 @@ TEST_F(SchedulerTest, ExpiredLongPollsComeBackAsWaiters) {
 
 }  // namespace
 }  // namespace colonies::server::scheduler
+
+namespace colonies::server::scheduler {
+namespace {
+
+class SchedulerDepthTest : public SchedulerTest {};
+
+TEST_F(SchedulerDepthTest, QueueDepthsCountEachProcessOncePerTypeEvenWhenItNamesSeveralExecutors) {
+  add("p1");
+  add("p2");
+  model::Conditions gpu;
+  gpu.executortype = "gpu";
+  add("p3", gpu);
+  model::Conditions named;
+  named.executornames = {"e1", "e2", "e3"};  // any type, three names: one process
+  add("p4", named);
+  model::Conditions elsewhere;
+  elsewhere.colonyname = "other";
+  add("p5", elsewhere);
+  const auto depths = sched_.queue_depths();
+  ASSERT_EQ(depths.size(), 4u);
+  EXPECT_EQ(depths[0].colony, "colony");
+  EXPECT_EQ(depths[0].type, "");  // name-targeted, any type
+  EXPECT_EQ(depths[0].count, 1u);
+  EXPECT_EQ(depths[1].type, "gpu");
+  EXPECT_EQ(depths[1].count, 1u);
+  EXPECT_EQ(depths[2].type, "worker");
+  EXPECT_EQ(depths[2].count, 2u);
+  EXPECT_EQ(depths[3].colony, "other");
+  EXPECT_EQ(depths[3].count, 1u);
+
+  sched_.dequeue(sched_.find("p1"));
+  EXPECT_EQ(sched_.queue_depths()[2].count, 1u);
+}
+
+TEST_F(SchedulerDepthTest, ParkedDepthsCountLongPollsPerColonyAndType) {
+  Waiter a;
+  a.query = query("worker", "e1");
+  a.wake = [](ActiveProcess*) {};
+  Waiter b;
+  b.query = query("worker", "e2");
+  b.wake = [](ActiveProcess*) {};
+  Waiter c;
+  c.query = query("gpu", "e3");
+  c.wake = [](ActiveProcess*) {};
+  sched_.park(std::move(a), kT0 + 10 * kSecond);
+  sched_.park(std::move(b), kT0 + 10 * kSecond);
+  sched_.park(std::move(c), kT0 + 10 * kSecond);
+  const auto parked = sched_.parked_depths();
+  ASSERT_EQ(parked.size(), 2u);
+  EXPECT_EQ(parked[0].type, "gpu");
+  EXPECT_EQ(parked[0].count, 1u);
+  EXPECT_EQ(parked[1].type, "worker");
+  EXPECT_EQ(parked[1].count, 2u);
+}
+
+}  // namespace
+}  // namespace colonies::server::scheduler
