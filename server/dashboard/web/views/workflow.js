@@ -22,6 +22,10 @@ export function render(ctx, graphid) {
   let graph = null;
   const processes = new Map();
   let svg = null;
+  // While a load is reading the graph, live events may be older or newer than what it reads, so
+  // they are not applied then: their processes are read again once the drawing is on screen.
+  let loading = false;
+  const missed = new Set();
 
   function drawHeader() {
     const active = graph.state === 0 || graph.state === 1;
@@ -70,7 +74,18 @@ export function render(ctx, graphid) {
     drawHeader();
   }
 
+  // Applies an event (or a fresh read) to the drawing in place; false when the node is not drawn.
+  function recolour(p) {
+    processes.set(p.processid, p);
+    if (!svg || !setNodeState(svg, p)) return false;
+    const row = table.querySelector(`tr[data-processid="${CSS.escape(p.processid)}"]`);
+    if (row) row.replaceWith(nodeRow(p));
+    return true;
+  }
+
   async function load() {
+    loading = true;
+    missed.clear();
     try {
       await loadGraph();
       const ids = graph.processids ?? [];
@@ -85,9 +100,23 @@ export function render(ctx, graphid) {
       svg = renderDag(list, (processid) => ctx.navigate(`#/process/${processid}`));
       show(drawing, svg);
       drawTable();
+      loading = false;
+      await catchUp();
     } catch (error) {
       show(header, errorPanel(error, `reading workflow ${shortId(graphid)}`));
+    } finally {
+      loading = false;
     }
+  }
+
+  // Reads the processes whose events arrived during the load, and recolours them.
+  async function catchUp() {
+    if (missed.size === 0) return;
+    const ids = [...missed];
+    missed.clear();
+    const fresh = await mapLimit(ids, 8, (processid) => ctx.api.call('getprocessmsg', {processid}));
+    if (fresh.some((p) => !recolour(p))) later();  // a node added meanwhile: draw again
+    headerLater();
   }
 
   const later = debounce(load, 500);
@@ -99,13 +128,14 @@ export function render(ctx, graphid) {
     onResync: () => later(),
     onProcess: (p) => {
       if (p.processgraphid !== graphid) return;
-      processes.set(p.processid, p);
-      if (!svg || !setNodeState(svg, p)) {
+      if (loading || !svg) {
+        missed.add(p.processid);
+        return;
+      }
+      if (!recolour(p)) {
         later();  // a node added by addchildmsg: draw again
         return;
       }
-      const row = table.querySelector(`tr[data-processid="${CSS.escape(p.processid)}"]`);
-      if (row) row.replaceWith(nodeRow(p));
       headerLater();
     },
     dispose: () => { later.cancel(); headerLater.cancel(); },
