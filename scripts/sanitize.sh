@@ -30,11 +30,9 @@ run_asan() {
     -DCOLONIES_WITH_K8S=ON -DCOLONIES_WITH_MPI=ON -DCOLONIES_WITH_POSTGRES=ON -DCOLONIES_WITH_SLURM=ON \
     -DCOLONIES_WITH_GRPC=ON -DCOLONIES_WITH_HDF5=ON >/dev/null
   cmake --build "$dir" -j "$JOBS"
-  # Leak checking stays on; known leaks of third-party libraries are listed in the suppressions.
-  ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1" \
-  LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0" \
-  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 600 -L "${SANITIZE_LABELS:-unit|integration}" -LE slow \
+  # Options and the third-party leak suppressions are compiled into every program
+  # (tests/sanitizers/sanitizer_defaults.cpp), so programs the tests start get them too.
+  ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 600 -L "${SANITIZE_LABELS:-unit|integration}" -LE slow \
     || status=1
 }
 
@@ -49,8 +47,7 @@ run_tsan() {
     http_transport_test grpc_server_test coloniesd coloniesd_test transports_test
   # The script-driven tests (add_test, not gtest) exist in every configured tree whether or not
   # the programs they run were built, so they are left out here by name; ASan runs them.
-  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/sanitizers/tsan.supp" \
-    ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 600 -L "unit|integration" -LE slow \
+  ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 600 -L "unit|integration" -LE slow \
       -E '^(layering|cli_reference|python_sdk_.*|spack_recipe.*)$' \
     || status=1
 }

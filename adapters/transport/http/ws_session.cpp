@@ -54,6 +54,37 @@ bool flushes_queue(std::uint16_t code) {
          code == static_cast<std::uint16_t>(websocket::close_code::going_away);
 }
 
+// What the application is given of a connection: a weak reference to the session. Handlers that
+// capture it to reply (as most do) would otherwise keep the session alive in a cycle with the
+// handlers it holds whenever the session ends without finish() (an io_context stopped at server
+// shutdown). Once the session is gone the connection reads as closed.
+class ConnectionHandle final : public WsConnection {
+ public:
+  ConnectionHandle(std::weak_ptr<WsConnection> session, std::string remote)
+      : session_(std::move(session)), remote_(std::move(remote)) {}
+
+  SendResult send(std::string text) override {
+    auto session = session_.lock();
+    return session ? session->send(std::move(text)) : SendResult::Closed;
+  }
+  void close(std::uint16_t code, std::string reason) override {
+    if (auto session = session_.lock()) session->close(code, std::move(reason));
+  }
+  std::size_t queued() const override {
+    auto session = session_.lock();
+    return session ? session->queued() : 0;
+  }
+  bool is_open() const override {
+    auto session = session_.lock();
+    return session && session->is_open();
+  }
+  const std::string& remote() const override { return remote_; }
+
+ private:
+  std::weak_ptr<WsConnection> session_;
+  std::string remote_;
+};
+
 template <class Stream>
 class WsSession final : public Session, public WsConnection, public std::enable_shared_from_this<WsSession<Stream>> {
  public:
@@ -123,7 +154,9 @@ class WsSession final : public Session, public WsConnection, public std::enable_
     }
     state_ = State::Open;
     try {
-      handlers_ = shared_->ws_acceptor(std::static_pointer_cast<WsConnection>(this->shared_from_this()), request_);
+      auto handle = std::make_shared<ConnectionHandle>(
+          std::weak_ptr<WsConnection>(std::static_pointer_cast<WsConnection>(this->shared_from_this())), request_.remote);
+      handlers_ = shared_->ws_acceptor(std::move(handle), request_);
     } catch (const std::exception& e) {
       spdlog::warn("ws {}: acceptor threw: {}", request_.remote, e.what());
       close(static_cast<std::uint16_t>(websocket::close_code::internal_error), "internal error");

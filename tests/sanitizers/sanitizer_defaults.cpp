@@ -1,0 +1,28 @@
+// Built into every program of a sanitizer build (COLONIES_SANITIZE; scripts/sanitize.sh): the
+// sanitizers' default options and the leak suppressions. Compiled in rather than passed in the
+// environment because the tests start programs (coloniesd, executors, the CLI) with environments
+// of their own, and those must be checked exactly like the test that started them. *_OPTIONS
+// variables still override these.
+//
+// Suppressions are for third-party code only, each with its reason; a leak or race of our own
+// code is a bug to fix, never a line here.
+
+extern "C" {
+
+// Every error stops the program (as -fno-sanitize-recover does for UBSan), so that no test can
+// pass past one.
+const char* __asan_default_options() {
+  return "abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1";
+}
+
+const char* __ubsan_default_options() { return "print_stacktrace=1:halt_on_error=1"; }
+
+const char* __tsan_default_options() { return "halt_on_error=1:second_deadlock_stack=1"; }
+
+// hwloc_topology_load: hwloc's PCI discovery plugin (hwloc_pci.so, through libpciaccess) keeps
+// ~1 KB it never frees; the plugin is unloaded at exit, so the allocation has no frame of ours or
+// of a loaded library below hwloc_topology_load to name. Seen in every program that reads the
+// host's topology (the local executor, even for --help).
+const char* __lsan_default_suppressions() { return "leak:hwloc_topology_load\n"; }
+
+}  // extern "C"
