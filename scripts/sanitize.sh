@@ -39,16 +39,20 @@ run_asan() {
 run_tsan() {
   local dir=build-tsan
   echo "sanitize: tsan build in $dir"
+  # Without gRPC: Debian's gRPC, Abseil and the OpenSSL under them are not built with TSan, whose
+  # view of their internal synchronization is blind, so it reports races inside them (StrCat,
+  # GraphCycles, the epoll poller, ...) that say nothing about our code. The gRPC transport is
+  # checked by the ASan build and the ordinary tiers instead.
   cmake -S . -B "$dir" "${COMMON[@]}" -DCOLONIES_SANITIZE=thread -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$FLAGS" \
-    -DCOLONIES_WITH_GRPC=ON >/dev/null
+    -DCOLONIES_WITH_GRPC=OFF >/dev/null
   # Only the tests of the threaded core: the rest of the tree is not built, and ctest skips the
   # tests of targets that were not (they carry no label).
   cmake --build "$dir" -j "$JOBS" --target server_scheduler_test server_broker_test server_realtime_test \
-    http_transport_test grpc_server_test coloniesd coloniesd_test transports_test
+    http_transport_test coloniesd coloniesd_test subscription_test channel_test workflow_integration_test
   # The script-driven tests (add_test, not gtest) exist in every configured tree whether or not
   # the programs they run were built, so they are left out here by name; ASan runs them.
   ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 600 -L "unit|integration" -LE slow \
-      -E '^(layering|cli_reference|python_sdk_.*|spack_recipe.*)$' \
+      -E '^(layering|cli_reference|python_sdk_.*|spack_recipe.*|dashboard_.*|fuzz_replay_.*)$' \
     || status=1
 }
 
