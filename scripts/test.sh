@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test tier (unit, golden, integration, system, slow), the fuzz
-# targets for a short bound (scripts/fuzz.sh, FUZZ_SECONDS per target, default 20; 0 skips) and,
-# when asked, the sanitizer builds (scripts/sanitize.sh: ASan+UBSan over the unit and integration
-# tiers, TSan over the threaded core; SANITIZE=asan|tsan|all; default 0, not yet part of CI).
+# targets for a short bound (scripts/fuzz.sh, FUZZ_SECONDS per target, default 20; 0 skips) and
+# the sanitizer builds (scripts/sanitize.sh: ASan+UBSan over the unit and integration tiers, TSan
+# over the threaded core; SANITIZE=asan|tsan|all, default all; 0 skips them).
 # This is the README's test command and what .ci/run calls.
 # Usage: scripts/test.sh [ctest -L regex]   e.g. scripts/test.sh unit   (a label run skips fuzzing
 # and the sanitizer builds)
@@ -17,7 +17,7 @@ cmake --build "$BUILD_DIR" -j "$(nproc)"
 LABELS=()
 if [[ $# -gt 0 ]]; then LABELS=(-L "$1"); fi
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
-SANITIZE=${SANITIZE:-0}
+SANITIZE=${SANITIZE:-all}
 if [[ $# -gt 0 ]]; then FUZZ_SECONDS=0; SANITIZE=0; fi
 
 # ctest runs even when fuzzing or a sanitizer run fails, and all decide the exit status. They go
