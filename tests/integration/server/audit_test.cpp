@@ -7,24 +7,14 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/server/colony_setup.hpp"
-#include "tests/integration/server/server_process.hpp"
+#include "tests/integration/server/colony_server_test.hpp"
 
 namespace colonies::testing {
 namespace {
 
-class AuditTest : public ::testing::Test {
+class AuditTest : public ColonyServerTest<> {
  protected:
-  void SetUp() override {
-    ServerProcess::Options options;
-    options.binary = COLONIESD_BINARY;
-    options.data_dir = dir_.path() / "data";
-    options.server_id = server_owner_.id;
-    server_ = std::make_unique<ServerProcess>(options);
-    ASSERT_TRUE(server_->start()) << server_->error();
-    create_colony(server_->port(), server_owner_, setup_);
-    executor_ = add_executor(server_->port(), setup_, "worker-1", "cpu");
-  }
+  void SetUp() override { start_server("worker-1", "cpu"); }
 
   // Runs `colonies <args>` with the server and colony owners' keys; exit code and stdout+stderr.
   std::pair<int, std::string> colonies(const std::string& args) {
@@ -49,11 +39,6 @@ class AuditTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
-  TempDir dir_;
-  Key server_owner_ = new_key();
-  ColonySetup setup_;
-  Key executor_;
-  std::unique_ptr<ServerProcess> server_;
 };
 
 TEST_F(AuditTest, ListsTheRequestsAndVerifyNamesTheEntryChangedInTheDatabase) {

@@ -5,40 +5,22 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/server/colony_setup.hpp"
-#include "tests/integration/server/server_process.hpp"
+#include "tests/integration/server/colony_server_test.hpp"
 
 namespace colonies::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-class ChannelTest : public ::testing::Test {
+class ChannelTest : public ColonyServerTest<> {
  protected:
-  void SetUp() override {
-    ServerProcess::Options options;
-    options.binary = COLONIESD_BINARY;
-    options.data_dir = dir_.path() / "data";
-    options.server_id = server_owner_.id;
-    server_ = std::make_unique<ServerProcess>(options);
-    ASSERT_TRUE(server_->start()) << server_->error();
-    create_colony(server_->port(), server_owner_, setup_);
-    executor_ = add_executor(server_->port(), setup_, "exec", "worker");
-  }
-  void TearDown() override {
-    if (server_ && server_->running()) server_->kill9();
-  }
+  void SetUp() override { start_server("exec", "worker"); }
   static std::vector<std::string> payloads(const Result<std::vector<model::ChannelEntry>>& entries) {
     std::vector<std::string> out;
     if (entries) for (const auto& e : *entries) out.push_back(e.payload);
     return out;
   }
 
-  TempDir dir_;
-  Key server_owner_ = new_key();
-  ColonySetup setup_;
-  Key executor_;
-  std::unique_ptr<ServerProcess> server_;
 };
 
 TEST_F(ChannelTest, ExchangeSurvivesARestart) {

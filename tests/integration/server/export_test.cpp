@@ -12,26 +12,16 @@
 #include <gtest/gtest.h>
 
 #include "adapters/trace/hdf5_process_trace.hpp"
-#include "tests/integration/server/colony_setup.hpp"
-#include "tests/integration/server/server_process.hpp"
+#include "tests/integration/server/colony_server_test.hpp"
 
 namespace colonies::testing {
 namespace {
 
 using model::ProcessState;
 
-class ExportTest : public ::testing::Test {
+class ExportTest : public ColonyServerTest<> {
  protected:
-  void SetUp() override {
-    ServerProcess::Options options;
-    options.binary = COLONIESD_BINARY;
-    options.data_dir = dir_.path() / "data";
-    options.server_id = server_owner_.id;
-    server_ = std::make_unique<ServerProcess>(options);
-    ASSERT_TRUE(server_->start()) << server_->error();
-    create_colony(server_->port(), server_owner_, setup_);
-    executor_ = add_executor(server_->port(), setup_, "worker-1", "cpu");
-  }
+  void SetUp() override { start_server("worker-1", "cpu"); }
 
   // Runs `colonies <args>` as the colony's user; returns the exit code and stdout+stderr.
   std::pair<int, std::string> colonies(const std::string& args) {
@@ -42,11 +32,6 @@ class ExportTest : public ::testing::Test {
     return run_shell(command);
   }
 
-  TempDir dir_;
-  Key server_owner_ = new_key();
-  ColonySetup setup_;
-  Key executor_;
-  std::unique_ptr<ServerProcess> server_;
 };
 
 TEST_F(ExportTest, Hdf5HoldsEveryProcessWithItsStateTimingsAndExecutorAcrossPages) {

@@ -9,30 +9,20 @@
 #include <gtest/gtest.h>
 
 #include "adapters/transport/http/http_client.hpp"
-#include "tests/integration/server/colony_setup.hpp"
-#include "tests/integration/server/server_process.hpp"
+#include "tests/integration/server/colony_server_test.hpp"
 
 namespace colonies::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-class RateLimitTest : public ::testing::TestWithParam<client::TransportKind> {
+class RateLimitTest : public ColonyServerTest<::testing::TestWithParam<client::TransportKind>> {
  protected:
   void SetUp() override {
-    ServerProcess::Options options;
-    options.binary = COLONIESD_BINARY;
-    options.data_dir = dir_.path() / "data";
-    options.server_id = server_owner_.id;
-    options.grpc = GetParam() == client::TransportKind::Grpc;
-    options.extra_args = {"--rate-limit", "5", "--rate-burst", "10"};
-    server_ = std::make_unique<ServerProcess>(options);
-    ASSERT_TRUE(server_->start()) << server_->error();
-    create_colony(server_->port(), server_owner_, setup_);
-    executor_ = add_executor(server_->port(), setup_, "exec", "worker");
-  }
-  void TearDown() override {
-    if (server_ && server_->running()) server_->kill9();
+    start_server("exec", "worker", [this](ServerProcess::Options& options) {
+      options.grpc = GetParam() == client::TransportKind::Grpc;
+      options.extra_args = {"--rate-limit", "5", "--rate-burst", "10"};
+    });
   }
   client::ClientConfig config() const {
     const bool grpc = GetParam() == client::TransportKind::Grpc;
@@ -47,11 +37,6 @@ class RateLimitTest : public ::testing::TestWithParam<client::TransportKind> {
     return boost::json::parse(r->body).at("ratelimited").to_number<std::int64_t>();
   }
 
-  TempDir dir_;
-  Key server_owner_ = new_key();
-  ColonySetup setup_;
-  Key executor_;
-  std::unique_ptr<ServerProcess> server_;
 };
 
 TEST_P(RateLimitTest, BurstPastTheLimitGets429AndChangesNothing) {

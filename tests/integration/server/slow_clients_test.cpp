@@ -21,8 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "adapters/transport/http/ws_client.hpp"
-#include "tests/integration/server/colony_setup.hpp"
-#include "tests/integration/server/server_process.hpp"
+#include "tests/integration/server/colony_server_test.hpp"
 
 namespace colonies::testing {
 namespace {
@@ -87,23 +86,14 @@ std::string post_head(const std::string& length_or_chunked) {
 
 std::string chunk(std::size_t n) { return fmt::format("{:x}\r\n{}\r\n", n, std::string(n, 'x')); }
 
-class SlowClientsTest : public ::testing::Test {
+class SlowClientsTest : public ColonyServerTest<> {
  protected:
   void SetUp() override {
-    ServerProcess::Options options;
-    options.binary = COLONIESD_BINARY;
-    options.data_dir = dir_.path() / "data";
-    options.server_id = server_owner_.id;
-    options.grpc = true;
-    options.extra_args = {"--header-timeout", std::to_string(kHeaderTimeoutS), "--body-timeout",
-                          std::to_string(kBodyTimeoutS), "--body-limit", std::to_string(kBodyLimit)};
-    server_ = std::make_unique<ServerProcess>(options);
-    ASSERT_TRUE(server_->start()) << server_->error();
-    create_colony(server_->port(), server_owner_, setup_);
-    executor_ = add_executor(server_->port(), setup_, "exec", "worker");
-  }
-  void TearDown() override {
-    if (server_ && server_->running()) server_->kill9();
+    start_server("exec", "worker", [](ServerProcess::Options& options) {
+      options.grpc = true;
+      options.extra_args = {"--header-timeout", std::to_string(kHeaderTimeoutS), "--body-timeout",
+                            std::to_string(kBodyTimeoutS), "--body-limit", std::to_string(kBodyLimit)};
+    });
   }
 
   void open(Kind kind, int count, std::vector<std::unique_ptr<Attacker>>& out) {
@@ -166,11 +156,6 @@ class SlowClientsTest : public ::testing::Test {
   }
 
   net::io_context io_;
-  TempDir dir_;
-  Key server_owner_ = new_key();
-  ColonySetup setup_;
-  Key executor_;
-  std::unique_ptr<ServerProcess> server_;
 };
 
 struct Latencies {
